@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { startEngine } from '../../engine/start-engine.js';
+import { createLogger } from '../../infra/logger.js';
+import { UserError } from '../../infra/user-error.js';
+import { action } from '../run-action.js';
+import { untilStopSignal } from '../stop-signal.js';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'Run a worker against TEMPORAL_ADDRESS and DATABASE_URL (production). Start several, on one machine or many: they share the task queue.',
+    )
+    .action(
+      action(async () => {
+        const config = loadConfig();
+        if (!config.temporal.address || !config.database.url) {
+          throw new UserError(
+            `${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is not set`,
+            '`omnijourney worker` joins an existing deployment: set TEMPORAL_ADDRESS and DATABASE_URL, or use `omnijourney start` for the all-in-one engine',
+          );
+        }
+        const logger = createLogger(config.log);
+        const engine = await startEngine(config, logger);
+        await untilStopSignal(engine, logger);
+      }),
+    );
+}

@@ -1,0 +1,27 @@
+import { Command, CommanderError } from 'commander';
+import { registerMigrate } from './commands/migrate.js';
+import { registerSetup } from './commands/setup.js';
+import { registerStart } from './commands/start.js';
+import { registerWorker } from './commands/worker.js';
+import { exitCodes } from './run-action.js';
+
+const program = new Command()
+  .name('omnijourney')
+  .description('Omnichannel customer-journey orchestration on Temporal')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStart(program);
+registerWorker(program);
+registerMigrate(program);
+registerSetup(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    const ok = error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+    process.exit(ok ? exitCodes.ok : exitCodes.usage);
+  }
+  throw error;
+}

@@ -1,0 +1,25 @@
+import { isUserError } from '../infra/user-error.js';
+
+export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Prints a user mistake as one line, with no stack trace, and exits non-zero. */
+export function reportAndExit(error: unknown): never {
+  if (isUserError(error)) {
+    process.stderr.write(`omnijourney: ${error.toLine()}\n`);
+  } else {
+    // A defect, not a user mistake: the stack helps whoever files the bug.
+    process.stderr.write(`omnijourney: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  process.exit(exitCodes.failure);
+}
+
+/** Wraps a commander action so every failure goes through reportAndExit. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      reportAndExit(error);
+    }
+  };
+}

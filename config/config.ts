@@ -1,0 +1,180 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { UserError } from '../infra/user-error.js';
+
+/**
+ * Every setting the engine reads, in one place: zod over the environment.
+ * Unset values fall back to the embedded default (a local Temporal dev server and an
+ * embedded PostgreSQL under OMNIJOURNEY_DATA_DIR), so a fresh checkout runs with no settings.
+ */
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'is not a PostgreSQL URL' },
+  );
+
+const hostPort = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9.[\]:-]+:\d{1,5}$/, { message: 'is not host:port' });
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+
+const envSchema = z.object({
+  OMNIJOURNEY_DATA_DIR: optional(z.string()),
+  OMNIJOURNEY_TOOLS_DIR: optional(z.string()),
+  DATABASE_URL: optional(postgresUrl),
+  DATABASE_POOL_SIZE: optional(z.coerce.number().int().min(1).max(200)),
+  EMBEDDED_POSTGRES_PORT: optional(port),
+  TEMPORAL_ADDRESS: optional(hostPort),
+  TEMPORAL_NAMESPACE: optional(z.string().trim().min(1)),
+  TEMPORAL_TASK_QUEUE: optional(z.string().trim().min(1)),
+  TEMPORAL_API_KEY: optional(z.string()),
+  TEMPORAL_TLS: optional(bool),
+  TEMPORAL_TLS_CERT_PATH: optional(z.string()),
+  TEMPORAL_TLS_KEY_PATH: optional(z.string()),
+  TEMPORAL_TLS_CA_PATH: optional(z.string()),
+  TEMPORAL_TLS_SERVER_NAME: optional(z.string()),
+  TEMPORAL_CLI_PATH: optional(z.string()),
+  TEMPORAL_TEST_SERVER_PATH: optional(z.string()),
+  TEMPORAL_DEV_PORT: optional(port),
+  TEMPORAL_UI_PORT: optional(port),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
+});
+
+/** How to fix each variable, shown next to the problem. */
+const fixes: Record<keyof z.infer<typeof envSchema>, string> = {
+  OMNIJOURNEY_DATA_DIR: 'set it to a writable folder',
+  OMNIJOURNEY_TOOLS_DIR: 'set it to a writable folder',
+  DATABASE_URL:
+    'set it to postgres://USER:PASSWORD@HOST:5432/DATABASE, or unset it to use the embedded PostgreSQL',
+  DATABASE_POOL_SIZE: 'set it to a whole number from 1 to 200',
+  EMBEDDED_POSTGRES_PORT: 'set it to a port number (0 picks a free one)',
+  TEMPORAL_ADDRESS: 'set it to host:port of a Temporal frontend, or unset it to use the embedded dev server',
+  TEMPORAL_NAMESPACE: 'set it to an existing namespace name',
+  TEMPORAL_TASK_QUEUE: 'set it to a task queue name',
+  TEMPORAL_API_KEY: 'set it to the API key of your Temporal Cloud namespace',
+  TEMPORAL_TLS: 'set it to true or false',
+  TEMPORAL_TLS_CERT_PATH: 'set it to the path of a PEM client certificate',
+  TEMPORAL_TLS_KEY_PATH: 'set it to the path of a PEM client key',
+  TEMPORAL_TLS_CA_PATH: 'set it to the path of a PEM CA bundle',
+  TEMPORAL_TLS_SERVER_NAME: 'set it to the TLS server name to verify',
+  TEMPORAL_CLI_PATH: 'set it to the path of the `temporal` executable',
+  TEMPORAL_TEST_SERVER_PATH: 'set it to the path of the `temporal-test-server` executable',
+  TEMPORAL_DEV_PORT: 'set it to a port number (0 picks a free one)',
+  TEMPORAL_UI_PORT: 'set it to a port number (0 picks a free one)',
+  LOG_LEVEL: 'set it to one of fatal, error, warn, info, debug, trace, silent',
+  LOG_FORMAT: 'set it to pretty or json',
+};
+
+export interface TemporalTlsConfig {
+  certPath?: string;
+  keyPath?: string;
+  caPath?: string;
+  serverName?: string;
+}
+
+export interface Config {
+  dataDir: string;
+  toolsDir: string;
+  database: {
+    /** Unset: the engine runs an embedded PostgreSQL in `${dataDir}/postgres`. */
+    url?: string;
+    poolSize: number;
+    embeddedPort: number;
+  };
+  temporal: {
+    /** Unset: the engine runs `temporal server start-dev` with state in `${dataDir}/temporal.sqlite`. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey?: string;
+    /** Undefined: plain TCP (or TLS implied by an API key). */
+    tls?: TemporalTlsConfig;
+    cliPath?: string;
+    testServerPath?: string;
+    devPort: number;
+    uiPort: number;
+  };
+  log: { level: string; format: 'pretty' | 'json' };
+}
+
+/** The folder holding package.json, whatever the current directory. */
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment') as keyof typeof fixes;
+    const raw = env[variable];
+    const shown = variable === 'DATABASE_URL' && raw ? maskUrl(raw) : raw;
+    throw new UserError(
+      `${variable}${shown === undefined ? '' : `=${JSON.stringify(shown)}`} ${issue?.message ?? 'is invalid'}`,
+      fixes[variable],
+    );
+  }
+  const e = parsed.data;
+  const tlsWanted = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH);
+  return {
+    dataDir: path.resolve(e.OMNIJOURNEY_DATA_DIR ?? '.omnijourney'),
+    toolsDir: path.resolve(e.OMNIJOURNEY_TOOLS_DIR ?? path.join(projectRoot, '.tools')),
+    database: {
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE ?? 10,
+      embeddedPort: e.EMBEDDED_POSTGRES_PORT ?? 0,
+    },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: e.TEMPORAL_TASK_QUEUE ?? 'omnijourney',
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: tlsWanted
+        ? {
+            certPath: e.TEMPORAL_TLS_CERT_PATH,
+            keyPath: e.TEMPORAL_TLS_KEY_PATH,
+            caPath: e.TEMPORAL_TLS_CA_PATH,
+            serverName: e.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
+      devPort: e.TEMPORAL_DEV_PORT ?? 7233,
+      uiPort: e.TEMPORAL_UI_PORT ?? 8233,
+    },
+    log: {
+      level: e.LOG_LEVEL ?? 'info',
+      format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    },
+  };
+}
+
+/** A URL safe to print: the password replaced by ***. */
+export function maskUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return value.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}

@@ -1,0 +1,214 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The engine's state. Temporal holds each run's progress; Postgres holds everything that must be
+ * shared across runs and read by people: profiles, identities, events, consent, the delivery
+ * ledger that caps and dedup are computed from, and journey versions and run outcomes.
+ */
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const identityKinds = ['user_id', 'anonymous_id', 'email', 'phone', 'push_endpoint'] as const;
+export const channels = ['email', 'sms', 'push', 'webhook'] as const;
+export const consentStatuses = ['subscribed', 'unsubscribed', 'never_asked'] as const;
+export const messageCategories = ['marketing', 'transactional'] as const;
+export const deliveryStatuses = [
+  'reserved',
+  'sent',
+  'delivered',
+  'failed',
+  'bounced',
+  'skipped',
+  'deferred',
+] as const;
+export const runStatuses = ['running', 'completed', 'converted', 'exited', 'failed', 'cancelled'] as const;
+
+/** One person. A merged customer points at the one it was folded into and holds nothing itself. */
+export const customers = pgTable(
+  'customers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    mergedIntoId: uuid('merged_into_id'),
+    /** Trait values by key. */
+    traits: jsonb('traits').$type<Record<string, unknown>>().notNull().default({}),
+    /** When each trait was last set (ISO time by key), so an older event never overwrites a newer value. */
+    traitTimes: jsonb('trait_times').$type<Record<string, string>>().notNull().default({}),
+    timeZone: text('time_zone'),
+    locale: text('locale'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('customers_merged_into_idx').on(t.mergedIntoId)],
+);
+
+/** Any key that points at a customer. A (kind, value) pair belongs to exactly one customer. */
+export const identities = pgTable(
+  'identities',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    kind: text('kind', { enum: identityKinds }).notNull(),
+    value: text('value').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('identities_kind_value_uq').on(t.kind, t.value),
+    index('identities_customer_idx').on(t.customerId),
+  ],
+);
+
+/** Every event received, once per messageId. */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    messageId: text('message_id').notNull(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    type: text('type', { enum: ['track', 'identify', 'page', 'screen', 'group', 'alias'] }).notNull(),
+    name: text('name'),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
+    context: jsonb('context').$type<Record<string, unknown>>().notNull().default({}),
+    /** When it happened, corrected for client clock skew. */
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('events_message_id_uq').on(t.messageId),
+    index('events_customer_time_idx').on(t.customerId, t.occurredAt),
+    index('events_name_time_idx').on(t.name, t.occurredAt),
+  ],
+);
+
+/** Consent per customer and channel; absence means never asked. */
+export const consents = pgTable(
+  'consents',
+  {
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    channel: text('channel', { enum: channels }).notNull(),
+    status: text('status', { enum: consentStatuses }).notNull(),
+    /** Where the change came from: identify trait, unsubscribe link, SMS keyword, admin API… */
+    source: text('source').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.customerId, t.channel] })],
+);
+
+export const pushSubscriptions = pgTable(
+  'push_subscriptions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    endpoint: text('endpoint').notNull(),
+    p256dh: text('p256dh').notNull(),
+    auth: text('auth').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('push_subscriptions_endpoint_uq').on(t.endpoint),
+    index('push_subscriptions_customer_idx').on(t.customerId),
+  ],
+);
+
+/**
+ * The ledger: one row per message a step wanted to send, whatever became of it. `dedupKey`
+ * (run + step) makes a step's message go out at most once; caps and intent dedup count rows here.
+ */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    dedupKey: text('dedup_key').notNull(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    journeyId: text('journey_id'),
+    journeyVersion: text('journey_version'),
+    workflowId: text('workflow_id'),
+    stepId: text('step_id'),
+    channel: text('channel', { enum: channels }),
+    intentKey: text('intent_key'),
+    category: text('category', { enum: messageCategories }).notNull(),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    status: text('status', { enum: deliveryStatuses }).notNull(),
+    /** Why it was skipped, deferred or failed, in words a marketer can read. */
+    reason: text('reason'),
+    providerMessageId: text('provider_message_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('deliveries_dedup_key_uq').on(t.dedupKey),
+    index('deliveries_customer_time_idx').on(t.customerId, t.createdAt),
+    index('deliveries_customer_intent_idx').on(t.customerId, t.intentKey, t.createdAt),
+    index('deliveries_provider_message_idx').on(t.providerMessageId),
+  ],
+);
+
+/** Each deployed version of a journey definition; runs carry the snapshot they started with. */
+export const journeyVersions = pgTable(
+  'journey_versions',
+  {
+    journeyId: text('journey_id').notNull(),
+    /** Content hash of the definition. */
+    version: text('version').notNull(),
+    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.journeyId, t.version] }),
+    index('journey_versions_latest_idx').on(t.journeyId, t.deployedAt),
+  ],
+);
+
+/** One customer's pass through one journey, keyed by Temporal's run id; outcomes feed the stats. */
+export const journeyRuns = pgTable(
+  'journey_runs',
+  {
+    runId: text('run_id').primaryKey(),
+    workflowId: text('workflow_id').notNull(),
+    journeyId: text('journey_id').notNull(),
+    journeyVersion: text('journey_version').notNull(),
+    customerId: uuid('customer_id').references(() => customers.id),
+    entryKey: text('entry_key').notNull(),
+    status: text('status', { enum: runStatuses }).notNull(),
+    reason: text('reason'),
+    revenue: numeric('revenue', { precision: 14, scale: 2 }),
+    steps: integer('steps').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('journey_runs_journey_idx').on(t.journeyId, t.startedAt),
+    index('journey_runs_customer_idx').on(t.customerId, t.startedAt),
+    index('journey_runs_workflow_idx').on(t.workflowId),
+  ],
+);
+
+export type Channel = (typeof channels)[number];
+export type RunStatus = (typeof runStatuses)[number];

@@ -1,0 +1,100 @@
+import { mkdir } from 'node:fs/promises';
+import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { maskUrl, type Config } from '../config/config.js';
+import { connectDatabase } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import type { Logger } from '../infra/logger.js';
+import { ResourceStack } from '../infra/resource-stack.js';
+import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal-cluster.js';
+import { installTemporalRuntime } from '../infra/temporal-runtime.js';
+import { createWorker } from '../worker/create-worker.js';
+import { provideDatabase } from './database-target.js';
+import { provideTemporal } from './temporal-target.js';
+
+export interface EngineInfo {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  /** Temporal Web UI, filtered to this project's runs; only when we run the dev server. */
+  temporalUiUrl?: string;
+  databaseUrl: string;
+  childPids: number[];
+}
+
+export interface RunningEngine {
+  info: EngineInfo;
+  /** Resolves when the worker stops on its own (a fatal error) — the caller should then stop. */
+  finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface EngineParts {
+  /** Run a worker in this process (default true). */
+  worker?: boolean;
+}
+
+/**
+ * The whole engine in one process: Postgres (given or embedded), migrations, Temporal (given
+ * or a dev server), search attributes and a worker. Stops in reverse order, and on a failure
+ * half-way it stops whatever had already started.
+ */
+export async function startEngine(config: Config, logger: Logger, parts: EngineParts = {}): Promise<RunningEngine> {
+  const stack = new ResourceStack();
+  const stop = () => stack.close((name, error) => logger.warn({ err: error }, `stopping ${name} failed`));
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    installTemporalRuntime(logger);
+
+    const database = await provideDatabase(config, stack, logger);
+    const { db, close: closeDb } = await connectDatabase(database.url, {
+      source: database.source,
+      poolSize: config.database.poolSize,
+    });
+    stack.defer('database pool', closeDb);
+    await migrateDatabase(database.url);
+    logger.info({ database: maskUrl(database.url) }, 'database ready (migrations applied)');
+
+    const temporal = await provideTemporal(config, stack, logger);
+    const client = await connectClient(temporal.target);
+    stack.defer('temporal client connection', () => client.close());
+    await ensureSearchAttributes(client, temporal.target.namespace, logger);
+
+    let finished: Promise<void> = new Promise(() => undefined);
+    if (parts.worker !== false) {
+      const connection = await connectWorker(temporal.target);
+      stack.defer('temporal worker connection', () => connection.close());
+      const worker: Worker = await createWorker({
+        connection,
+        namespace: temporal.target.namespace,
+        taskQueue: config.temporal.taskQueue,
+        activities: createActivities({ db }),
+      });
+      finished = worker.run();
+      stack.defer('worker', async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await finished.catch(() => undefined);
+      });
+      logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+    }
+
+    const info: EngineInfo = {
+      temporalAddress: temporal.target.address,
+      namespace: temporal.target.namespace,
+      taskQueue: config.temporal.taskQueue,
+      temporalUiUrl: temporal.uiUrl ? journeyListUrl(temporal.uiUrl, temporal.target.namespace) : undefined,
+      databaseUrl: maskUrl(database.url),
+      childPids: [temporal.devServerPid, database.embeddedPid].filter((pid): pid is number => pid !== undefined),
+    };
+    return { info, finished, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The Temporal UI's workflow list, filtered to journey runs (those with a JourneyId). */
+export function journeyListUrl(uiUrl: string, namespace: string): string {
+  const query = encodeURIComponent('JourneyId IS NOT NULL');
+  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, maskUrl } from '../config/config.js';
+import { UserError } from '../infra/user-error.js';
+
+function configError(env: NodeJS.ProcessEnv): UserError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to refuse this environment');
+}
+
+describe('configuration', () => {
+  it('runs the embedded default with no settings at all', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBeUndefined();
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.temporal).toMatchObject({ namespace: 'default', taskQueue: 'omnijourney', devPort: 7233, uiPort: 8233 });
+    expect(config.dataDir).toMatch(/\.omnijourney$/);
+  });
+
+  it('reads a real cluster and database from the environment', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:secret@db.internal:5432/omni',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'shop',
+      TEMPORAL_API_KEY: 'k',
+    });
+    expect(config.database.url).toBe('postgres://app:secret@db.internal:5432/omni');
+    expect(config.temporal).toMatchObject({ address: 'temporal.internal:7233', namespace: 'shop', apiKey: 'k' });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' }).database.url).toBeUndefined();
+  });
+
+  it('names the variable and the fix for a malformed DATABASE_URL, without leaking its password', () => {
+    const error = configError({ DATABASE_URL: 'mysql://root:hunter2@localhost/db' });
+    expect(error.toLine()).toContain('DATABASE_URL');
+    expect(error.toLine()).toContain('is not a PostgreSQL URL');
+    expect(error.toLine()).toContain('unset it to use the embedded PostgreSQL');
+    expect(error.toLine()).not.toContain('hunter2');
+  });
+
+  it('names TEMPORAL_ADDRESS when it is not host:port', () => {
+    expect(configError({ TEMPORAL_ADDRESS: 'http://temporal' }).toLine()).toMatch(/^TEMPORAL_ADDRESS=.*is not host:port/);
+  });
+
+  it('refuses out-of-range ports and unknown log levels by name', () => {
+    expect(configError({ TEMPORAL_DEV_PORT: '70000' }).toLine()).toContain('TEMPORAL_DEV_PORT');
+    expect(configError({ LOG_LEVEL: 'loud' }).toLine()).toContain('LOG_LEVEL');
+  });
+
+  it('masks passwords in printed URLs', () => {
+    expect(maskUrl('postgres://u:p%40ss@h:5432/d')).toBe('postgres://u:***@h:5432/d');
+    expect(maskUrl('postgres://u@h/d')).toBe('postgres://u@h/d');
+  });
+});

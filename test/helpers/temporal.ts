@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createWorker } from '../../worker/create-worker.js';
+
+export const fixtureWorkflowsPath = fileURLToPath(new URL('../fixtures/workflows.ts', import.meta.url));
+
+/** A unique task queue per test, so workers of parallel files never steal each other's tasks. */
+export function uniqueTaskQueue(label = 'test'): string {
+  return `${label}-${randomUUID()}`;
+}
+
+/**
+ * The native time-skipping test server, one per test file (time skipping is global to a server,
+ * so files must not share one). Used where a test needs hours or days to pass.
+ */
+export function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } },
+  });
+}
+
+export interface DevServerClients {
+  client: Client;
+  connection: Connection;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+/** Clients of the run's shared dev server (real time, search attributes, visibility). */
+export async function connectDevServer(): Promise<DevServerClients> {
+  const address = inject('devServerAddress');
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection, namespace: 'default' }),
+    connection,
+    nativeConnection,
+    async close() {
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+export interface TestWorkerOptions {
+  connection: NativeConnection;
+  activities?: object;
+  workflowsPath?: string;
+  namespace?: string;
+}
+
+/** A real worker on a fresh task queue, built like the engine's own (same bundler settings). */
+export async function createTestWorker(options: TestWorkerOptions): Promise<{ worker: Worker; taskQueue: string }> {
+  const taskQueue = uniqueTaskQueue();
+  const worker = await createWorker({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue,
+    activities: options.activities ?? {},
+    workflowsPath: options.workflowsPath ?? fixtureWorkflowsPath,
+  });
+  return { worker, taskQueue };
+}
