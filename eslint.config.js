@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tests assert a value exists before using it; `!` after such an assertion is fine there.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node APIs, no I/O.
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {

@@ -1,9 +1,13 @@
+import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerMigrate } from './commands/migrate.js';
 import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';
 import { registerWorker } from './commands/worker.js';
 import { exitCodes } from './run-action.js';
+
+// A .env in the current folder fills in what the shell did not set (the shell wins).
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 const program = new Command()
   .name('omnijourney')
@@ -20,7 +24,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    const ok = error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+    const ok =
+      error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
     process.exit(ok ? exitCodes.ok : exitCodes.usage);
   }
   throw error;

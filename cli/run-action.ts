@@ -8,13 +8,17 @@ export function reportAndExit(error: unknown): never {
     process.stderr.write(`omnijourney: ${error.toLine()}\n`);
   } else {
     // A defect, not a user mistake: the stack helps whoever files the bug.
-    process.stderr.write(`omnijourney: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `omnijourney: unexpected error: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
   }
   process.exit(exitCodes.failure);
 }
 
 /** Wraps a commander action so every failure goes through reportAndExit. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);

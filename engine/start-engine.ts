@@ -39,7 +39,11 @@ export interface EngineParts {
  * or a dev server), search attributes and a worker. Stops in reverse order, and on a failure
  * half-way it stops whatever had already started.
  */
-export async function startEngine(config: Config, logger: Logger, parts: EngineParts = {}): Promise<RunningEngine> {
+export async function startEngine(
+  config: Config,
+  logger: Logger,
+  parts: EngineParts = {},
+): Promise<RunningEngine> {
   const stack = new ResourceStack();
   const stop = () => stack.close((name, error) => logger.warn({ err: error }, `stopping ${name} failed`));
   try {
@@ -84,7 +88,9 @@ export async function startEngine(config: Config, logger: Logger, parts: EngineP
       taskQueue: config.temporal.taskQueue,
       temporalUiUrl: temporal.uiUrl ? journeyListUrl(temporal.uiUrl, temporal.target.namespace) : undefined,
       databaseUrl: maskUrl(database.url),
-      childPids: [temporal.devServerPid, database.embeddedPid].filter((pid): pid is number => pid !== undefined),
+      childPids: [temporal.devServerPid, database.embeddedPid].filter(
+        (pid): pid is number => pid !== undefined,
+      ),
     };
     return { info, finished, stop };
   } catch (error) {

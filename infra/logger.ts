@@ -12,12 +12,23 @@ export function createLogger(config: Config['log'], name = 'omnijourney'): Logge
     name,
     level: config.level,
     redact: {
-      paths: ['password', '*.password', 'apiKey', '*.apiKey', 'databaseUrl', 'authorization', '*.authorization'],
+      paths: [
+        'password',
+        '*.password',
+        'apiKey',
+        '*.apiKey',
+        'databaseUrl',
+        'authorization',
+        '*.authorization',
+      ],
       censor: '***',
     },
     transport:
       config.format === 'pretty'
-        ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' } }
+        ? {
+            target: 'pino-pretty',
+            options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' },
+          }
         : undefined,
   });
 }

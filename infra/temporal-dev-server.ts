@@ -61,7 +61,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const deadline = Date.now() + (options.healthTimeoutMs ?? 60_000);
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     const failed = await Promise.race([spawnError, sleep(attempt === 0 ? 300 : 250).then(() => undefined)]);
-    if (failed) throw new UserError(`cannot run ${options.executable}: ${failed.message}`, 'set TEMPORAL_CLI_PATH');
+    if (failed)
+      throw new UserError(`cannot run ${options.executable}: ${failed.message}`, 'set TEMPORAL_CLI_PATH');
     if (child.exitCode !== null) {
       throw new UserError(
         `the Temporal dev server exited (code ${child.exitCode}): ${lastLines(output(), 3)}`,

@@ -7,7 +7,16 @@ class PinoTemporalLogger implements TemporalLogger {
   constructor(private readonly logger: Logger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    const method = level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error';
+    const method =
+      level === 'TRACE'
+        ? 'trace'
+        : level === 'DEBUG'
+          ? 'debug'
+          : level === 'INFO'
+            ? 'info'
+            : level === 'WARN'
+              ? 'warn'
+              : 'error';
     this.logger[method](meta ?? {}, message);
   }
   trace(message: string, meta?: LogMetadata): void {

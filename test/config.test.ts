@@ -17,7 +17,12 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config.database.url).toBeUndefined();
     expect(config.temporal.address).toBeUndefined();
-    expect(config.temporal).toMatchObject({ namespace: 'default', taskQueue: 'omnijourney', devPort: 7233, uiPort: 8233 });
+    expect(config.temporal).toMatchObject({
+      namespace: 'default',
+      taskQueue: 'omnijourney',
+      devPort: 7233,
+      uiPort: 8233,
+    });
     expect(config.dataDir).toMatch(/\.omnijourney$/);
   });
 
@@ -29,7 +34,11 @@ describe('configuration', () => {
       TEMPORAL_API_KEY: 'k',
     });
     expect(config.database.url).toBe('postgres://app:secret@db.internal:5432/omni');
-    expect(config.temporal).toMatchObject({ address: 'temporal.internal:7233', namespace: 'shop', apiKey: 'k' });
+    expect(config.temporal).toMatchObject({
+      address: 'temporal.internal:7233',
+      namespace: 'shop',
+      apiKey: 'k',
+    });
   });
 
   it('treats an empty variable as unset', () => {
@@ -45,7 +54,9 @@ describe('configuration', () => {
   });
 
   it('names TEMPORAL_ADDRESS when it is not host:port', () => {
-    expect(configError({ TEMPORAL_ADDRESS: 'http://temporal' }).toLine()).toMatch(/^TEMPORAL_ADDRESS=.*is not host:port/);
+    expect(configError({ TEMPORAL_ADDRESS: 'http://temporal' }).toLine()).toMatch(
+      /^TEMPORAL_ADDRESS=.*is not host:port/,
+    );
   });
 
   it('refuses out-of-range ports and unknown log levels by name', () => {

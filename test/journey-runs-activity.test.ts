@@ -23,8 +23,18 @@ describe('recordJourneyRun', () => {
   it('is idempotent, and a late "running" never overwrites a final outcome', async () => {
     const { recordJourneyRun } = createJourneyRunActivities(database.db);
     await recordJourneyRun({ ...base, status: 'running' });
-    await recordJourneyRun({ ...base, status: 'converted', reason: 'Order Completed', endedAt: '2026-11-01T10:30:00.000Z' });
-    await recordJourneyRun({ ...base, status: 'converted', reason: 'Order Completed', endedAt: '2026-11-01T10:30:00.000Z' });
+    await recordJourneyRun({
+      ...base,
+      status: 'converted',
+      reason: 'Order Completed',
+      endedAt: '2026-11-01T10:30:00.000Z',
+    });
+    await recordJourneyRun({
+      ...base,
+      status: 'converted',
+      reason: 'Order Completed',
+      endedAt: '2026-11-01T10:30:00.000Z',
+    });
     await recordJourneyRun({ ...base, status: 'running' });
 
     const rows = await database.db.select().from(journeyRuns).where(eq(journeyRuns.runId, 'run-1'));

@@ -40,7 +40,10 @@ describe('time-skipping server with a real worker and real Postgres', () => {
     expect(Date.parse(result.endedAt) - Date.parse(result.startedAt)).toBeGreaterThanOrEqual(day);
     expect(wallMs).toBeLessThan(60_000);
 
-    const rows = await database.db.select().from(journeyRuns).where(eq(journeyRuns.workflowId, `sleep-${taskQueue}`));
+    const rows = await database.db
+      .select()
+      .from(journeyRuns)
+      .where(eq(journeyRuns.workflowId, `sleep-${taskQueue}`));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ journeyId: 'foundation', entryKey: 'cart-1', status: 'completed' });
     expect(rows[0]!.endedAt!.getTime() - rows[0]!.startedAt.getTime()).toBeGreaterThanOrEqual(day);

