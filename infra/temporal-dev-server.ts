@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** SQLite file for state across restarts; omit for in-memory. */
   dbFile?: string;
   healthTimeoutMs?: number;
+  /** Register the project's search attributes at start (default true). */
+  registerSearchAttributes?: boolean;
 }
 
 export interface DevServer {
@@ -38,7 +40,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     options.namespace,
     '--log-level',
     'warn',
-    ...searchAttributeNames.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...(options.registerSearchAttributes === false
+      ? []
+      : searchAttributeNames.flatMap((name) => ['--search-attribute', `${name}=Keyword`])),
     ...(options.uiPort === undefined
       ? ['--headless']
       : ['--ui-ip', '127.0.0.1', '--ui-port', String(options.uiPort)]),

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { searchAttributeNames, searchAttributes } from '../domain/search-attributes.js';
+import { freePort } from '../infra/free-port.js';
 import { ensureSearchAttributes } from '../infra/temporal-cluster.js';
+import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
 import { finishSignal, type waitWithStep } from './fixtures/workflows.js';
 import { connectDevServer, createTestWorker, type DevServerClients } from './helpers/temporal.js';
 
@@ -33,6 +36,26 @@ describe('dev server visibility', () => {
     expect(logged).toEqual([]); // nothing added, nothing failed
     const listed = await server.connection.operatorService.listSearchAttributes({ namespace: 'default' });
     for (const name of searchAttributeNames) expect(listed.customAttributes?.[name], name).toBe(2); // KEYWORD
+  });
+
+  it('registers the missing search attributes on a cluster that lacks them (TEMPORAL_ADDRESS case)', async () => {
+    const bare = await startTemporalDevServer({
+      executable: inject('temporalCli'),
+      port: await freePort(),
+      namespace: 'default',
+      registerSearchAttributes: false,
+    });
+    const connection = await Connection.connect({ address: bare.address });
+    try {
+      const before = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      expect(Object.keys(before.customAttributes ?? {})).not.toContain('CustomerId');
+      await ensureSearchAttributes(connection, 'default', pino({ level: 'silent' }));
+      const after = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      for (const name of searchAttributeNames) expect(after.customAttributes?.[name], name).toBe(2);
+    } finally {
+      await connection.close();
+      await bare.stop();
+    }
   });
 
   it('finds a run by CustomerId and JourneyId, and sees the step it set', async () => {
