@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerApi } from './commands/api.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';
@@ -17,6 +18,7 @@ const program = new Command()
 
 registerStart(program);
 registerWorker(program);
+registerApi(program);
 registerMigrate(program);
 registerSetup(program);
 

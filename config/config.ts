@@ -57,6 +57,17 @@ const envSchema = z.object({
   TEMPORAL_TEST_SERVER_PATH: optional(z.string()),
   TEMPORAL_DEV_PORT: optional(port),
   TEMPORAL_UI_PORT: optional(port),
+  API_HOST: optional(z.string().trim().min(1)),
+  API_PORT: optional(port),
+  PUBLIC_BASE_URL: optional(z.url({ protocol: /^https?$/ })),
+  INGEST_WRITE_KEYS: optional(z.string().trim().min(1)),
+  ADMIN_API_TOKEN: optional(z.string().min(16, { message: 'is shorter than 16 characters' })),
+  UNSUBSCRIBE_SECRET: optional(z.string().min(32, { message: 'is shorter than 32 characters' })),
+  TWILIO_AUTH_TOKEN: optional(z.string().min(1)),
+  VAPID_PUBLIC_KEY: optional(z.string().min(1)),
+  VAPID_PRIVATE_KEY: optional(z.string().min(1)),
+  VAPID_SUBJECT: optional(z.string().regex(/^(mailto:|https:)/, { message: 'must start with mailto: or https:' })),
+  DEFAULT_PHONE_COUNTRY: optional(z.string().regex(/^[A-Z]{2}$/, { message: 'is not a two-letter country code' })),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
 });
@@ -82,6 +93,17 @@ const fixes: Record<keyof z.infer<typeof envSchema>, string> = {
   TEMPORAL_TEST_SERVER_PATH: 'set it to the path of the `temporal-test-server` executable',
   TEMPORAL_DEV_PORT: 'set it to a port number (0 picks a free one)',
   TEMPORAL_UI_PORT: 'set it to a port number (0 picks a free one)',
+  API_HOST: 'set it to the address to listen on (127.0.0.1 by default)',
+  API_PORT: 'set it to a port number (0 picks a free one)',
+  PUBLIC_BASE_URL: 'set it to the http(s) URL at which providers and customers reach this API',
+  INGEST_WRITE_KEYS: 'set it to one or more write keys separated by commas',
+  ADMIN_API_TOKEN: 'set it to a random string of at least 16 characters',
+  UNSUBSCRIBE_SECRET: 'set it to a random string of at least 32 characters (openssl rand -hex 32)',
+  TWILIO_AUTH_TOKEN: "set it to your Twilio account's auth token",
+  VAPID_PUBLIC_KEY: 'set it to the VAPID public key (npx web-push generate-vapid-keys)',
+  VAPID_PRIVATE_KEY: 'set it to the VAPID private key (npx web-push generate-vapid-keys)',
+  VAPID_SUBJECT: 'set it to mailto:you@example.com or an https URL',
+  DEFAULT_PHONE_COUNTRY: 'set it to an ISO country code such as US or FR',
   LOG_LEVEL: 'set it to one of fatal, error, warn, info, debug, trace, silent',
   LOG_FORMAT: 'set it to pretty or json',
 };
@@ -115,7 +137,26 @@ export interface Config {
     devPort: number;
     uiPort: number;
   };
+  api: {
+    host: string;
+    port: number;
+    /** Explicit PUBLIC_BASE_URL; otherwise derived from the address the API listens on. */
+    publicBaseUrl?: string;
+    defaultPhoneCountry?: string;
+  };
+  /** Secrets from the environment; `omnijourney start` fills gaps with generated dev secrets. */
+  secrets: Partial<Secrets>;
   log: { level: string; format: 'pretty' | 'json' };
+}
+
+export interface Secrets {
+  writeKeys: string[];
+  adminToken: string;
+  unsubscribeSecret: string;
+  /** Unset: the Twilio webhooks answer 404 (SMS not configured). */
+  twilioAuthToken?: string;
+  /** Unset: no Web Push. */
+  vapid?: { publicKey: string; privateKey: string; subject: string };
 }
 
 /** The folder holding package.json, whatever the current directory. */
@@ -160,6 +201,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
       devPort: e.TEMPORAL_DEV_PORT ?? 7233,
       uiPort: e.TEMPORAL_UI_PORT ?? 8233,
+    },
+    api: {
+      host: e.API_HOST ?? '127.0.0.1',
+      port: e.API_PORT ?? 3000,
+      publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+      defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
+    },
+    secrets: {
+      writeKeys: e.INGEST_WRITE_KEYS?.split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+      adminToken: e.ADMIN_API_TOKEN,
+      unsubscribeSecret: e.UNSUBSCRIBE_SECRET,
+      twilioAuthToken: e.TWILIO_AUTH_TOKEN,
+      vapid:
+        e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY
+          ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT ?? 'mailto:ops@example.com' }
+          : undefined,
     },
     log: {
       level: e.LOG_LEVEL ?? 'info',

@@ -12,6 +12,10 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { channels, type Channel } from '../domain/channels.js';
+import type { Cart, LastOrder } from '../domain/commerce.js';
+import { identityKindsByStrength } from '../domain/identity-keys.js';
+import { segmentMessageTypes } from '../domain/segment-message.js';
 
 /**
  * The engine's state. Temporal holds each run's progress; Postgres holds everything that must be
@@ -22,8 +26,8 @@ import {
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
-export const identityKinds = ['user_id', 'anonymous_id', 'email', 'phone', 'push_endpoint'] as const;
-export const channels = ['email', 'sms', 'push', 'webhook'] as const;
+export const identityKinds = identityKindsByStrength;
+export { channels };
 export const consentStatuses = ['subscribed', 'unsubscribed', 'never_asked'] as const;
 export const messageCategories = ['marketing', 'transactional'] as const;
 export const deliveryStatuses = [
@@ -49,6 +53,12 @@ export const customers = pgTable(
     traitTimes: jsonb('trait_times').$type<Record<string, string>>().notNull().default({}),
     timeZone: text('time_zone'),
     locale: text('locale'),
+    /** Derived from e-commerce events (domain/commerce.ts). */
+    cart: jsonb('cart').$type<Cart>(),
+    orderCount: integer('order_count').notNull().default(0),
+    lifetimeValue: numeric('lifetime_value', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
+    lastOrder: jsonb('last_order').$type<LastOrder>(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -65,6 +75,9 @@ export const identities = pgTable(
       .references(() => customers.id),
     kind: text('kind', { enum: identityKinds }).notNull(),
     value: text('value').notNull(),
+    /** Set when a provider said this address cannot be reached (bounce, invalid number). */
+    unreachableAt: timestamp('unreachable_at', { withTimezone: true }),
+    unreachableReason: text('unreachable_reason'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -82,13 +95,17 @@ export const events = pgTable(
     customerId: uuid('customer_id')
       .notNull()
       .references(() => customers.id),
-    type: text('type', { enum: ['track', 'identify', 'page', 'screen', 'group', 'alias'] }).notNull(),
+    type: text('type', { enum: segmentMessageTypes }).notNull(),
     name: text('name'),
+    userId: text('user_id'),
+    anonymousId: text('anonymous_id'),
     properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default({}),
     context: jsonb('context').$type<Record<string, unknown>>().notNull().default({}),
     /** When it happened, corrected for client clock skew. */
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set once the router has taken the event; a stored but unrouted event is routed on the client's retry. */
+    routedAt: timestamp('routed_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('events_message_id_uq').on(t.messageId),
@@ -210,5 +227,5 @@ export const journeyRuns = pgTable(
   ],
 );
 
-export type Channel = (typeof channels)[number];
+export type { Channel };
 export type RunStatus = (typeof runStatuses)[number];

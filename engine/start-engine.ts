@@ -9,10 +9,20 @@ import { ResourceStack } from '../infra/resource-stack.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal-cluster.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 import { createWorker } from '../worker/create-worker.js';
+import { choosePort } from '../infra/free-port.js';
+import { startApiServer } from '../ingest/api-server.js';
+import { noJourneysRouter } from '../router/event-router.js';
+import { devSecrets, environmentSecrets } from './secrets.js';
 import { provideDatabase } from './database-target.js';
 import { provideTemporal } from './temporal-target.js';
 
 export interface EngineInfo {
+  /** The HTTP API (ingest, webhooks, admin), when this process serves it. */
+  apiUrl?: string;
+  /** Where generated dev secrets (write key, admin token) are kept, when they were used. */
+  devSecretsFile?: string;
+  /** The first ingest write key, shown by `start` so the demo can be driven at once. */
+  writeKey?: string;
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
@@ -32,6 +42,10 @@ export interface RunningEngine {
 export interface EngineParts {
   /** Run a worker in this process (default true). */
   worker?: boolean;
+  /** Serve the HTTP API in this process (default true). */
+  api?: boolean;
+  /** `dev`: fill missing secrets with generated ones (start); `environment`: require them (production). */
+  secrets?: 'dev' | 'environment';
 }
 
 /**
@@ -82,7 +96,33 @@ export async function startEngine(
       logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
     }
 
+    let api: { url: string; writeKey?: string; devSecretsFile?: string } | undefined;
+    if (parts.api !== false) {
+      const secrets = parts.secrets === 'environment' ? environmentSecrets(config) : await devSecrets(config);
+      const port = await choosePort(config.api.port, process.env.API_PORT === undefined);
+      const server = await startApiServer({
+        db,
+        router: noJourneysRouter,
+        secrets,
+        logger: logger.child({ component: 'api' }),
+        host: config.api.host,
+        port,
+        publicBaseUrl: config.api.publicBaseUrl,
+        defaultPhoneCountry: config.api.defaultPhoneCountry,
+      });
+      stack.defer('api server', () => server.close());
+      api = {
+        url: server.url,
+        writeKey: parts.secrets === 'environment' ? undefined : secrets.writeKeys[0],
+        devSecretsFile: 'generatedFile' in secrets ? String(secrets.generatedFile) : undefined,
+      };
+      logger.info({ url: server.url }, 'api listening');
+    }
+
     const info: EngineInfo = {
+      apiUrl: api?.url,
+      writeKey: api?.writeKey,
+      devSecretsFile: api?.devSecretsFile,
       temporalAddress: temporal.target.address,
       namespace: temporal.target.namespace,
       taskQueue: config.temporal.taskQueue,

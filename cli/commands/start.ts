@@ -9,7 +9,7 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description(
-      'Run the whole engine in one process: an embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), PostgreSQL (embedded unless DATABASE_URL is set), migrations and a worker. Ctrl-C stops everything.',
+      'Run the whole engine in one process: an embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), PostgreSQL (embedded unless DATABASE_URL is set), migrations, a worker and the HTTP API. Ctrl-C stops everything.',
     )
     .action(
       action(async () => {
@@ -24,6 +24,9 @@ export function registerStart(program: Command): void {
 
 function banner(info: EngineInfo): string {
   const rows: [string, string][] = [
+    ['API', info.apiUrl ?? '(not served by this process)'],
+    ...(info.writeKey ? ([['Write key', info.writeKey]] as [string, string][]) : []),
+    ...(info.devSecretsFile ? ([['Dev secrets', `${info.devSecretsFile} (admin token, webhook secrets)`]] as [string, string][]) : []),
     ['Temporal UI', info.temporalUiUrl ?? '(external cluster: use its own UI)'],
     ['Temporal', `${info.temporalAddress} (namespace ${info.namespace}, task queue ${info.taskQueue})`],
     ['PostgreSQL', info.databaseUrl],

@@ -22,7 +22,7 @@ export function registerWorker(program: Command): void {
           );
         }
         const logger = createLogger(config.log);
-        const engine = await startEngine(config, logger);
+        const engine = await startEngine(config, logger, { worker: true, api: false });
         await untilStopSignal(engine, logger);
       }),
     );

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { startEngine } from '../../engine/start-engine.js';
+import { createLogger } from '../../infra/logger.js';
+import { UserError } from '../../infra/user-error.js';
+import { action } from '../run-action.js';
+import { untilStopSignal } from '../stop-signal.js';
+
+export function registerApi(program: Command): void {
+  program
+    .command('api')
+    .description(
+      'Serve the HTTP API (Segment-compatible ingest, push subscriptions, Twilio webhooks, unsubscribe, admin) against DATABASE_URL and TEMPORAL_ADDRESS (production). Secrets come from the environment.',
+    )
+    .action(
+      action(async () => {
+        const config = loadConfig();
+        if (!config.temporal.address || !config.database.url) {
+          throw new UserError(
+            `${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is not set`,
+            '`omnijourney api` joins an existing deployment: set TEMPORAL_ADDRESS and DATABASE_URL, or use `omnijourney start`',
+          );
+        }
+        const logger = createLogger(config.log);
+        const engine = await startEngine(config, logger, { worker: false, api: true, secrets: 'environment' });
+        process.stdout.write(`API listening on ${engine.info.apiUrl}\n`);
+        await untilStopSignal(engine, logger);
+      }),
+    );
+}

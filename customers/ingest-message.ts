@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, or, sql } from 'drizzle-orm';
+import { customers, events, identities } from '../db/schema.js';
+import type { Database } from '../db/client.js';
+import { applyCommerceEvent } from '../domain/commerce.js';
+import { consentFromTraits } from '../domain/consent-traits.js';
+import { correctedTimestamp } from '../domain/event-time.js';
+import { identityKeysOf, type IdentityKey } from '../domain/identity-keys.js';
+import type { SegmentMessage } from '../domain/segment-message.js';
+import { mergeTraits } from '../domain/traits.js';
+import type { RoutedCustomer, StoredEvent } from '../router/event-router.js';
+import { commerceOf } from './merge-customers.js';
+import { resolveCustomer } from './resolve-customer.js';
+import { setConsent } from './set-consent.js';
+import type { Tx } from './transaction.js';
+import { channels } from '../domain/channels.js';
+
+export type IngestOutcome =
+  | { outcome: 'stored'; event: StoredEvent; customer: RoutedCustomer }
+  | { outcome: 'duplicate'; event: StoredEvent; routed: boolean };
+
+export interface IngestOptions {
+  receivedAt: Date;
+  /** Country for phone numbers written without a country code. */
+  defaultPhoneCountry?: string;
+}
+
+type EventRow = typeof events.$inferSelect;
+
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    messageId: row.messageId,
+    type: row.type,
+    name: row.name,
+    customerId: row.customerId,
+    userId: row.userId,
+    anonymousId: row.anonymousId,
+    properties: row.properties,
+    context: row.context,
+    occurredAt: row.occurredAt,
+    receivedAt: row.receivedAt,
+  };
+}
+
+/** For alias: previousId may be an old userId or an anonymousId; whichever is known. */
+async function aliasKeys(tx: Tx, message: Extract<SegmentMessage, { type: 'alias' }>): Promise<IdentityKey[]> {
+  const previous = message.previousId;
+  const [known] = await tx
+    .select({ kind: identities.kind })
+    .from(identities)
+    .where(
+      or(
+        and(eq(identities.kind, 'user_id'), eq(identities.value, previous)),
+        and(eq(identities.kind, 'anonymous_id'), eq(identities.value, previous)),
+      ),
+    )
+    .orderBy(identities.kind)
+    .limit(1);
+  const previousKey: IdentityKey = { kind: known?.kind === 'user_id' ? 'user_id' : 'anonymous_id', value: previous };
+  const keys: IdentityKey[] = [{ kind: 'user_id', value: message.userId }];
+  if (previousKey.kind !== 'user_id' || previousKey.value !== message.userId) keys.push(previousKey);
+  if (message.anonymousId && message.anonymousId !== previous) keys.push({ kind: 'anonymous_id', value: message.anonymousId });
+  return keys;
+}
+
+function eventName(message: SegmentMessage): string | null {
+  switch (message.type) {
+    case 'track':
+      return message.event;
+    case 'page':
+    case 'screen':
+      return message.name ?? null;
+    default:
+      return null;
+  }
+}
+
+function propertiesOf(message: SegmentMessage): Record<string, unknown> {
+  switch (message.type) {
+    case 'track':
+    case 'page':
+    case 'screen':
+      return message.properties ?? {};
+    case 'identify':
+      return { traits: message.traits ?? {} };
+    case 'group':
+      return { groupId: message.groupId, traits: message.traits ?? {} };
+    case 'alias':
+      return { previousId: message.previousId };
+  }
+}
+
+/**
+ * Stores one validated message exactly once by messageId and applies it to the unified profile,
+ * all in one transaction: identity resolution (and merges), traits, consent, time zone, locale,
+ * and the e-commerce state. Nothing is half-written: any failure rolls the whole message back.
+ */
+export async function ingestMessage(db: Database, message: SegmentMessage, options: IngestOptions): Promise<IngestOutcome> {
+  const messageId = message.messageId ?? `omnijourney-${randomUUID()}`;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`message:${messageId}`}, 0))`);
+    const [existing] = await tx.select().from(events).where(eq(events.messageId, messageId));
+    if (existing) return { outcome: 'duplicate', event: toStoredEvent(existing), routed: existing.routedAt !== null };
+
+    const occurredAt = correctedTimestamp({
+      timestamp: message.timestamp ?? message.originalTimestamp,
+      sentAt: message.sentAt,
+      receivedAt: options.receivedAt,
+    });
+    const traits = message.type === 'identify' ? (message.traits ?? {}) : undefined;
+    const keys =
+      message.type === 'alias'
+        ? await aliasKeys(tx, message)
+        : identityKeysOf({ ...message, traits }, options.defaultPhoneCountry);
+    const resolution = await resolveCustomer(tx, { keys, mode: message.type === 'alias' ? 'alias' : 'resolve' });
+    const customerId = resolution.customerId;
+
+    const [profile] = await tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
+    if (!profile) throw new Error(`customer ${customerId} vanished during ingest`);
+    const context = message.context ?? {};
+    const merged = traits ? mergeTraits({ traits: profile.traits, traitTimes: profile.traitTimes }, traits, occurredAt) : profile;
+    const commerce =
+      message.type === 'track'
+        ? applyCommerceEvent(commerceOf(profile), { name: message.event, properties: message.properties ?? {}, occurredAt })
+        : commerceOf(profile);
+    const timeZone = typeof context.timezone === 'string' && context.timezone.length <= 64 ? context.timezone : undefined;
+    const locale = typeof context.locale === 'string' && context.locale.length <= 35 ? context.locale : undefined;
+    await tx
+      .update(customers)
+      .set({
+        traits: merged.traits,
+        traitTimes: merged.traitTimes,
+        cart: commerce.cart,
+        orderCount: commerce.orderCount,
+        lifetimeValue: commerce.lifetimeValue,
+        lastOrder: commerce.lastOrder,
+        timeZone: timeZone ?? profile.timeZone,
+        locale: locale ?? profile.locale,
+        lastSeenAt: profile.lastSeenAt && profile.lastSeenAt > occurredAt ? profile.lastSeenAt : occurredAt,
+        updatedAt: new Date(),
+      })
+      .where(eq(customers.id, customerId));
+
+    const consent = consentFromTraits(traits);
+    for (const channel of channels) {
+      const status = consent[channel];
+      if (status) await setConsent(tx, { customerId, channel, status, source: 'identify', at: occurredAt });
+    }
+
+    const [row] = await tx
+      .insert(events)
+      .values({
+        messageId,
+        customerId,
+        type: message.type,
+        name: eventName(message),
+        userId: message.userId ?? null,
+        anonymousId: message.anonymousId ?? null,
+        properties: propertiesOf(message),
+        context,
+        occurredAt,
+        receivedAt: options.receivedAt,
+      })
+      .returning();
+    if (!row) throw new Error('event insert returned nothing');
+    return {
+      outcome: 'stored',
+      event: toStoredEvent(row),
+      customer: { id: customerId, created: resolution.created, mergedFrom: resolution.merged },
+    };
+  });
+}
+
+export async function markRouted(db: Database, eventId: number): Promise<void> {
+  await db.update(events).set({ routedAt: new Date() }).where(eq(events.id, eventId));
+}

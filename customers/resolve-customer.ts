@@ -1,0 +1,129 @@
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { customers, identities } from '../db/schema.js';
+import { identityKeyString, identityKindsByStrength, type IdentityKey } from '../domain/identity-keys.js';
+import { mergeCustomers } from './merge-customers.js';
+import type { Tx } from './transaction.js';
+
+export interface ResolveRequest {
+  keys: IdentityKey[];
+  /**
+   * `alias`: the caller asserts that every key is the same person (Segment `alias`), so even
+   * two known customers merge. Otherwise two customers with different userIds never merge.
+   */
+  mode: 'resolve' | 'alias';
+}
+
+export interface Resolution {
+  customerId: string;
+  created: boolean;
+  /** Customers folded into `customerId` by this call. */
+  merged: string[];
+  /** Keys that belong to another known customer and were left with them. */
+  conflicts: IdentityKey[];
+}
+
+/**
+ * Finds (or creates) the one customer these identities point at, merging profiles as the
+ * rules in the README say. Runs inside the caller's transaction and holds an advisory lock per
+ * identity (taken in a fixed order), so concurrent events for the same person resolve to the
+ * same customer instead of creating two.
+ */
+export async function resolveCustomer(tx: Tx, request: ResolveRequest): Promise<Resolution> {
+  const keys = request.keys;
+  if (keys.length === 0) throw new Error('resolveCustomer needs at least one identity');
+  for (const text of keys.map(identityKeyString).sort()) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${text}, 0))`);
+  }
+
+  const owned = await tx
+    .select({ customerId: identities.customerId, kind: identities.kind, value: identities.value })
+    .from(identities)
+    .where(or(...keys.map((key) => and(eq(identities.kind, key.kind), eq(identities.value, key.value)))));
+  const ownerOf = (key: IdentityKey) => owned.find((row) => row.kind === key.kind && row.value === key.value)?.customerId;
+
+  const candidates = [...new Set(owned.map((row) => row.customerId))];
+  const knownIds = new Set(
+    candidates.length === 0
+      ? []
+      : (
+          await tx
+            .selectDistinct({ customerId: identities.customerId })
+            .from(identities)
+            .where(and(inArray(identities.customerId, candidates), eq(identities.kind, 'user_id')))
+        ).map((row) => row.customerId),
+  );
+  const oldestFirst =
+    candidates.length === 0
+      ? []
+      : (
+          await tx
+            .select({ id: customers.id })
+            .from(customers)
+            .where(inArray(customers.id, candidates))
+            .orderBy(customers.createdAt, customers.id)
+            .for('update')
+        ).map((row) => row.id);
+
+  const userKey = keys.find((key) => key.kind === 'user_id');
+  let survivor: string | undefined;
+  let toMerge: string[];
+  if (request.mode === 'alias') {
+    survivor = (userKey && ownerOf(userKey)) ?? oldestFirst[0];
+    toMerge = candidates;
+  } else if (userKey) {
+    const anonymous = oldestFirst.filter((id) => !knownIds.has(id));
+    // The userId's owner; else an anonymous profile adopts the userId; else a new customer.
+    survivor = ownerOf(userKey) ?? anonymous[0];
+    toMerge = anonymous;
+  } else if (knownIds.size <= 1) {
+    survivor = [...knownIds][0] ?? oldestFirst[0];
+    toMerge = candidates;
+  } else {
+    // Identities of two known people and no userId to decide: follow the strongest key.
+    const strongest = [...keys].sort(
+      (a, b) => identityKindsByStrength.indexOf(a.kind) - identityKindsByStrength.indexOf(b.kind),
+    );
+    survivor = strongest.map(ownerOf).find((id) => id !== undefined);
+    toMerge = oldestFirst.filter((id) => !knownIds.has(id));
+  }
+
+  let created = false;
+  if (!survivor) {
+    const [row] = await tx.insert(customers).values({}).returning({ id: customers.id });
+    if (!row) throw new Error('customer insert returned nothing');
+    survivor = row.id;
+    created = true;
+  }
+  const merged = toMerge.filter((id) => id !== survivor);
+  await mergeCustomers(tx, survivor, merged);
+
+  const finalOwners = new Set([survivor, ...merged]);
+  const conflicts = keys.filter((key) => {
+    const owner = ownerOf(key);
+    return owner !== undefined && !finalOwners.has(owner);
+  });
+  const missing = keys.filter((key) => ownerOf(key) === undefined);
+  if (missing.length > 0) {
+    await tx
+      .insert(identities)
+      .values(missing.map((key) => ({ customerId: survivor, kind: key.kind, value: key.value })))
+      .onConflictDoNothing();
+  }
+  return { customerId: survivor, created, merged, conflicts };
+}
+
+/** The customer an identity points at, or undefined. */
+export async function findCustomerByIdentity(tx: Tx | import('../db/client.js').Database, key: IdentityKey) {
+  const [row] = await tx
+    .select({ customerId: identities.customerId })
+    .from(identities)
+    .where(and(eq(identities.kind, key.kind), eq(identities.value, key.value)));
+  return row?.customerId;
+}
+
+/** Follows merges to the customer that holds everything now. */
+export async function canonicalCustomerId(tx: Tx | import('../db/client.js').Database, id: string) {
+  const [row] = await tx.select({ id: customers.id, mergedIntoId: customers.mergedIntoId }).from(customers).where(eq(customers.id, id));
+  if (!row) return undefined;
+  return row.mergedIntoId ?? row.id;
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * The Segment Tracking API spec, as the real client libraries send it. Unknown fields are
+ * kept (clients add `_metadata`, `integrations`, …); wrong types are refused with their path.
+ */
+
+const jsonObject = z.record(z.string(), z.unknown());
+const id = z.union([z.string().trim().min(1).max(512), z.number().finite()]).transform((value) => String(value));
+const isoDate = z
+  .string()
+  .max(64)
+  .refine((value) => !Number.isNaN(Date.parse(value)), { message: 'is not an ISO-8601 date' });
+const dateLike = z.union([isoDate, z.date()]).transform((value) => new Date(value));
+
+const common = {
+  messageId: z.string().trim().min(1).max(512).optional(),
+  userId: id.nullish(),
+  anonymousId: id.nullish(),
+  timestamp: dateLike.optional(),
+  originalTimestamp: dateLike.optional(),
+  sentAt: dateLike.optional(),
+  context: jsonObject.optional(),
+  integrations: jsonObject.optional(),
+  writeKey: z.string().optional(),
+};
+
+export const trackMessage = z.looseObject({
+  ...common,
+  type: z.literal('track'),
+  event: z.string().trim().min(1).max(256),
+  properties: jsonObject.optional(),
+});
+export const identifyMessage = z.looseObject({ ...common, type: z.literal('identify'), traits: jsonObject.optional() });
+export const pageMessage = z.looseObject({
+  ...common,
+  type: z.literal('page'),
+  name: z.string().max(256).nullish(),
+  category: z.string().max(256).nullish(),
+  properties: jsonObject.optional(),
+});
+export const screenMessage = z.looseObject({
+  ...common,
+  type: z.literal('screen'),
+  name: z.string().max(256).nullish(),
+  properties: jsonObject.optional(),
+});
+export const groupMessage = z.looseObject({
+  ...common,
+  type: z.literal('group'),
+  groupId: id,
+  traits: jsonObject.optional(),
+});
+export const aliasMessage = z.looseObject({
+  ...common,
+  type: z.literal('alias'),
+  previousId: id,
+  userId: id,
+});
+
+export const segmentMessage = z
+  .discriminatedUnion('type', [trackMessage, identifyMessage, pageMessage, screenMessage, groupMessage, aliasMessage])
+  .superRefine((message, ctx) => {
+    if (message.type !== 'alias' && !message.userId && !message.anonymousId) {
+      ctx.addIssue({ code: 'custom', path: ['userId'], message: 'either userId or anonymousId is required' });
+    }
+  });
+
+export type SegmentMessage = z.infer<typeof segmentMessage>;
+export type SegmentMessageType = SegmentMessage['type'];
+export const segmentMessageTypes = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
+
+/** `/v1/batch` (and `/v1/import`): messages plus batch-level defaults. */
+export const segmentBatch = z.looseObject({
+  batch: z.array(z.unknown()).min(1).max(2500),
+  context: jsonObject.optional(),
+  integrations: jsonObject.optional(),
+  sentAt: dateLike.optional(),
+  writeKey: z.string().optional(),
+});
+
+export interface InputProblem {
+  /** Where in the request, e.g. `batch[3].event`. */
+  path: string;
+  message: string;
+}
+
+export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix;
+  for (const part of path) {
+    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out || '(body)';
+}
+
+export function problemsOf(error: z.ZodError, prefix = ''): InputProblem[] {
+  return error.issues.slice(0, 20).map((issue) => ({
+    path: formatPath(issue.path, prefix),
+    message: issue.code === 'invalid_union' && issue.path.length === 0 ? 'unknown or missing type' : issue.message,
+  }));
+}

@@ -1,0 +1,107 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { loadCustomerView } from '../customers/customer-view.js';
+import { findCustomerByIdentity } from '../customers/resolve-customer.js';
+import { setConsent } from '../customers/set-consent.js';
+import { decodeCursor, loadTimeline } from '../customers/timeline.js';
+import { channels } from '../domain/channels.js';
+import { normaliseEmail, normalisePhone, type IdentityKey } from '../domain/identity-keys.js';
+import { HttpError } from './http-errors.js';
+
+const kindAliases: Record<string, IdentityKey['kind']> = {
+  userId: 'user_id',
+  user_id: 'user_id',
+  anonymousId: 'anonymous_id',
+  anonymous_id: 'anonymous_id',
+  email: 'email',
+  phone: 'phone',
+  push: 'push_endpoint',
+  push_endpoint: 'push_endpoint',
+};
+
+const uuid = z.uuid();
+
+/** `email:ann@example.com`, `phone:+33…`, `userId:u1`, `anonymousId:…`, or a bare customer id. */
+export function parseIdentity(text: string, defaultCountry?: string): IdentityKey | { customerId: string } {
+  if (uuid.safeParse(text).success) return { customerId: text };
+  const colon = text.indexOf(':');
+  const kind = colon > 0 ? kindAliases[text.slice(0, colon)] : undefined;
+  const raw = colon > 0 ? text.slice(colon + 1) : '';
+  if (!kind || !raw) {
+    throw new HttpError(400, `identity: expected KIND:VALUE with KIND one of ${Object.keys(kindAliases).join(', ')}, or a customer id`, [
+      { path: 'identity', message: 'malformed' },
+    ]);
+  }
+  const value = kind === 'email' ? normaliseEmail(raw) : kind === 'phone' ? normalisePhone(raw, defaultCountry) : raw;
+  if (!value) throw new HttpError(400, `identity: ${raw} is not a valid ${kind}`, [{ path: 'identity', message: `invalid ${kind}` }]);
+  return { kind, value };
+}
+
+const timelineQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.string().max(512).optional(),
+});
+
+/** The admin API: read a customer's 360 view and timeline, set consent. Bearer ADMIN_API_TOKEN. */
+export function registerAdminRoutes(app: FastifyInstance, deps: { db: Database; adminToken: string; defaultPhoneCountry?: string }) {
+  const expected = createHash('sha256').update(deps.adminToken).digest();
+  const authorise = async (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? '';
+    const given = createHash('sha256').update(header.startsWith('Bearer ') ? header.slice(7) : '').digest();
+    if (!header.startsWith('Bearer ') || !timingSafeEqual(given, expected)) {
+      throw new HttpError(401, 'admin API: send Authorization: Bearer <ADMIN_API_TOKEN>');
+    }
+  };
+
+  const customerIdOf = async (identity: string) => {
+    const parsed = parseIdentity(identity, deps.defaultPhoneCountry);
+    const id = 'customerId' in parsed ? parsed.customerId : await findCustomerByIdentity(deps.db, parsed);
+    if (!id) throw new HttpError(404, `no customer has the identity ${identity}`);
+    return id;
+  };
+
+  const timelineOf = async (customerId: string, query: unknown) => {
+    const parsed = timelineQuery.safeParse(query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new HttpError(400, `${String(issue?.path[0] ?? 'query')}: ${issue?.message ?? 'invalid'}`);
+    }
+    const before = parsed.data.before === undefined ? undefined : decodeCursor(parsed.data.before);
+    if (parsed.data.before !== undefined && !before) throw new HttpError(400, 'before: not a cursor from a previous page');
+    return loadTimeline(deps.db, customerId, { limit: parsed.data.limit, before });
+  };
+
+  app.register(async (admin) => {
+    admin.addHook('onRequest', authorise);
+
+    admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>('/admin/customers/:identity', async (request) => {
+      const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
+      if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
+      return { customer: view, timeline: await timelineOf(view.id, request.query) };
+    });
+
+    admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
+      '/admin/customers/:identity/timeline',
+      async (request) => {
+        const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
+        if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
+        return timelineOf(view.id, request.query);
+      },
+    );
+
+    const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) });
+    admin.put<{ Params: { identity: string; channel: string } }>('/admin/customers/:identity/consents/:channel', async (request) => {
+      const channel = z.enum(channels).safeParse(request.params.channel);
+      if (!channel.success) throw new HttpError(400, `channel: expected one of ${channels.join(', ')}`);
+      const body = consentBody.safeParse(request.body);
+      if (!body.success) throw new HttpError(400, 'status: expected "subscribed" or "unsubscribed"', [{ path: 'status', message: 'invalid' }]);
+      const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
+      if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
+      await setConsent(deps.db, { customerId: view.id, channel: channel.data, status: body.data.status, source: 'admin', at: new Date() });
+      return { success: true };
+    });
+  });
+}
+

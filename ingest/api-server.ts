@@ -1,0 +1,92 @@
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Secrets } from '../config/config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../infra/logger.js';
+import type { EventRouter } from '../router/event-router.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { HttpError, isOutage, retryAfterSeconds } from './http-errors.js';
+import { registerPushRoutes } from './push-routes.js';
+import { registerJsonBodies } from './request-body.js';
+import { registerSegmentRoutes } from './segment-routes.js';
+import { registerTwilioRoutes } from './twilio-routes.js';
+import { registerUnsubscribeRoutes } from './unsubscribe-routes.js';
+import { writeKeyChecker } from './write-keys.js';
+
+export interface ApiDeps {
+  db: Database;
+  router: EventRouter;
+  secrets: Secrets;
+  logger: Logger;
+  /** Base URL that providers and customers use to reach this server (Twilio signs it). */
+  publicBaseUrl: () => string;
+  defaultPhoneCountry?: string;
+}
+
+/** The HTTP API: Segment-compatible ingest, push subscriptions, provider webhooks, unsubscribe, admin. */
+export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: false });
+  registerJsonBodies(app);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply
+        .code(error.statusCode)
+        .headers(error.headers)
+        .send({ success: false, error: error.message, ...(error.issues ? { issues: error.issues } : {}) });
+    }
+    if (isOutage(error)) {
+      deps.logger.warn({ err: error, url: request.url }, 'dependency unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(retryAfterSeconds))
+        .send({ success: false, error: 'a dependency is unavailable; retry later' });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      const message = status === 413 ? 'the body is larger than 1 MB' : (error as Error).message;
+      return reply.code(status).send({ success: false, error: message });
+    }
+    deps.logger.error({ err: error, url: request.url }, 'request failed');
+    return reply.code(500).send({ success: false, error: 'internal error' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ success: false, error: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.get('/health', async () => ({ ok: true }));
+  const isWriteKey = writeKeyChecker(deps.secrets.writeKeys);
+  registerSegmentRoutes(app, {
+    db: deps.db,
+    router: deps.router,
+    isWriteKey,
+    defaultPhoneCountry: deps.defaultPhoneCountry,
+    onRouterError: (error) => deps.logger.warn({ err: error }, 'routing failed; the client will retry'),
+  });
+  registerPushRoutes(app, { db: deps.db, vapidPublicKey: deps.secrets.vapid?.publicKey, isWriteKey });
+  registerTwilioRoutes(app, { db: deps.db, authToken: deps.secrets.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl });
+  registerUnsubscribeRoutes(app, { db: deps.db, secret: deps.secrets.unsubscribeSecret });
+  registerAdminRoutes(app, { db: deps.db, adminToken: deps.secrets.adminToken, defaultPhoneCountry: deps.defaultPhoneCountry });
+  return app;
+}
+
+export interface RunningApi {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Builds and listens; the base URL is fixed once the port is known. */
+export async function startApiServer(
+  deps: Omit<ApiDeps, 'publicBaseUrl'> & { host: string; port: number; publicBaseUrl?: string },
+): Promise<RunningApi> {
+  let base = deps.publicBaseUrl ?? '';
+  const app = await buildApiServer({ ...deps, publicBaseUrl: () => base });
+  await app.listen({ host: deps.host, port: deps.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : deps.port;
+  const url = `http://${deps.host.includes(':') ? `[${deps.host}]` : deps.host}:${port}`;
+  if (!deps.publicBaseUrl) base = url;
+  return { url, app, close: () => app.close() };
+}

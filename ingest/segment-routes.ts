@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  problemsOf,
+  segmentBatch,
+  segmentMessage,
+  type InputProblem,
+  type SegmentMessage,
+  type SegmentMessageType,
+} from '../domain/segment-message.js';
+import { acceptMessages, type AcceptDeps } from './accept-messages.js';
+import { HttpError } from './http-errors.js';
+import { limits } from './request-body.js';
+import { requireWriteKey } from './write-keys.js';
+
+function invalid(problems: InputProblem[]): HttpError {
+  const first = problems[0];
+  return new HttpError(400, first ? `${first.path}: ${first.message}` : 'invalid body', problems);
+}
+
+function asObject(body: unknown, where: string): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, `${where}: expected a JSON object`, [{ path: where, message: 'expected a JSON object' }]);
+  }
+  return body as Record<string, unknown>;
+}
+
+function parseMessage(raw: unknown, path: string, defaults: Record<string, unknown>, type?: SegmentMessageType): SegmentMessage {
+  const object = asObject(raw, path || '(body)');
+  const candidate: Record<string, unknown> = { ...defaults, ...object, ...(type ? { type } : {}) };
+  if (defaults.context && object.context && typeof object.context === 'object') {
+    candidate.context = { ...(defaults.context as object), ...(object.context as object) };
+  }
+  const parsed = segmentMessage.safeParse(candidate);
+  if (!parsed.success) throw invalid(problemsOf(parsed.error, path));
+  return parsed.data;
+}
+
+function eventSize(raw: unknown): number {
+  return Buffer.byteLength(JSON.stringify(raw) ?? '', 'utf8');
+}
+
+/** The Segment Tracking API: one endpoint per call type, plus batch. Every reply is `{ "success": true }`. */
+export function registerSegmentRoutes(app: FastifyInstance, deps: AcceptDeps & { isWriteKey: (key: string) => boolean }) {
+  const accept = async (messages: SegmentMessage[]) => {
+    await acceptMessages(deps, messages, new Date());
+    return { success: true };
+  };
+
+  for (const type of ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const) {
+    app.post(`/v1/${type}`, async (request) => {
+      requireWriteKey(request, deps.isWriteKey);
+      const size = request.bodyBytes ?? eventSize(request.body);
+      if (size > limits.eventBytes) {
+        throw new HttpError(413, `the event is ${size} bytes; the limit is 32 KB per event`);
+      }
+      return accept([parseMessage(request.body, '', {}, type)]);
+    });
+  }
+
+  for (const path of ['/v1/batch', '/v1/import']) {
+    app.post(path, async (request) => {
+      requireWriteKey(request, deps.isWriteKey);
+      const parsed = segmentBatch.safeParse(request.body);
+      if (!parsed.success) throw invalid(problemsOf(parsed.error));
+      const { batch, context, integrations, sentAt } = parsed.data;
+      const defaults: Record<string, unknown> = {};
+      if (context) defaults.context = context;
+      if (integrations) defaults.integrations = integrations;
+      if (sentAt) defaults.sentAt = sentAt.toISOString();
+      // Validate everything before writing anything: a bad batch changes nothing.
+      const messages = batch.map((raw, index) => {
+        const size = eventSize(raw);
+        if (size > limits.eventBytes) {
+          throw new HttpError(413, `batch[${index}] is ${size} bytes; the limit is 32 KB per event`);
+        }
+        return parseMessage(raw, `batch[${index}]`, defaults);
+      });
+      return accept(messages);
+    });
+  }
+}

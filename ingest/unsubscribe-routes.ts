@@ -1,0 +1,49 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Database } from '../db/client.js';
+import { canonicalCustomerId } from '../customers/resolve-customer.js';
+import { setConsent } from '../customers/set-consent.js';
+import { verifyUnsubscribeToken } from '../customers/unsubscribe-token.js';
+
+const page = (reply: FastifyReply, status: number, title: string, body: string) =>
+  reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+        `<title>${title}</title></head><body style="font-family:system-ui;max-width:32rem;margin:3rem auto">` +
+        `<h1>${title}</h1>${body}</body></html>`,
+    );
+
+/**
+ * RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the link.
+ * GET only shows a confirmation page (link scanners prefetch URLs; they must not unsubscribe).
+ */
+export function registerUnsubscribeRoutes(app: FastifyInstance, deps: { db: Database; secret: string }) {
+  const claimOf = (query: unknown) => {
+    const token = (query as { token?: unknown }).token;
+    return typeof token === 'string' ? verifyUnsubscribeToken(deps.secret, token) : undefined;
+  };
+
+  app.get('/unsubscribe', async (request, reply) => {
+    const claim = claimOf(request.query);
+    if (!claim) return page(reply, 403, 'This link is not valid', '<p>It may have been changed or copied incompletely.</p>');
+    return page(
+      reply,
+      200,
+      `Unsubscribe from ${claim.channel} messages?`,
+      `<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">` +
+        `<button type="submit">Unsubscribe</button></form>`,
+    );
+  });
+
+  app.post('/unsubscribe', async (request, reply) => {
+    const claim = claimOf(request.query);
+    if (!claim) return page(reply, 403, 'This link is not valid', '<p>Nothing was changed.</p>');
+    const customerId = await canonicalCustomerId(deps.db, claim.customerId);
+    if (customerId) {
+      await setConsent(deps.db, { customerId, channel: claim.channel, status: 'unsubscribed', source: 'one-click', at: new Date() });
+    }
+    return page(reply, 200, 'You are unsubscribed', `<p>You will get no more ${claim.channel} messages from us.</p>`);
+  });
+}
