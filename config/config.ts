@@ -66,8 +66,12 @@ const envSchema = z.object({
   TWILIO_AUTH_TOKEN: optional(z.string().min(1)),
   VAPID_PUBLIC_KEY: optional(z.string().min(1)),
   VAPID_PRIVATE_KEY: optional(z.string().min(1)),
-  VAPID_SUBJECT: optional(z.string().regex(/^(mailto:|https:)/, { message: 'must start with mailto: or https:' })),
-  DEFAULT_PHONE_COUNTRY: optional(z.string().regex(/^[A-Z]{2}$/, { message: 'is not a two-letter country code' })),
+  VAPID_SUBJECT: optional(
+    z.string().regex(/^(mailto:|https:)/, { message: 'must start with mailto: or https:' }),
+  ),
+  DEFAULT_PHONE_COUNTRY: optional(
+    z.string().regex(/^[A-Z]{2}$/, { message: 'is not a two-letter country code' }),
+  ),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
 });
@@ -217,7 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       twilioAuthToken: e.TWILIO_AUTH_TOKEN,
       vapid:
         e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY
-          ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT ?? 'mailto:ops@example.com' }
+          ? {
+              publicKey: e.VAPID_PUBLIC_KEY,
+              privateKey: e.VAPID_PRIVATE_KEY,
+              subject: e.VAPID_SUBJECT ?? 'mailto:ops@example.com',
+            }
           : undefined,
     },
     log: {

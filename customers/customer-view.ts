@@ -26,13 +26,28 @@ export async function loadCustomerView(db: Queryable, id: string): Promise<Custo
   const [first] = await db.select().from(customers).where(eq(customers.id, id));
   if (!first) return undefined;
   const canonicalId = first.mergedIntoId ?? first.id;
-  const [row] = canonicalId === first.id ? [first] : await db.select().from(customers).where(eq(customers.id, canonicalId));
+  const [row] =
+    canonicalId === first.id
+      ? [first]
+      : await db.select().from(customers).where(eq(customers.id, canonicalId));
   if (!row) return undefined;
   const [merged, ids, consentRows, subscriptions] = await Promise.all([
-    db.select({ id: customers.id }).from(customers).where(eq(customers.mergedIntoId, canonicalId)).orderBy(asc(customers.createdAt)),
-    db.select().from(identities).where(eq(identities.customerId, canonicalId)).orderBy(asc(identities.kind), asc(identities.id)),
+    db
+      .select({ id: customers.id })
+      .from(customers)
+      .where(eq(customers.mergedIntoId, canonicalId))
+      .orderBy(asc(customers.createdAt)),
+    db
+      .select()
+      .from(identities)
+      .where(eq(identities.customerId, canonicalId))
+      .orderBy(asc(identities.kind), asc(identities.id)),
     db.select().from(consents).where(eq(consents.customerId, canonicalId)).orderBy(asc(consents.channel)),
-    db.select().from(pushSubscriptions).where(eq(pushSubscriptions.customerId, canonicalId)).orderBy(desc(pushSubscriptions.createdAt)),
+    db
+      .select()
+      .from(pushSubscriptions)
+      .where(eq(pushSubscriptions.customerId, canonicalId))
+      .orderBy(desc(pushSubscriptions.createdAt)),
   ]);
   return {
     id: row.id,
@@ -47,7 +62,15 @@ export async function loadCustomerView(db: Queryable, id: string): Promise<Custo
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     identities: ids.map((i) => ({ kind: i.kind, value: i.value, unreachable: i.unreachableReason })),
-    consents: consentRows.map((c) => ({ channel: c.channel, status: c.status, source: c.source, updatedAt: c.updatedAt.toISOString() })),
-    pushSubscriptions: subscriptions.map((s) => ({ endpoint: s.endpoint, createdAt: s.createdAt.toISOString() })),
+    consents: consentRows.map((c) => ({
+      channel: c.channel,
+      status: c.status,
+      source: c.source,
+      updatedAt: c.updatedAt.toISOString(),
+    })),
+    pushSubscriptions: subscriptions.map((s) => ({
+      endpoint: s.endpoint,
+      createdAt: s.createdAt.toISOString(),
+    })),
   };
 }

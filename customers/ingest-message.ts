@@ -44,7 +44,10 @@ export function toStoredEvent(row: EventRow): StoredEvent {
 }
 
 /** For alias: previousId may be an old userId or an anonymousId; whichever is known. */
-async function aliasKeys(tx: Tx, message: Extract<SegmentMessage, { type: 'alias' }>): Promise<IdentityKey[]> {
+async function aliasKeys(
+  tx: Tx,
+  message: Extract<SegmentMessage, { type: 'alias' }>,
+): Promise<IdentityKey[]> {
   const previous = message.previousId;
   const [known] = await tx
     .select({ kind: identities.kind })
@@ -57,10 +60,14 @@ async function aliasKeys(tx: Tx, message: Extract<SegmentMessage, { type: 'alias
     )
     .orderBy(identities.kind)
     .limit(1);
-  const previousKey: IdentityKey = { kind: known?.kind === 'user_id' ? 'user_id' : 'anonymous_id', value: previous };
+  const previousKey: IdentityKey = {
+    kind: known?.kind === 'user_id' ? 'user_id' : 'anonymous_id',
+    value: previous,
+  };
   const keys: IdentityKey[] = [{ kind: 'user_id', value: message.userId }];
   if (previousKey.kind !== 'user_id' || previousKey.value !== message.userId) keys.push(previousKey);
-  if (message.anonymousId && message.anonymousId !== previous) keys.push({ kind: 'anonymous_id', value: message.anonymousId });
+  if (message.anonymousId && message.anonymousId !== previous)
+    keys.push({ kind: 'anonymous_id', value: message.anonymousId });
   return keys;
 }
 
@@ -96,12 +103,17 @@ function propertiesOf(message: SegmentMessage): Record<string, unknown> {
  * all in one transaction: identity resolution (and merges), traits, consent, time zone, locale,
  * and the e-commerce state. Nothing is half-written: any failure rolls the whole message back.
  */
-export async function ingestMessage(db: Database, message: SegmentMessage, options: IngestOptions): Promise<IngestOutcome> {
+export async function ingestMessage(
+  db: Database,
+  message: SegmentMessage,
+  options: IngestOptions,
+): Promise<IngestOutcome> {
   const messageId = message.messageId ?? `omnijourney-${randomUUID()}`;
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`message:${messageId}`}, 0))`);
     const [existing] = await tx.select().from(events).where(eq(events.messageId, messageId));
-    if (existing) return { outcome: 'duplicate', event: toStoredEvent(existing), routed: existing.routedAt !== null };
+    if (existing)
+      return { outcome: 'duplicate', event: toStoredEvent(existing), routed: existing.routedAt !== null };
 
     const occurredAt = correctedTimestamp({
       timestamp: message.timestamp ?? message.originalTimestamp,
@@ -113,19 +125,30 @@ export async function ingestMessage(db: Database, message: SegmentMessage, optio
       message.type === 'alias'
         ? await aliasKeys(tx, message)
         : identityKeysOf({ ...message, traits }, options.defaultPhoneCountry);
-    const resolution = await resolveCustomer(tx, { keys, mode: message.type === 'alias' ? 'alias' : 'resolve' });
+    const resolution = await resolveCustomer(tx, {
+      keys,
+      mode: message.type === 'alias' ? 'alias' : 'resolve',
+    });
     const customerId = resolution.customerId;
 
     const [profile] = await tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
     if (!profile) throw new Error(`customer ${customerId} vanished during ingest`);
     const context = message.context ?? {};
-    const merged = traits ? mergeTraits({ traits: profile.traits, traitTimes: profile.traitTimes }, traits, occurredAt) : profile;
+    const merged = traits
+      ? mergeTraits({ traits: profile.traits, traitTimes: profile.traitTimes }, traits, occurredAt)
+      : profile;
     const commerce =
       message.type === 'track'
-        ? applyCommerceEvent(commerceOf(profile), { name: message.event, properties: message.properties ?? {}, occurredAt })
+        ? applyCommerceEvent(commerceOf(profile), {
+            name: message.event,
+            properties: message.properties ?? {},
+            occurredAt,
+          })
         : commerceOf(profile);
-    const timeZone = typeof context.timezone === 'string' && context.timezone.length <= 64 ? context.timezone : undefined;
-    const locale = typeof context.locale === 'string' && context.locale.length <= 35 ? context.locale : undefined;
+    const timeZone =
+      typeof context.timezone === 'string' && context.timezone.length <= 64 ? context.timezone : undefined;
+    const locale =
+      typeof context.locale === 'string' && context.locale.length <= 35 ? context.locale : undefined;
     await tx
       .update(customers)
       .set({

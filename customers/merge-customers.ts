@@ -1,13 +1,26 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { combineCommerce, type CommerceState } from '../domain/commerce.js';
 import { combineTraits } from '../domain/traits.js';
-import { consents, customers, deliveries, events, identities, journeyRuns, pushSubscriptions } from '../db/schema.js';
+import {
+  consents,
+  customers,
+  deliveries,
+  events,
+  identities,
+  journeyRuns,
+  pushSubscriptions,
+} from '../db/schema.js';
 import type { Tx } from './transaction.js';
 
 type CustomerRow = typeof customers.$inferSelect;
 
 export function commerceOf(row: CustomerRow): CommerceState {
-  return { cart: row.cart ?? null, orderCount: row.orderCount, lifetimeValue: row.lifetimeValue, lastOrder: row.lastOrder ?? null };
+  return {
+    cart: row.cart ?? null,
+    orderCount: row.orderCount,
+    lifetimeValue: row.lifetimeValue,
+    lastOrder: row.lastOrder ?? null,
+  };
 }
 
 /**
@@ -72,7 +85,16 @@ export async function mergeCustomers(tx: Tx, survivorId: string, loserIds: strin
     .where(eq(customers.id, survivorId));
   await tx
     .update(customers)
-    .set({ mergedIntoId: survivorId, traits: {}, traitTimes: {}, cart: null, orderCount: 0, lifetimeValue: 0, lastOrder: null, updatedAt: new Date() })
+    .set({
+      mergedIntoId: survivorId,
+      traits: {},
+      traitTimes: {},
+      cart: null,
+      orderCount: 0,
+      lifetimeValue: 0,
+      lastOrder: null,
+      updatedAt: new Date(),
+    })
     .where(inArray(customers.id, losers));
   // Anything merged into a loser earlier now points straight at the survivor.
   await tx.update(customers).set({ mergedIntoId: survivorId }).where(inArray(customers.mergedIntoId, losers));

@@ -2,7 +2,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { customers, identities } from '../db/schema.js';
 import { identityKeyString, identityKindsByStrength, type IdentityKey } from '../domain/identity-keys.js';
 import { mergeCustomers } from './merge-customers.js';
-import type { Tx } from './transaction.js';
+import type { Queryable, Tx } from './transaction.js';
 
 export interface ResolveRequest {
   keys: IdentityKey[];
@@ -39,7 +39,8 @@ export async function resolveCustomer(tx: Tx, request: ResolveRequest): Promise<
     .select({ customerId: identities.customerId, kind: identities.kind, value: identities.value })
     .from(identities)
     .where(or(...keys.map((key) => and(eq(identities.kind, key.kind), eq(identities.value, key.value)))));
-  const ownerOf = (key: IdentityKey) => owned.find((row) => row.kind === key.kind && row.value === key.value)?.customerId;
+  const ownerOf = (key: IdentityKey) =>
+    owned.find((row) => row.kind === key.kind && row.value === key.value)?.customerId;
 
   const candidates = [...new Set(owned.map((row) => row.customerId))];
   const knownIds = new Set(
@@ -113,7 +114,7 @@ export async function resolveCustomer(tx: Tx, request: ResolveRequest): Promise<
 }
 
 /** The customer an identity points at, or undefined. */
-export async function findCustomerByIdentity(tx: Tx | import('../db/client.js').Database, key: IdentityKey) {
+export async function findCustomerByIdentity(tx: Queryable, key: IdentityKey): Promise<string | undefined> {
   const [row] = await tx
     .select({ customerId: identities.customerId })
     .from(identities)
@@ -122,8 +123,11 @@ export async function findCustomerByIdentity(tx: Tx | import('../db/client.js').
 }
 
 /** Follows merges to the customer that holds everything now. */
-export async function canonicalCustomerId(tx: Tx | import('../db/client.js').Database, id: string) {
-  const [row] = await tx.select({ id: customers.id, mergedIntoId: customers.mergedIntoId }).from(customers).where(eq(customers.id, id));
+export async function canonicalCustomerId(tx: Queryable, id: string): Promise<string | undefined> {
+  const [row] = await tx
+    .select({ id: customers.id, mergedIntoId: customers.mergedIntoId })
+    .from(customers)
+    .where(eq(customers.id, id));
   if (!row) return undefined;
   return row.mergedIntoId ?? row.id;
 }

@@ -14,7 +14,13 @@ export async function setConsent(
 ): Promise<boolean> {
   const rows = await db
     .insert(consents)
-    .values({ customerId: input.customerId, channel: input.channel, status: input.status, source: input.source, updatedAt: input.at })
+    .values({
+      customerId: input.customerId,
+      channel: input.channel,
+      status: input.status,
+      source: input.source,
+      updatedAt: input.at,
+    })
     .onConflictDoUpdate({
       target: [consents.customerId, consents.channel],
       set: { status: input.status, source: input.source, updatedAt: input.at },

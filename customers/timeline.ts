@@ -66,7 +66,12 @@ export async function loadTimeline(
     order by at desc, kind desc, id desc
     limit ${options.limit + 1}`);
   const page = [...rows].slice(0, options.limit);
-  const items = page.map((row) => ({ kind: row.kind, id: row.id, at: new Date(row.at).toISOString(), detail: row.detail }));
+  const items = page.map((row) => ({
+    kind: row.kind,
+    id: row.id,
+    at: new Date(row.at).toISOString(),
+    detail: row.detail,
+  }));
   const last = page.at(-1);
   // The cursor keeps the database's full (microsecond) precision so no row is skipped or repeated.
   const nextCursor =

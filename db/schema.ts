@@ -56,7 +56,9 @@ export const customers = pgTable(
     /** Derived from e-commerce events (domain/commerce.ts). */
     cart: jsonb('cart').$type<Cart>(),
     orderCount: integer('order_count').notNull().default(0),
-    lifetimeValue: numeric('lifetime_value', { precision: 14, scale: 2, mode: 'number' }).notNull().default(0),
+    lifetimeValue: numeric('lifetime_value', { precision: 14, scale: 2, mode: 'number' })
+      .notNull()
+      .default(0),
     lastOrder: jsonb('last_order').$type<LastOrder>(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
     createdAt: createdAt(),

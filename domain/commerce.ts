@@ -37,12 +37,22 @@ export interface CommerceState {
 
 export const emptyCommerce: CommerceState = { cart: null, orderCount: 0, lifetimeValue: 0, lastOrder: null };
 
-export const commerceEvents = ['Product Added', 'Product Removed', 'Cart Viewed', 'Checkout Started', 'Order Completed'] as const;
+export const commerceEvents = [
+  'Product Added',
+  'Product Removed',
+  'Cart Viewed',
+  'Checkout Started',
+  'Order Completed',
+] as const;
 
 type Properties = Record<string, unknown>;
 
 const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : undefined;
+  typeof value === 'string' && value.trim() !== ''
+    ? value.trim()
+    : typeof value === 'number'
+      ? String(value)
+      : undefined;
 
 const amount = (value: unknown): number | undefined => {
   const n = typeof value === 'string' ? Number(value) : value;
@@ -99,7 +109,9 @@ export function applyCommerceEvent(
       if (!item) return state;
       const existing = items.find((i) => i.productId === item.productId);
       const next = existing
-        ? items.map((i) => (i === existing ? { ...i, ...item, quantity: i.quantity + item.quantity, addedAt: i.addedAt } : i))
+        ? items.map((i) =>
+            i === existing ? { ...i, ...item, quantity: i.quantity + item.quantity, addedAt: i.addedAt } : i,
+          )
         : [...items, item];
       return { ...state, cart: withItems(state.cart, next, at, cartId) };
     }
@@ -108,7 +120,11 @@ export function applyCommerceEvent(
       if (!removed) return state;
       const takeAll = p.quantity === undefined;
       const next = items
-        .map((i) => (i.productId === removed.productId ? { ...i, quantity: takeAll ? 0 : i.quantity - removed.quantity } : i))
+        .map((i) =>
+          i.productId === removed.productId
+            ? { ...i, quantity: takeAll ? 0 : i.quantity - removed.quantity }
+            : i,
+        )
         .filter((i) => i.quantity > 0);
       return { ...state, cart: withItems(state.cart, next, at, state.cart?.cartId) };
     }
@@ -117,7 +133,10 @@ export function applyCommerceEvent(
       // These carry the whole cart: a snapshot, authoritative over what we pieced together.
       const snapshot = productsOf(p, at);
       if (!snapshot) return state;
-      const kept = snapshot.map((item) => ({ ...item, addedAt: items.find((i) => i.productId === item.productId)?.addedAt ?? at }));
+      const kept = snapshot.map((item) => ({
+        ...item,
+        addedAt: items.find((i) => i.productId === item.productId)?.addedAt ?? at,
+      }));
       return { ...state, cart: withItems(state.cart, kept, at, cartId) };
     }
     case 'Order Completed': {
@@ -152,14 +171,26 @@ export function combineCommerce(a: CommerceState, b: CommerceState): CommerceSta
       byProduct.set(
         item.productId,
         seen
-          ? { ...seen, quantity: Math.max(seen.quantity, item.quantity), addedAt: seen.addedAt < item.addedAt ? seen.addedAt : item.addedAt }
+          ? {
+              ...seen,
+              quantity: Math.max(seen.quantity, item.quantity),
+              addedAt: seen.addedAt < item.addedAt ? seen.addedAt : item.addedAt,
+            }
           : item,
       );
     }
-    cart = { cartId: newer.cartId ?? a.cart.cartId ?? b.cart.cartId, items: [...byProduct.values()], updatedAt: newer.updatedAt };
+    cart = {
+      cartId: newer.cartId ?? a.cart.cartId ?? b.cart.cartId,
+      items: [...byProduct.values()],
+      updatedAt: newer.updatedAt,
+    };
   }
   const lastOrder =
-    a.lastOrder && b.lastOrder ? (a.lastOrder.at >= b.lastOrder.at ? a.lastOrder : b.lastOrder) : (a.lastOrder ?? b.lastOrder);
+    a.lastOrder && b.lastOrder
+      ? a.lastOrder.at >= b.lastOrder.at
+        ? a.lastOrder
+        : b.lastOrder
+      : (a.lastOrder ?? b.lastOrder);
   return {
     cart,
     orderCount: a.orderCount + b.orderCount,

@@ -7,7 +7,9 @@ export type ConsentStatus = 'subscribed' | 'unsubscribed';
  * Consent set through identify: `traits.consent = { email: 'subscribed', sms: false, … }`.
  * Accepts 'subscribed'/'unsubscribed' or booleans; anything else is ignored for that channel.
  */
-export function consentFromTraits(traits: Record<string, unknown> | undefined): Partial<Record<Channel, ConsentStatus>> {
+export function consentFromTraits(
+  traits: Record<string, unknown> | undefined,
+): Partial<Record<Channel, ConsentStatus>> {
   const raw = traits?.consent;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
   const out: Partial<Record<Channel, ConsentStatus>> = {};

@@ -7,5 +7,8 @@ export function correctedTimestamp(input: { timestamp?: Date; sentAt?: Date; rec
   const { timestamp, sentAt, receivedAt } = input;
   if (!timestamp) return receivedAt;
   if (!sentAt) return timestamp;
-  return new Date(receivedAt.getTime() - (sentAt.getTime() - timestamp.getTime()));
+  const corrected = receivedAt.getTime() - (sentAt.getTime() - timestamp.getTime());
+  // A gap so large that the result lands before 1900 or after tomorrow means sentAt is nonsense.
+  if (corrected < Date.UTC(1900, 0, 1) || corrected > receivedAt.getTime() + 86_400_000) return timestamp;
+  return new Date(corrected);
 }

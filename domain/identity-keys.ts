@@ -1,6 +1,12 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
-export const identityKindsByStrength = ['user_id', 'anonymous_id', 'email', 'phone', 'push_endpoint'] as const;
+export const identityKindsByStrength = [
+  'user_id',
+  'anonymous_id',
+  'email',
+  'phone',
+  'push_endpoint',
+] as const;
 export type IdentityKind = (typeof identityKindsByStrength)[number];
 
 export interface IdentityKey {

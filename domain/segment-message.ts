@@ -6,12 +6,21 @@ import { z } from 'zod';
  */
 
 const jsonObject = z.record(z.string(), z.unknown());
-const id = z.union([z.string().trim().min(1).max(512), z.number().finite()]).transform((value) => String(value));
+const id = z
+  .union([z.string().trim().min(1).max(512), z.number().finite()])
+  .transform((value) => String(value));
 const isoDate = z
   .string()
   .max(64)
   .refine((value) => !Number.isNaN(Date.parse(value)), { message: 'is not an ISO-8601 date' });
-const dateLike = z.union([isoDate, z.date()]).transform((value) => new Date(value));
+const minTime = Date.UTC(1900, 0, 1);
+const maxTime = Date.UTC(9999, 11, 31);
+const dateLike = z
+  .union([isoDate, z.date()])
+  .transform((value) => new Date(value))
+  .refine((date) => date.getTime() >= minTime && date.getTime() <= maxTime, {
+    message: 'is out of range (years 1900–9999)',
+  });
 
 const common = {
   messageId: z.string().trim().min(1).max(512).optional(),
@@ -31,7 +40,11 @@ export const trackMessage = z.looseObject({
   event: z.string().trim().min(1).max(256),
   properties: jsonObject.optional(),
 });
-export const identifyMessage = z.looseObject({ ...common, type: z.literal('identify'), traits: jsonObject.optional() });
+export const identifyMessage = z.looseObject({
+  ...common,
+  type: z.literal('identify'),
+  traits: jsonObject.optional(),
+});
 export const pageMessage = z.looseObject({
   ...common,
   type: z.literal('page'),
@@ -59,7 +72,14 @@ export const aliasMessage = z.looseObject({
 });
 
 export const segmentMessage = z
-  .discriminatedUnion('type', [trackMessage, identifyMessage, pageMessage, screenMessage, groupMessage, aliasMessage])
+  .discriminatedUnion('type', [
+    trackMessage,
+    identifyMessage,
+    pageMessage,
+    screenMessage,
+    groupMessage,
+    aliasMessage,
+  ])
   .superRefine((message, ctx) => {
     if (message.type !== 'alias' && !message.userId && !message.anonymousId) {
       ctx.addIssue({ code: 'custom', path: ['userId'], message: 'either userId or anonymousId is required' });
@@ -96,6 +116,7 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
 export function problemsOf(error: z.ZodError, prefix = ''): InputProblem[] {
   return error.issues.slice(0, 20).map((issue) => ({
     path: formatPath(issue.path, prefix),
-    message: issue.code === 'invalid_union' && issue.path.length === 0 ? 'unknown or missing type' : issue.message,
+    message:
+      issue.code === 'invalid_union' && issue.path.length === 0 ? 'unknown or missing type' : issue.message,
   }));
 }

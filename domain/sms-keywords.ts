@@ -14,7 +14,11 @@ export function classifySmsKeyword(body: string, twilioOptOutType?: string): Sms
   if (told === 'STOP') return 'opt-out';
   if (told === 'START') return 'opt-in';
   if (told === 'HELP') return 'help';
-  const word = body.trim().replace(/[.!]+$/, '').toUpperCase().replace(/\s+/g, '');
+  const word = body
+    .trim()
+    .replace(/[.!]+$/, '')
+    .toUpperCase()
+    .replace(/\s+/g, '');
   if (optOut.has(word)) return 'opt-out';
   if (optIn.has(word)) return 'opt-in';
   if (help.has(word)) return 'help';

@@ -44,9 +44,18 @@ export async function devSecrets(config: Config): Promise<Secrets & { generatedF
 export function environmentSecrets(config: Config): Secrets {
   const { writeKeys, adminToken, unsubscribeSecret } = config.secrets;
   const missing = (variable: string) =>
-    new UserError(`${variable} is not set`, '`omnijourney api` takes its secrets from the environment: see .env.example');
+    new UserError(
+      `${variable} is not set`,
+      '`omnijourney api` takes its secrets from the environment: see .env.example',
+    );
   if (!writeKeys?.length) throw missing('INGEST_WRITE_KEYS');
   if (!adminToken) throw missing('ADMIN_API_TOKEN');
   if (!unsubscribeSecret) throw missing('UNSUBSCRIBE_SECRET');
-  return { writeKeys, adminToken, unsubscribeSecret, twilioAuthToken: config.secrets.twilioAuthToken, vapid: config.secrets.vapid };
+  return {
+    writeKeys,
+    adminToken,
+    unsubscribeSecret,
+    twilioAuthToken: config.secrets.twilioAuthToken,
+    vapid: config.secrets.vapid,
+  };
 }

@@ -32,11 +32,18 @@ async function routeOrUnavailable(deps: AcceptDeps, route: () => Promise<void>):
   }
 }
 
-export async function acceptMessages(deps: AcceptDeps, messages: SegmentMessage[], receivedAt: Date): Promise<AcceptResult> {
+export async function acceptMessages(
+  deps: AcceptDeps,
+  messages: SegmentMessage[],
+  receivedAt: Date,
+): Promise<AcceptResult> {
   const result: AcceptResult = { stored: 0, duplicates: 0 };
   for (const message of messages) {
     try {
-      const outcome = await ingestMessage(deps.db, message, { receivedAt, defaultPhoneCountry: deps.defaultPhoneCountry });
+      const outcome = await ingestMessage(deps.db, message, {
+        receivedAt,
+        defaultPhoneCountry: deps.defaultPhoneCountry,
+      });
       if (outcome.outcome === 'stored') {
         result.stored++;
         await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
@@ -44,9 +51,13 @@ export async function acceptMessages(deps: AcceptDeps, messages: SegmentMessage[
       } else {
         result.duplicates++;
         if (!outcome.routed) {
-          const customerId = (await canonicalCustomerId(deps.db, outcome.event.customerId)) ?? outcome.event.customerId;
+          const customerId =
+            (await canonicalCustomerId(deps.db, outcome.event.customerId)) ?? outcome.event.customerId;
           await routeOrUnavailable(deps, () =>
-            deps.router.route({ ...outcome.event, customerId }, { id: customerId, created: false, mergedFrom: [] }),
+            deps.router.route(
+              { ...outcome.event, customerId },
+              { id: customerId, created: false, mergedFrom: [] },
+            ),
           );
           await markRouted(deps.db, outcome.event.id);
         }

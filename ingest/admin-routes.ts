@@ -30,12 +30,18 @@ export function parseIdentity(text: string, defaultCountry?: string): IdentityKe
   const kind = colon > 0 ? kindAliases[text.slice(0, colon)] : undefined;
   const raw = colon > 0 ? text.slice(colon + 1) : '';
   if (!kind || !raw) {
-    throw new HttpError(400, `identity: expected KIND:VALUE with KIND one of ${Object.keys(kindAliases).join(', ')}, or a customer id`, [
-      { path: 'identity', message: 'malformed' },
-    ]);
+    throw new HttpError(
+      400,
+      `identity: expected KIND:VALUE with KIND one of ${Object.keys(kindAliases).join(', ')}, or a customer id`,
+      [{ path: 'identity', message: 'malformed' }],
+    );
   }
-  const value = kind === 'email' ? normaliseEmail(raw) : kind === 'phone' ? normalisePhone(raw, defaultCountry) : raw;
-  if (!value) throw new HttpError(400, `identity: ${raw} is not a valid ${kind}`, [{ path: 'identity', message: `invalid ${kind}` }]);
+  const value =
+    kind === 'email' ? normaliseEmail(raw) : kind === 'phone' ? normalisePhone(raw, defaultCountry) : raw;
+  if (!value)
+    throw new HttpError(400, `identity: ${raw} is not a valid ${kind}`, [
+      { path: 'identity', message: `invalid ${kind}` },
+    ]);
   return { kind, value };
 }
 
@@ -45,11 +51,16 @@ const timelineQuery = z.object({
 });
 
 /** The admin API: read a customer's 360 view and timeline, set consent. Bearer ADMIN_API_TOKEN. */
-export function registerAdminRoutes(app: FastifyInstance, deps: { db: Database; adminToken: string; defaultPhoneCountry?: string }) {
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  deps: { db: Database; adminToken: string; defaultPhoneCountry?: string },
+) {
   const expected = createHash('sha256').update(deps.adminToken).digest();
   const authorise = async (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
-    const given = createHash('sha256').update(header.startsWith('Bearer ') ? header.slice(7) : '').digest();
+    const given = createHash('sha256')
+      .update(header.startsWith('Bearer ') ? header.slice(7) : '')
+      .digest();
     if (!header.startsWith('Bearer ') || !timingSafeEqual(given, expected)) {
       throw new HttpError(401, 'admin API: send Authorization: Bearer <ADMIN_API_TOKEN>');
     }
@@ -69,18 +80,22 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Database; 
       throw new HttpError(400, `${String(issue?.path[0] ?? 'query')}: ${issue?.message ?? 'invalid'}`);
     }
     const before = parsed.data.before === undefined ? undefined : decodeCursor(parsed.data.before);
-    if (parsed.data.before !== undefined && !before) throw new HttpError(400, 'before: not a cursor from a previous page');
+    if (parsed.data.before !== undefined && !before)
+      throw new HttpError(400, 'before: not a cursor from a previous page');
     return loadTimeline(deps.db, customerId, { limit: parsed.data.limit, before });
   };
 
   app.register(async (admin) => {
     admin.addHook('onRequest', authorise);
 
-    admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>('/admin/customers/:identity', async (request) => {
-      const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
-      if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
-      return { customer: view, timeline: await timelineOf(view.id, request.query) };
-    });
+    admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
+      '/admin/customers/:identity',
+      async (request) => {
+        const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
+        if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
+        return { customer: view, timeline: await timelineOf(view.id, request.query) };
+      },
+    );
 
     admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
       '/admin/customers/:identity/timeline',
@@ -92,16 +107,27 @@ export function registerAdminRoutes(app: FastifyInstance, deps: { db: Database; 
     );
 
     const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) });
-    admin.put<{ Params: { identity: string; channel: string } }>('/admin/customers/:identity/consents/:channel', async (request) => {
-      const channel = z.enum(channels).safeParse(request.params.channel);
-      if (!channel.success) throw new HttpError(400, `channel: expected one of ${channels.join(', ')}`);
-      const body = consentBody.safeParse(request.body);
-      if (!body.success) throw new HttpError(400, 'status: expected "subscribed" or "unsubscribed"', [{ path: 'status', message: 'invalid' }]);
-      const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
-      if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
-      await setConsent(deps.db, { customerId: view.id, channel: channel.data, status: body.data.status, source: 'admin', at: new Date() });
-      return { success: true };
-    });
+    admin.put<{ Params: { identity: string; channel: string } }>(
+      '/admin/customers/:identity/consents/:channel',
+      async (request) => {
+        const channel = z.enum(channels).safeParse(request.params.channel);
+        if (!channel.success) throw new HttpError(400, `channel: expected one of ${channels.join(', ')}`);
+        const body = consentBody.safeParse(request.body);
+        if (!body.success)
+          throw new HttpError(400, 'status: expected "subscribed" or "unsubscribed"', [
+            { path: 'status', message: 'invalid' },
+          ]);
+        const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
+        if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
+        await setConsent(deps.db, {
+          customerId: view.id,
+          channel: channel.data,
+          status: body.data.status,
+          source: 'admin',
+          at: new Date(),
+        });
+        return { success: true };
+      },
+    );
   });
 }
-

@@ -1,4 +1,3 @@
-import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Secrets } from '../config/config.js';
 import type { Database } from '../db/client.js';
@@ -7,7 +6,7 @@ import type { EventRouter } from '../router/event-router.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { HttpError, isOutage, retryAfterSeconds } from './http-errors.js';
 import { registerPushRoutes } from './push-routes.js';
-import { registerJsonBodies } from './request-body.js';
+import { registerBodyParsers } from './request-body.js';
 import { registerSegmentRoutes } from './segment-routes.js';
 import { registerTwilioRoutes } from './twilio-routes.js';
 import { registerUnsubscribeRoutes } from './unsubscribe-routes.js';
@@ -26,8 +25,7 @@ export interface ApiDeps {
 /** The HTTP API: Segment-compatible ingest, push subscriptions, provider webhooks, unsubscribe, admin. */
 export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: false });
-  registerJsonBodies(app);
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  registerBodyParsers(app);
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof HttpError) {
@@ -52,7 +50,9 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     return reply.code(500).send({ success: false, error: 'internal error' });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ success: false, error: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    reply
+      .code(404)
+      .send({ success: false, error: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
   app.get('/health', async () => ({ ok: true }));
@@ -65,9 +65,17 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     onRouterError: (error) => deps.logger.warn({ err: error }, 'routing failed; the client will retry'),
   });
   registerPushRoutes(app, { db: deps.db, vapidPublicKey: deps.secrets.vapid?.publicKey, isWriteKey });
-  registerTwilioRoutes(app, { db: deps.db, authToken: deps.secrets.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl });
+  registerTwilioRoutes(app, {
+    db: deps.db,
+    authToken: deps.secrets.twilioAuthToken,
+    publicBaseUrl: deps.publicBaseUrl,
+  });
   registerUnsubscribeRoutes(app, { db: deps.db, secret: deps.secrets.unsubscribeSecret });
-  registerAdminRoutes(app, { db: deps.db, adminToken: deps.secrets.adminToken, defaultPhoneCountry: deps.defaultPhoneCountry });
+  registerAdminRoutes(app, {
+    db: deps.db,
+    adminToken: deps.secrets.adminToken,
+    defaultPhoneCountry: deps.defaultPhoneCountry,
+  });
   return app;
 }
 

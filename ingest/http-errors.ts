@@ -46,5 +46,7 @@ export function isOutage(error: unknown): boolean {
 export const retryAfterSeconds = 5;
 
 export function unavailable(what: string): HttpError {
-  return new HttpError(503, `${what} is unavailable; retry later`, undefined, { 'retry-after': String(retryAfterSeconds) });
+  return new HttpError(503, `${what} is unavailable; retry later`, undefined, {
+    'retry-after': String(retryAfterSeconds),
+  });
 }

@@ -20,7 +20,10 @@ const subscriptionBody = z
       keys: z.object({ p256dh: z.string().min(1).max(256), auth: z.string().min(1).max(256) }),
     }),
   })
-  .refine((body) => body.userId || body.anonymousId, { path: ['userId'], message: 'either userId or anonymousId is required' });
+  .refine((body) => body.userId || body.anonymousId, {
+    path: ['userId'],
+    message: 'either userId or anonymousId is required',
+  });
 
 const removalBody = z.object({ endpoint: z.url().max(2048) });
 
@@ -30,7 +33,8 @@ export function registerPushRoutes(
   deps: { db: Database; vapidPublicKey?: string; isWriteKey: (key: string) => boolean },
 ) {
   app.get('/v1/push/vapid-public-key', async () => {
-    if (!deps.vapidPublicKey) throw new HttpError(404, 'Web Push is not configured: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY');
+    if (!deps.vapidPublicKey)
+      throw new HttpError(404, 'Web Push is not configured: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY');
     return { publicKey: deps.vapidPublicKey };
   });
 
@@ -48,7 +52,9 @@ export function registerPushRoutes(
       if (anonymousId) keys.push({ kind: 'anonymous_id', value: anonymousId });
       const { customerId } = await resolveCustomer(tx, { keys, mode: 'resolve' });
       // A browser's subscription belongs to whoever registered it last (a shared or resold device).
-      await tx.delete(identities).where(and(eq(identities.kind, 'push_endpoint'), eq(identities.value, subscription.endpoint)));
+      await tx
+        .delete(identities)
+        .where(and(eq(identities.kind, 'push_endpoint'), eq(identities.value, subscription.endpoint)));
       await tx.insert(identities).values({ customerId, kind: 'push_endpoint', value: subscription.endpoint });
       const values = {
         customerId,
@@ -57,9 +63,18 @@ export function registerPushRoutes(
         auth: subscription.keys.auth,
         expiresAt: subscription.expirationTime ? new Date(subscription.expirationTime) : null,
       };
-      await tx.insert(pushSubscriptions).values(values).onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: values });
+      await tx
+        .insert(pushSubscriptions)
+        .values(values)
+        .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: values });
       // Granting the browser permission is the customer's consent to push.
-      await setConsent(tx, { customerId, channel: 'push', status: 'subscribed', source: 'push-subscription', at: new Date() });
+      await setConsent(tx, {
+        customerId,
+        channel: 'push',
+        status: 'subscribed',
+        source: 'push-subscription',
+        at: new Date(),
+      });
       return customerId;
     });
     return { success: true, customerId };
@@ -68,10 +83,13 @@ export function registerPushRoutes(
   app.delete('/v1/push/subscriptions', async (request) => {
     requireWriteKey(request, deps.isWriteKey);
     const parsed = removalBody.safeParse(request.body);
-    if (!parsed.success) throw new HttpError(400, 'endpoint: expected the subscription endpoint URL', problemsOf(parsed.error));
+    if (!parsed.success)
+      throw new HttpError(400, 'endpoint: expected the subscription endpoint URL', problemsOf(parsed.error));
     await deps.db.transaction(async (tx) => {
       await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, parsed.data.endpoint));
-      await tx.delete(identities).where(and(eq(identities.kind, 'push_endpoint'), eq(identities.value, parsed.data.endpoint)));
+      await tx
+        .delete(identities)
+        .where(and(eq(identities.kind, 'push_endpoint'), eq(identities.value, parsed.data.endpoint)));
     });
     return { success: true };
   });

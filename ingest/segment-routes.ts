@@ -19,12 +19,19 @@ function invalid(problems: InputProblem[]): HttpError {
 
 function asObject(body: unknown, where: string): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, `${where}: expected a JSON object`, [{ path: where, message: 'expected a JSON object' }]);
+    throw new HttpError(400, `${where}: expected a JSON object`, [
+      { path: where, message: 'expected a JSON object' },
+    ]);
   }
   return body as Record<string, unknown>;
 }
 
-function parseMessage(raw: unknown, path: string, defaults: Record<string, unknown>, type?: SegmentMessageType): SegmentMessage {
+function parseMessage(
+  raw: unknown,
+  path: string,
+  defaults: Record<string, unknown>,
+  type?: SegmentMessageType,
+): SegmentMessage {
   const object = asObject(raw, path || '(body)');
   const candidate: Record<string, unknown> = { ...defaults, ...object, ...(type ? { type } : {}) };
   if (defaults.context && object.context && typeof object.context === 'object') {
@@ -40,7 +47,10 @@ function eventSize(raw: unknown): number {
 }
 
 /** The Segment Tracking API: one endpoint per call type, plus batch. Every reply is `{ "success": true }`. */
-export function registerSegmentRoutes(app: FastifyInstance, deps: AcceptDeps & { isWriteKey: (key: string) => boolean }) {
+export function registerSegmentRoutes(
+  app: FastifyInstance,
+  deps: AcceptDeps & { isWriteKey: (key: string) => boolean },
+) {
   const accept = async (messages: SegmentMessage[]) => {
     await acceptMessages(deps, messages, new Date());
     return { success: true };

@@ -52,12 +52,18 @@ export function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps
     if (phone && (keyword === 'opt-out' || keyword === 'opt-in')) {
       await deps.db.transaction(async (tx) => {
         // STOP from a number we have never seen still counts: it creates the customer to record it.
-        const { customerId } = await resolveCustomer(tx, { keys: [{ kind: 'phone', value: phone }], mode: 'resolve' });
+        const { customerId } = await resolveCustomer(tx, {
+          keys: [{ kind: 'phone', value: phone }],
+          mode: 'resolve',
+        });
         await setConsent(tx, {
           customerId,
           channel: 'sms',
           status: keyword === 'opt-out' ? 'unsubscribed' : 'subscribed',
-          source: `sms-keyword:${String(params.Body ?? '').trim().toUpperCase().slice(0, 20)}`,
+          source: `sms-keyword:${String(params.Body ?? '')
+            .trim()
+            .toUpperCase()
+            .slice(0, 20)}`,
           at: new Date(),
         });
       });
@@ -80,7 +86,13 @@ export function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps
         const phone = normalisePhone(params.To);
         if (!delivery || !errorCode || !phone) return;
         if (errorCode === optedOutCode) {
-          await setConsent(tx, { customerId: delivery.customerId, channel: 'sms', status: 'unsubscribed', source: 'twilio:21610', at: new Date() });
+          await setConsent(tx, {
+            customerId: delivery.customerId,
+            channel: 'sms',
+            status: 'unsubscribed',
+            source: 'twilio:21610',
+            at: new Date(),
+          });
         } else if (unreachableCodes.has(errorCode)) {
           await tx
             .update(identities)

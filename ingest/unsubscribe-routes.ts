@@ -27,7 +27,13 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, deps: { db: Data
 
   app.get('/unsubscribe', async (request, reply) => {
     const claim = claimOf(request.query);
-    if (!claim) return page(reply, 403, 'This link is not valid', '<p>It may have been changed or copied incompletely.</p>');
+    if (!claim)
+      return page(
+        reply,
+        403,
+        'This link is not valid',
+        '<p>It may have been changed or copied incompletely.</p>',
+      );
     return page(
       reply,
       200,
@@ -42,8 +48,19 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, deps: { db: Data
     if (!claim) return page(reply, 403, 'This link is not valid', '<p>Nothing was changed.</p>');
     const customerId = await canonicalCustomerId(deps.db, claim.customerId);
     if (customerId) {
-      await setConsent(deps.db, { customerId, channel: claim.channel, status: 'unsubscribed', source: 'one-click', at: new Date() });
+      await setConsent(deps.db, {
+        customerId,
+        channel: claim.channel,
+        status: 'unsubscribed',
+        source: 'one-click',
+        at: new Date(),
+      });
     }
-    return page(reply, 200, 'You are unsubscribed', `<p>You will get no more ${claim.channel} messages from us.</p>`);
+    return page(
+      reply,
+      200,
+      'You are unsubscribed',
+      `<p>You will get no more ${claim.channel} messages from us.</p>`,
+    );
   });
 }

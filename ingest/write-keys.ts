@@ -26,14 +26,18 @@ export function writeKeyOf(request: FastifyRequest): string | undefined {
   const header = request.headers['x-write-key'];
   if (typeof header === 'string' && header) return header;
   const body = request.body as { writeKey?: unknown } | undefined;
-  if (body && typeof body === 'object' && typeof body.writeKey === 'string' && body.writeKey) return body.writeKey;
+  if (body && typeof body === 'object' && typeof body.writeKey === 'string' && body.writeKey)
+    return body.writeKey;
   return undefined;
 }
 
 export function requireWriteKey(request: FastifyRequest, isValid: (key: string) => boolean): void {
   const key = writeKeyOf(request);
   if (!key) {
-    throw new HttpError(401, 'missing write key: send it as the HTTP Basic user (empty password), an X-Write-Key header, or "writeKey" in the body');
+    throw new HttpError(
+      401,
+      'missing write key: send it as the HTTP Basic user (empty password), an X-Write-Key header, or "writeKey" in the body',
+    );
   }
   if (!isValid(key)) throw new HttpError(401, 'unknown write key');
 }

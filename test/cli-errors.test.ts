@@ -93,6 +93,23 @@ describe('bad configuration', () => {
     await expectOneLineError(['worker'], {}, 'TEMPORAL_ADDRESS is not set');
   });
 
+  it('api without its secrets', async () => {
+    await expectOneLineError(
+      ['api'],
+      { DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('devServerAddress') },
+      'INGEST_WRITE_KEYS is not set',
+    );
+  });
+
+  it('a weak UNSUBSCRIBE_SECRET', async () => {
+    await expectOneLineError(
+      ['api'],
+      { UNSUBSCRIBE_SECRET: 'short' },
+      'UNSUBSCRIBE_SECRET',
+      'shorter than 32 characters',
+    );
+  });
+
   it('an unknown command is a usage error (exit 2)', async () => {
     const result = await runCli(['frobnicate'], {});
     expect(result.code).toBe(2);

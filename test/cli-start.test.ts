@@ -28,6 +28,7 @@ describe('omnijourney start', () => {
       TEMPORAL_DEV_PORT: String(devPort),
       TEMPORAL_UI_PORT: String(uiPort),
       TEMPORAL_CLI_PATH: inject('temporalCli'),
+      API_PORT: '0',
     };
 
     for (const round of ['first start', 'restart on the same data folder']) {
@@ -37,6 +38,20 @@ describe('omnijourney start', () => {
       const uiUrl = uiLine![1]!;
       expect(uiUrl).toContain(`127.0.0.1:${uiPort}`);
       expect((await fetch(uiUrl)).status, `${round}: UI answers`).toBe(200);
+
+      // The ingest API answers, with the dev write key the banner printed.
+      const apiUrl = engine.stdout().match(/API\s+(http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+      const writeKey = engine.stdout().match(/Write key\s+(\S+)/)?.[1];
+      expect(apiUrl && writeKey, engine.stdout()).toBeTruthy();
+      const tracked = await fetch(`${apiUrl}/v1/track`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+        },
+        body: JSON.stringify({ userId: 'cli-start-user', event: 'Started' }),
+      });
+      expect(tracked.status, `${round}: ingest answers`).toBe(200);
 
       // Search attributes are registered: a query on them is accepted.
       const list = await runProcess(inject('temporalCli'), [
@@ -97,6 +112,7 @@ describe('omnijourney start with DATABASE_URL', () => {
           TEMPORAL_DEV_PORT: String(await freePort()),
           TEMPORAL_UI_PORT: String(await freePort()),
           TEMPORAL_CLI_PATH: inject('temporalCli'),
+          API_PORT: '0',
         },
         'Press Ctrl-C to stop.',
       );

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
+import { environmentSecrets } from '../../engine/secrets.js';
 import { startEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
 import { UserError } from '../../infra/user-error.js';
@@ -21,8 +22,13 @@ export function registerApi(program: Command): void {
             '`omnijourney api` joins an existing deployment: set TEMPORAL_ADDRESS and DATABASE_URL, or use `omnijourney start`',
           );
         }
+        environmentSecrets(config); // refuse missing secrets before starting anything
         const logger = createLogger(config.log);
-        const engine = await startEngine(config, logger, { worker: false, api: true, secrets: 'environment' });
+        const engine = await startEngine(config, logger, {
+          worker: false,
+          api: true,
+          secrets: 'environment',
+        });
         process.stdout.write(`API listening on ${engine.info.apiUrl}\n`);
         await untilStopSignal(engine, logger);
       }),

@@ -26,7 +26,9 @@ function banner(info: EngineInfo): string {
   const rows: [string, string][] = [
     ['API', info.apiUrl ?? '(not served by this process)'],
     ...(info.writeKey ? ([['Write key', info.writeKey]] as [string, string][]) : []),
-    ...(info.devSecretsFile ? ([['Dev secrets', `${info.devSecretsFile} (admin token, webhook secrets)`]] as [string, string][]) : []),
+    ...(info.devSecretsFile
+      ? ([['Dev secrets', `${info.devSecretsFile} (admin token, webhook secrets)`]] as [string, string][])
+      : []),
     ['Temporal UI', info.temporalUiUrl ?? '(external cluster: use its own UI)'],
     ['Temporal', `${info.temporalAddress} (namespace ${info.namespace}, task queue ${info.taskQueue})`],
     ['PostgreSQL', info.databaseUrl],

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import type { Secrets } from '../../config/config.js';
+import type { Database } from '../../db/client.js';
+import { startApiServer } from '../../ingest/api-server.js';
+import type { EventRouter, RoutedCustomer, StoredEvent } from '../../router/event-router.js';
+
+/**
+ * Records every hand-off. It stands in for the journey router (a separate component with its
+ * own tests); here we assert what ingest hands over, and how often.
+ */
+export class RecordingRouter implements EventRouter {
+  readonly calls: { event: StoredEvent; customer: RoutedCustomer }[] = [];
+  failNext = 0;
+
+  async route(event: StoredEvent, customer: RoutedCustomer): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('router unavailable (test)');
+    }
+    this.calls.push({ event, customer });
+  }
+}
+
+export interface TestApi {
+  url: string;
+  writeKey: string;
+  secrets: Secrets;
+  router: RecordingRouter;
+  close(): Promise<void>;
+}
+
+/** The real API server on 127.0.0.1 and a free port, against the given database. */
+export async function startTestApi(db: Database, options: { publicBaseUrl?: string } = {}): Promise<TestApi> {
+  const writeKey = `wk_${randomBytes(8).toString('hex')}`;
+  const secrets: Secrets = {
+    writeKeys: [writeKey],
+    adminToken: randomBytes(16).toString('hex'),
+    unsubscribeSecret: randomBytes(32).toString('hex'),
+    twilioAuthToken: randomBytes(16).toString('hex'),
+    vapid: { publicKey: 'BPublicKeyForTests', privateKey: 'private', subject: 'mailto:test@example.com' },
+  };
+  const router = new RecordingRouter();
+  const server = await startApiServer({
+    db,
+    router,
+    secrets,
+    logger: pino({ level: 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+    publicBaseUrl: options.publicBaseUrl,
+  });
+  return { url: server.url, writeKey, secrets, router, close: server.close };
+}
+
+/** POST JSON with the write key as HTTP Basic user. */
+export function postJson(api: TestApi, path: string, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${api.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`${api.writeKey}:`).toString('base64')}`,
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export function adminGet(api: TestApi, path: string) {
+  return fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${api.secrets.adminToken}` } });
+}

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customers, events, identities } from '../db/schema.js';
+import { postJson, startTestApi, type TestApi } from './helpers/api.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+
+describe('ingest refuses bad input and changes nothing', () => {
+  let database: TestDatabase;
+  let api: TestApi;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    api = await startTestApi(database.db);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
+
+  const counts = async () => ({
+    events: (await database.db.select().from(events)).length,
+    customers: (await database.db.select().from(customers)).length,
+    identities: (await database.db.select().from(identities)).length,
+  });
+  const expectError = async (response: Response, status: number, fragment: string) => {
+    expect(response.status).toBe(status);
+    const body = (await response.json()) as { success: boolean; error: string };
+    expect(body.success).toBe(false);
+    expect(body.error).toContain(fragment);
+  };
+
+  it('missing or wrong write key → 401', async () => {
+    const before = await counts();
+    const noKey = await fetch(`${api.url}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'u', event: 'E' }),
+    });
+    await expectError(noKey, 401, 'missing write key');
+    const wrong = await postJson(
+      api,
+      '/v1/track',
+      { userId: 'u', event: 'E' },
+      { authorization: `Basic ${Buffer.from('nope:').toString('base64')}` },
+    );
+    await expectError(wrong, 401, 'unknown write key');
+    const inBody = await fetch(`${api.url}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ writeKey: api.writeKey, userId: 'u-body', event: 'E', messageId: randomUUID() }),
+    });
+    expect(inBody.status).toBe(200);
+    expect((await counts()).events).toBe(before.events + 1);
+  });
+
+  it('malformed JSON, wrong types and missing fields → 400 naming the field; nothing written', async () => {
+    const before = await counts();
+    await expectError(await postJson(api, '/v1/track', '{"userId": "u", "event": '), 400, 'malformed JSON');
+    await expectError(await postJson(api, '/v1/track', { userId: 'u' }), 400, 'event');
+    await expectError(await postJson(api, '/v1/track', { userId: 'u', event: 42 }), 400, 'event');
+    await expectError(
+      await postJson(api, '/v1/track', { event: 'E' }),
+      400,
+      'userId: either userId or anonymousId is required',
+    );
+    await expectError(
+      await postJson(api, '/v1/identify', { userId: 'u', traits: 'not-an-object' }),
+      400,
+      'traits',
+    );
+    await expectError(
+      await postJson(api, '/v1/track', { userId: 'u', event: 'E', timestamp: 'yesterday' }),
+      400,
+      'timestamp',
+    );
+    await expectError(await postJson(api, '/v1/alias', { userId: 'u' }), 400, 'previousId');
+    await expectError(
+      await postJson(api, '/v1/track', { userId: 'u', event: 'E\u0000x' }),
+      400,
+      'event: contains a NUL character',
+    );
+    await expectError(
+      await postJson(api, '/v1/track', { userId: 'u', event: 'E', properties: { name: 'bad \ud800' } }),
+      400,
+      'properties.name: contains an unpaired UTF-16 surrogate',
+    );
+    // One bad message spoils the batch: the good ones before it are not written either.
+    const batch = await postJson(api, '/v1/batch', {
+      batch: [
+        { type: 'track', userId: 'ok', event: 'Fine', messageId: randomUUID() },
+        { type: 'track', userId: 'ok', messageId: randomUUID() },
+      ],
+    });
+    await expectError(batch, 400, 'batch[1].event');
+    await expectError(
+      await postJson(api, '/v1/batch', { batch: [{ type: 'dance', userId: 'u' }] }),
+      400,
+      'batch[0]',
+    );
+    await expectError(await postJson(api, '/v1/batch', { batch: 'nope' }), 400, 'batch');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('oversized → 413 naming the limit; nothing written', async () => {
+    const before = await counts();
+    const big = 'x'.repeat(33 * 1024);
+    await expectError(
+      await postJson(api, '/v1/track', { userId: 'u', event: 'E', properties: { big } }),
+      413,
+      '32 KB per event',
+    );
+    const batch = await postJson(api, '/v1/batch', {
+      batch: [{ type: 'track', userId: 'u', event: 'E', properties: { big } }],
+    });
+    await expectError(batch, 413, 'batch[0]');
+    const many = Array.from({ length: 20 }, () => ({
+      type: 'track',
+      userId: 'u',
+      event: 'E',
+      properties: { pad: 'y'.repeat(30 * 1024) },
+    }));
+    await expectError(await postJson(api, '/v1/batch', { batch: many }), 413, '500 KB per batch');
+    // A gzip bomb is stopped at the limit while decompressing.
+    const bomb = gzipSync(Buffer.from(JSON.stringify({ batch: many })));
+    const response = await postJson(api, '/v1/batch', bomb.toString('latin1'), {
+      'content-encoding': 'gzip',
+    });
+    expect([400, 413]).toContain(response.status);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('accepts gzip bodies, and corrects client clock skew from sentAt', async () => {
+    const messageId = randomUUID();
+    const clientNow = new Date(Date.now() + 3_600_000); // the client clock runs an hour fast
+    const body = gzipSync(
+      Buffer.from(
+        JSON.stringify({
+          batch: [
+            {
+              type: 'track',
+              userId: 'skewed',
+              event: 'E',
+              messageId,
+              timestamp: new Date(clientNow.getTime() - 60_000).toISOString(),
+            },
+          ],
+          sentAt: clientNow.toISOString(),
+        }),
+      ),
+    );
+    const response = await fetch(`${api.url}/v1/batch`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        authorization: `Basic ${Buffer.from(`${api.writeKey}:`).toString('base64')}`,
+      },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const [row] = (await database.db.select().from(events)).filter((e) => e.messageId === messageId);
+    const skew = Math.abs(row!.occurredAt.getTime() - (Date.now() - 60_000));
+    expect(skew).toBeLessThan(10_000); // a minute ago by our clock, not by the client's
+  });
+
+  it('1,000 random payloads: never a 5xx, never a crash', async () => {
+    // Any code point, NUL and lone surrogates included: PostgreSQL refuses those, we must say 400.
+    const anyText = fc.string({ unit: 'binary', maxLength: 40 });
+    const jsonValue = fc.oneof(fc.jsonValue({ maxDepth: 3 }), anyText);
+    const messageLike = fc.record(
+      {
+        type: fc.oneof(
+          fc.constantFrom('track', 'identify', 'page', 'screen', 'group', 'alias', 'bogus'),
+          jsonValue,
+        ),
+        userId: fc.oneof(fc.string(), fc.integer(), jsonValue),
+        anonymousId: fc.oneof(fc.string(), jsonValue),
+        event: fc.oneof(fc.string(), jsonValue),
+        previousId: fc.oneof(fc.string(), jsonValue),
+        groupId: fc.oneof(fc.string(), jsonValue),
+        timestamp: fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          fc.string(),
+          jsonValue,
+        ),
+        sentAt: fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          jsonValue,
+        ),
+        properties: jsonValue,
+        traits: fc.oneof(
+          fc.record({ email: fc.string(), phone: fc.string(), consent: jsonValue }),
+          jsonValue,
+        ),
+        context: jsonValue,
+        messageId: fc.oneof(fc.uuid(), fc.string(), jsonValue),
+      },
+      { requiredKeys: [] },
+    );
+    const validTrack = fc.record({
+      type: fc.constant('track'),
+      userId: fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim().length > 0),
+      event: fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim().length > 0),
+      properties: fc.dictionary(anyText, jsonValue, { maxKeys: 4 }),
+      messageId: fc.uuid(),
+    });
+    const payload = fc.oneof(
+      fc.tuple(fc.constant('/v1/track'), validTrack),
+      fc.tuple(
+        fc.constant('/v1/batch'),
+        fc.record({ batch: fc.array(validTrack, { minLength: 1, maxLength: 3 }) }),
+      ),
+      fc.tuple(
+        fc.constantFrom('/v1/track', '/v1/identify', '/v1/page', '/v1/screen', '/v1/group', '/v1/alias'),
+        messageLike,
+      ),
+      fc.tuple(
+        fc.constant('/v1/batch'),
+        fc.record(
+          { batch: fc.oneof(fc.array(messageLike, { maxLength: 5 }), jsonValue) },
+          { requiredKeys: [] },
+        ),
+      ),
+      fc.tuple(fc.constantFrom('/v1/track', '/v1/batch'), jsonValue),
+      fc.tuple(fc.constantFrom('/v1/track', '/v1/batch'), fc.string()),
+    );
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(payload, async ([path, body]) => {
+        const raw = typeof body === 'string' ? body : JSON.stringify(body);
+        const response = await postJson(api, path, raw ?? 'null');
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        await response.arrayBuffer();
+        return response.status < 500;
+      }),
+      { numRuns: 1000 },
+    );
+    expect([...statuses.keys()].every((status) => status < 500)).toBe(true);
+    expect(statuses.get(400)).toBeGreaterThan(100); // most random payloads are invalid …
+    expect(statuses.get(200)).toBeGreaterThan(10); // … and some are valid and stored
+    const health = await fetch(`${api.url}/health`);
+    expect(health.status).toBe(200);
+  }, 240_000);
+});
