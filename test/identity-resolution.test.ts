@@ -1,25 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { customers, deliveries, events, identities } from '../db/schema.js';
 import type { CustomerView } from '../customers/customer-view.js';
 import type { TimelinePage } from '../customers/timeline.js';
-import { adminGet, postJson, startTestApi, type TestApi } from './helpers/api.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { adminGet, postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
+import type { TestDatabase } from './helpers/test-database.js';
 
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
 
 describe('identity resolution and the unified profile', () => {
+  const context = useApiWithDatabase();
   let database: TestDatabase;
   let api: TestApi;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    api = await startTestApi(database.db);
-  });
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  beforeAll(() => void ({ database, api } = context));
 
   const send = async (path: string, body: Record<string, unknown>) => {
     const response = await postJson(api, path, { messageId: randomUUID(), ...body });

@@ -1,10 +1,10 @@
 import { Analytics } from '@segment/analytics-node';
 import Rudder from '@rudderstack/rudder-sdk-node';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { events, identities } from '../db/schema.js';
-import { startTestApi, type TestApi } from './helpers/api.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { useApiWithDatabase, type TestApi } from './helpers/api.js';
+import type { TestDatabase } from './helpers/test-database.js';
 
 async function customerOf(database: TestDatabase, kind: 'user_id' | 'anonymous_id', value: string) {
   const [row] = await database.db.select().from(identities).where(eq(identities.value, value));
@@ -14,16 +14,10 @@ async function customerOf(database: TestDatabase, kind: 'user_id' | 'anonymous_i
 
 /** The real Segment and RudderStack server-side libraries, unmodified, pointed at our ingest. */
 describe('ingest with real Segment-format clients', () => {
+  const context = useApiWithDatabase();
   let database: TestDatabase;
   let api: TestApi;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    api = await startTestApi(database.db);
-  });
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  beforeAll(() => void ({ database, api } = context));
 
   it('@segment/analytics-node: every call stored once, on the right customer', async () => {
     const analytics = new Analytics({

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { customers, events, identities } from '../db/schema.js';
-import { postJson, startTestApi, type TestApi } from './helpers/api.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
+import type { TestDatabase } from './helpers/test-database.js';
 
 describe('ingest refuses bad input and changes nothing', () => {
+  const context = useApiWithDatabase();
   let database: TestDatabase;
   let api: TestApi;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    api = await startTestApi(database.db);
-  });
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  beforeAll(() => void ({ database, api } = context));
 
   const counts = async () => ({
     events: (await database.db.select().from(events)).length,

@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import twilio from 'twilio';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { consents, deliveries, identities, pushSubscriptions } from '../db/schema.js';
 import { createUnsubscribeToken } from '../customers/unsubscribe-token.js';
-import { postJson, startTestApi, type TestApi } from './helpers/api.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
+import type { TestDatabase } from './helpers/test-database.js';
 
 describe('provider webhooks, unsubscribe links and push subscriptions', () => {
+  const context = useApiWithDatabase();
   let database: TestDatabase;
   let api: TestApi;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    api = await startTestApi(database.db);
-  });
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  beforeAll(() => void ({ database, api } = context));
 
   /** Posts a form exactly as Twilio does, signed with Twilio's own signing function. */
   const twilioPost = (path: string, params: Record<string, string>, token = api.secrets.twilioAuthToken!) =>

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { environmentSecrets } from '../../engine/secrets.js';
 import { startEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
-import { UserError } from '../../infra/user-error.js';
+import { requireDeployment } from '../require-deployment.js';
 import { action } from '../run-action.js';
 import { untilStopSignal } from '../stop-signal.js';
 
@@ -16,12 +16,7 @@ export function registerApi(program: Command): void {
     .action(
       action(async () => {
         const config = loadConfig();
-        if (!config.temporal.address || !config.database.url) {
-          throw new UserError(
-            `${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is not set`,
-            '`omnijourney api` joins an existing deployment: set TEMPORAL_ADDRESS and DATABASE_URL, or use `omnijourney start`',
-          );
-        }
+        requireDeployment(config, 'api');
         environmentSecrets(config); // refuse missing secrets before starting anything
         const logger = createLogger(config.log);
         const engine = await startEngine(config, logger, {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { startEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
-import { UserError } from '../../infra/user-error.js';
+import { requireDeployment } from '../require-deployment.js';
 import { action } from '../run-action.js';
 import { untilStopSignal } from '../stop-signal.js';
 
@@ -15,12 +15,7 @@ export function registerWorker(program: Command): void {
     .action(
       action(async () => {
         const config = loadConfig();
-        if (!config.temporal.address || !config.database.url) {
-          throw new UserError(
-            `${config.temporal.address ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS'} is not set`,
-            '`omnijourney worker` joins an existing deployment: set TEMPORAL_ADDRESS and DATABASE_URL, or use `omnijourney start` for the all-in-one engine',
-          );
-        }
+        requireDeployment(config, 'worker');
         const logger = createLogger(config.log);
         const engine = await startEngine(config, logger, { worker: true, api: false });
         await untilStopSignal(engine, logger);

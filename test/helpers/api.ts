@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import type { Secrets } from '../../config/config.js';
 import type { Database } from '../../db/client.js';
 import { startApiServer } from '../../ingest/api-server.js';
 import type { EventRouter, RoutedCustomer, StoredEvent } from '../../router/event-router.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /**
  * Records every hand-off. It stands in for the journey router (a separate component with its
@@ -68,4 +70,21 @@ export function postJson(api: TestApi, path: string, body: unknown, headers: Rec
 
 export function adminGet(api: TestApi, path: string) {
   return fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${api.secrets.adminToken}` } });
+}
+
+/**
+ * Registers the hooks for a test file that needs a fresh database and an API server on it.
+ * The returned object is filled in before the file's own `beforeAll` hooks run.
+ */
+export function useApiWithDatabase(): { database: TestDatabase; api: TestApi } {
+  const context = {} as { database: TestDatabase; api: TestApi };
+  beforeAll(async () => {
+    context.database = await createTestDatabase();
+    context.api = await startTestApi(context.database.db);
+  });
+  afterAll(async () => {
+    await context.api?.close();
+    await context.database?.drop();
+  });
+  return context;
 }
