@@ -1,14 +1,19 @@
 import type { Database } from '../db/client.js';
+import { ledgerOnlyDeliverer, type Deliverer } from '../delivery/deliverer.js';
 import { createJourneyRunActivities } from './journey-runs.js';
+import { createJourneyStepActivities } from './journey-steps.js';
 
 export interface ActivityDependencies {
   db: Database;
+  /** The delivery pipeline; defaults to recording requests in the ledger as skipped. */
+  deliverer?: Deliverer;
 }
 
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createJourneyRunActivities(deps.db),
+    ...createJourneyStepActivities(deps.db, deps.deliverer ?? ledgerOnlyDeliverer(deps.db)),
   };
 }
 

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { formatPath, type InputProblem } from './input-problem.js';
+
+export type { InputProblem };
 
 /**
  * The Segment Tracking API spec, as the real client libraries send it. Unknown fields are
@@ -98,20 +101,6 @@ export const segmentBatch = z.looseObject({
   sentAt: dateLike.optional(),
   writeKey: z.string().optional(),
 });
-
-export interface InputProblem {
-  /** Where in the request, e.g. `batch[3].event`. */
-  path: string;
-  message: string;
-}
-
-export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
-  let out = prefix;
-  for (const part of path) {
-    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out || '(body)';
-}
 
 export function problemsOf(error: z.ZodError, prefix = ''): InputProblem[] {
   return error.issues.slice(0, 20).map((issue) => ({

@@ -11,7 +11,10 @@ import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 import { createWorker } from '../worker/create-worker.js';
 import { choosePort } from '../infra/free-port.js';
 import { startApiServer } from '../ingest/api-server.js';
-import { noJourneysRouter } from '../router/event-router.js';
+import { Client } from '@temporalio/client';
+import { builtInJourneys } from '../journeys/index.js';
+import { checkJourney, deployJourneys } from '../journeys/journey-catalog.js';
+import { createJourneyRouter } from '../router/journey-router.js';
 import { devSecrets, environmentSecrets } from './secrets.js';
 import { provideDatabase } from './database-target.js';
 import { provideTemporal } from './temporal-target.js';
@@ -46,6 +49,8 @@ export interface EngineParts {
   api?: boolean;
   /** `dev`: fill missing secrets with generated ones (start); `environment`: require them (production). */
   secrets?: 'dev' | 'environment';
+  /** Deploy the built-in journeys at start (the all-in-one `start`). */
+  deployBuiltInJourneys?: boolean;
 }
 
 /**
@@ -78,6 +83,17 @@ export async function startEngine(
     stack.defer('temporal client connection', () => client.close());
     await ensureSearchAttributes(client, temporal.target.namespace, logger);
 
+    if (parts.deployBuiltInJourneys) {
+      const deployed = await deployJourneys(
+        db,
+        builtInJourneys.map((journey) => checkJourney(journey, `journeys/${journey.id}.ts`)),
+      );
+      logger.info(
+        { journeys: deployed.map((d) => `${d.journeyId}@${d.version}`) },
+        'built-in journeys deployed',
+      );
+    }
+
     let finished: Promise<void> = new Promise(() => undefined);
     if (parts.worker !== false) {
       const connection = await connectWorker(temporal.target);
@@ -102,7 +118,12 @@ export async function startEngine(
       const port = await choosePort(config.api.port, process.env.API_PORT === undefined);
       const server = await startApiServer({
         db,
-        router: noJourneysRouter,
+        router: createJourneyRouter({
+          db,
+          client: new Client({ connection: client, namespace: temporal.target.namespace }),
+          taskQueue: config.temporal.taskQueue,
+          logger: logger.child({ component: 'router' }),
+        }),
         secrets,
         logger: logger.child({ component: 'api' }),
         host: config.api.host,

@@ -34,10 +34,3 @@ export interface RoutedCustomer {
 export interface EventRouter {
   route(event: StoredEvent, customer: RoutedCustomer): Promise<void>;
 }
-
-/** The router used until journeys are deployed: every event is taken and nothing is started. */
-export const noJourneysRouter: EventRouter = {
-  async route() {
-    // No journey definitions are deployed, so there is nothing to start or wake.
-  },
-};

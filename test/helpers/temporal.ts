@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import proto from '@temporalio/proto';
 import { inject } from 'vitest';
+import { searchAttributeNames } from '../../domain/search-attributes.js';
 import { createWorker } from '../../worker/create-worker.js';
 
 export const fixtureWorkflowsPath = fileURLToPath(new URL('../fixtures/workflows.ts', import.meta.url));
@@ -17,10 +19,21 @@ export function uniqueTaskQueue(label = 'test'): string {
  * The native time-skipping test server, one per test file (time skipping is global to a server,
  * so files must not share one). Used where a test needs hours or days to pass.
  */
-export function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+export async function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } },
   });
+  // The engine's search attributes, as `start` registers them on a real cluster.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      searchAttributeNames.map((name) => [
+        name,
+        proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
+  });
+  return env;
 }
 
 export interface DevServerClients {

@@ -1,0 +1,75 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { customers } from '../db/schema.js';
+import type { Deliverer, DeliveryRequest } from '../delivery/deliverer.js';
+import type { SendOutcome } from '../domain/journey-runtime.js';
+import { mergeTraits } from '../domain/traits.js';
+import { canonicalCustomerId } from '../customers/resolve-customer.js';
+import type { Queryable } from '../customers/transaction.js';
+
+/** The profile as conditions see it (`profile.traits.plan`, `profile.orderCount`, …). */
+export interface ProfileSnapshot {
+  customerId: string;
+  traits: Record<string, unknown>;
+  timeZone: string | null;
+  locale: string | null;
+  orderCount: number;
+  lifetimeValue: number;
+  cart: unknown;
+  lastOrder: unknown;
+}
+
+export async function loadProfileSnapshot(
+  db: Queryable,
+  customerId: string,
+): Promise<ProfileSnapshot | null> {
+  const id = (await canonicalCustomerId(db, customerId)) ?? customerId;
+  const [row] = await db.select().from(customers).where(eq(customers.id, id));
+  if (!row) return null;
+  return {
+    customerId: row.id,
+    traits: row.traits,
+    timeZone: row.timeZone,
+    locale: row.locale,
+    orderCount: row.orderCount,
+    lifetimeValue: row.lifetimeValue,
+    cart: row.cart ?? null,
+    lastOrder: row.lastOrder ?? null,
+  };
+}
+
+/** Activities that journey steps call: read the profile, update it, and ask for a delivery. */
+export function createJourneyStepActivities(db: Database, deliverer: Deliverer) {
+  return {
+    loadProfile(customerId: string): Promise<ProfileSnapshot | null> {
+      return loadProfileSnapshot(db, customerId);
+    },
+
+    async updateProfileTraits(input: {
+      customerId: string;
+      traits: Record<string, unknown>;
+      at: string;
+    }): Promise<void> {
+      await db.transaction(async (tx) => {
+        const id = (await canonicalCustomerId(tx, input.customerId)) ?? input.customerId;
+        const [row] = await tx.select().from(customers).where(eq(customers.id, id)).for('update');
+        if (!row) return;
+        const merged = mergeTraits(
+          { traits: row.traits, traitTimes: row.traitTimes },
+          input.traits,
+          new Date(input.at),
+        );
+        await tx
+          .update(customers)
+          .set({ traits: merged.traits, traitTimes: merged.traitTimes, updatedAt: new Date() })
+          .where(eq(customers.id, id));
+      });
+    },
+
+    async deliver(request: DeliveryRequest): Promise<SendOutcome> {
+      return deliverer.deliver(request);
+    },
+  };
+}
+
+export type JourneyStepActivities = ReturnType<typeof createJourneyStepActivities>;

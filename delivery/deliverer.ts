@@ -1,0 +1,63 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { deliveries } from '../db/schema.js';
+import type { Channel } from '../domain/channels.js';
+import type { RunEvent, SendOutcome } from '../domain/journey-runtime.js';
+
+/** What a send step asks for; the delivery pipeline decides whether, when and where it goes. */
+export interface DeliveryRequest {
+  /** Unique per (run, step): the message goes out at most once under this key. */
+  dedupKey: string;
+  customerId: string;
+  journeyId: string;
+  journeyVersion: string;
+  workflowId: string;
+  runId: string;
+  stepId: string;
+  template: string;
+  channels: Channel[];
+  intentKey: string;
+  intentWindowMs?: number;
+  category: 'marketing' | 'transactional';
+  tags: string[];
+  overCap: 'skip' | 'defer' | 'nextChannel';
+  quietHours: 'defer' | 'skip';
+  trigger: RunEvent;
+}
+
+export interface Deliverer {
+  deliver(request: DeliveryRequest): Promise<SendOutcome>;
+}
+
+/**
+ * The deliverer used while no channel adapter is configured: it records the request in the
+ * ledger as skipped, with that reason, so nothing is dropped silently and a retried or replayed
+ * step finds its earlier outcome instead of writing a second row.
+ */
+export function ledgerOnlyDeliverer(db: Database): Deliverer {
+  return {
+    async deliver(request) {
+      const reason = 'no channel adapter is configured';
+      const inserted = await db
+        .insert(deliveries)
+        .values({
+          dedupKey: request.dedupKey,
+          customerId: request.customerId,
+          journeyId: request.journeyId,
+          journeyVersion: request.journeyVersion,
+          workflowId: request.workflowId,
+          stepId: request.stepId,
+          intentKey: request.intentKey,
+          category: request.category,
+          tags: request.tags,
+          status: 'skipped',
+          reason,
+        })
+        .onConflictDoNothing({ target: deliveries.dedupKey })
+        .returning({ status: deliveries.status });
+      if (inserted.length > 0) return { status: 'skipped', reason };
+      const [existing] = await db.select().from(deliveries).where(eq(deliveries.dedupKey, request.dedupKey));
+      return { status: existing?.status === 'sent' ? 'sent' : 'skipped', reason: existing?.reason ?? reason };
+    },
+  };
+}

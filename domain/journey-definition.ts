@@ -1,0 +1,250 @@
+import { z } from 'zod';
+import { channels } from './channels.js';
+import { conditionSchema, type Condition } from './condition.js';
+import { parseDuration } from './duration.js';
+import { formatPath, type InputProblem } from './input-problem.js';
+
+/**
+ * What marketers write: a journey as data. The zod schema checks each field; `validateJourney`
+ * then checks the graph (references, reachability, loops that never wait, templates) and reports
+ * every problem with its path, e.g. `steps[2].then: unknown step "remind-3"`.
+ */
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'must be lower-case letters, digits and dashes' });
+const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
+  message: 'is not a duration (e.g. 30m, 1h, 2d; never negative)',
+});
+const eventName = z.string().trim().min(1).max(256);
+const path = z.string().regex(/^(trigger|event|profile)(\.[A-Za-z0-9_-]+)+$/, {
+  message: 'must be a path such as trigger.properties.cart_id',
+});
+const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+
+const stepBase = { id, label: z.string().max(120).optional(), next: id.optional() };
+
+export const waitStep = z.strictObject({ ...stepBase, type: z.literal('wait'), duration });
+export const waitUntilStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('waitUntil'),
+  /** Local time of day in the customer's time zone, HH:MM. */
+  at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' }),
+  weekdays: z.array(weekday).min(1).max(7).optional(),
+});
+export const waitForEventStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('waitForEvent'),
+  event: eventName,
+  where: conditionSchema.optional(),
+  timeout: duration,
+  onEvent: id.optional(),
+  onTimeout: id.optional(),
+});
+export const branchStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('branch'),
+  when: conditionSchema,
+  then: id,
+  else: id,
+});
+export const splitStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('split'),
+  arms: z
+    .array(z.strictObject({ name: z.string().min(1).max(60), percent: z.number().min(0).max(100), next: id }))
+    .min(2)
+    .max(10)
+    .refine((arms) => Math.abs(arms.reduce((sum, arm) => sum + arm.percent, 0) - 100) < 1e-9, {
+      message: 'percents must add up to 100',
+    }),
+});
+export const sendStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('send'),
+  template: z.string().min(1).max(120),
+  /** Ordered fallback: the first channel on which the customer is reachable and allowed. */
+  channels: z
+    .array(z.enum(channels))
+    .min(1)
+    .refine((list) => new Set(list).size === list.length, { message: 'lists a channel twice' }),
+  /** Two messages with the same intent are "the same offer", across channels and journeys. */
+  intentKey: z.string().min(1).max(200),
+  intentWindow: duration.optional(),
+  category: z.enum(['marketing', 'transactional']).default('marketing'),
+  tags: z.array(z.string().min(1).max(60)).max(10).default([]),
+  overCap: z.enum(['skip', 'defer', 'nextChannel']).default('skip'),
+  quietHours: z.enum(['defer', 'skip']).default('defer'),
+});
+export const updateProfileStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('updateProfile'),
+  traits: z.record(z.string().min(1).max(100), z.unknown()),
+});
+export const endStep = z.strictObject({ id, label: z.string().max(120).optional(), type: z.literal('end') });
+
+export const stepSchema = z.discriminatedUnion('type', [
+  waitStep,
+  waitUntilStep,
+  waitForEventStep,
+  branchStep,
+  splitStep,
+  sendStep,
+  updateProfileStep,
+  endStep,
+]);
+
+const eventMatch = z.strictObject({ event: eventName, where: conditionSchema.optional() });
+
+export const journeySchema = z.strictObject({
+  id,
+  name: z.string().min(1).max(120),
+  description: z.string().max(2000).default(''),
+  trigger: z.strictObject({
+    event: eventName,
+    where: conditionSchema.optional(),
+    /** What makes two runs different, e.g. trigger.properties.cart_id; unset: one run per customer. */
+    entryKey: path.optional(),
+  }),
+  reEntry: z
+    .discriminatedUnion('mode', [
+      z.strictObject({ mode: z.literal('never') }),
+      z.strictObject({ mode: z.literal('always') }),
+      z.strictObject({ mode: z.literal('cooldown'), cooldown: duration }),
+    ])
+    .default({ mode: 'never' }),
+  /** At most `max` runs per customer within `within`. */
+  entryLimit: z.strictObject({ max: z.number().int().min(1).max(1000), within: duration }).optional(),
+  /** Any of these ends the run at once, outcome "exited". */
+  exit: z.array(eventMatch).max(20).default([]),
+  /** Reaching it ends the run, outcome "converted"; revenue counts within the conversion window. */
+  goal: z.strictObject({ event: eventName, where: conditionSchema.optional(), within: duration }).optional(),
+  steps: z.array(stepSchema).min(1).max(200),
+});
+
+export type JourneyDefinitionInput = z.input<typeof journeySchema>;
+export type JourneyDefinition = z.output<typeof journeySchema>;
+export type Step = JourneyDefinition['steps'][number];
+export type SendStep = z.output<typeof sendStep>;
+export type { Condition };
+
+/** Where control may go from a step (in order: the step's own targets, then the fall-through). */
+export function successors(step: Step, following: string | undefined): string[] {
+  switch (step.type) {
+    case 'end':
+      return [];
+    case 'branch':
+      return [step.then, step.else];
+    case 'split':
+      return step.arms.map((arm) => arm.next);
+    case 'waitForEvent': {
+      const fallthrough = step.next ?? following;
+      return [step.onEvent ?? fallthrough, step.onTimeout ?? fallthrough].filter(
+        (s): s is string => s !== undefined,
+      );
+    }
+    default: {
+      const next = step.next ?? following;
+      return next ? [next] : [];
+    }
+  }
+}
+
+const waits = new Set<Step['type']>(['wait', 'waitUntil', 'waitForEvent']);
+
+export interface ValidationContext {
+  /** Known template ids; when given, a send naming another is an error. */
+  templates?: ReadonlySet<string>;
+}
+
+export type ValidationResult =
+  { ok: true; definition: JourneyDefinition } | { ok: false; problems: InputProblem[] };
+
+/** Checks a definition completely; never throws, whatever the input. */
+export function validateJourney(input: unknown, context: ValidationContext = {}): ValidationResult {
+  const parsed = journeySchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues
+        .slice(0, 50)
+        .map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    };
+  }
+  const definition = parsed.data;
+  const problems: InputProblem[] = [];
+  const index = new Map<string, number>();
+  definition.steps.forEach((step, i) => {
+    if (index.has(step.id))
+      problems.push({ path: `steps[${i}].id`, message: `duplicate step id "${step.id}"` });
+    else index.set(step.id, i);
+  });
+  const followingOf = (i: number) => definition.steps[i + 1]?.id;
+
+  definition.steps.forEach((step, i) => {
+    const refs: [string, string | undefined][] = [['next', 'next' in step ? step.next : undefined]];
+    if (step.type === 'branch') refs.push(['then', step.then], ['else', step.else]);
+    if (step.type === 'waitForEvent') refs.push(['onEvent', step.onEvent], ['onTimeout', step.onTimeout]);
+    if (step.type === 'split') step.arms.forEach((arm, a) => refs.push([`arms[${a}].next`, arm.next]));
+    for (const [field, target] of refs) {
+      if (target !== undefined && !index.has(target))
+        problems.push({ path: `steps[${i}].${field}`, message: `unknown step "${target}"` });
+    }
+    if (step.type === 'send' && context.templates && !context.templates.has(step.template)) {
+      problems.push({ path: `steps[${i}].template`, message: `unknown template "${step.template}"` });
+    }
+  });
+  if (problems.length > 0) return { ok: false, problems };
+
+  // The graph as indices: edges[i] are the steps control may reach from step i.
+  const steps = definition.steps;
+  const edges = steps.map((step, i) =>
+    successors(step, followingOf(i))
+      .map((target) => index.get(target))
+      .filter((j): j is number => j !== undefined),
+  );
+  const isWait = steps.map((step) => waits.has(step.type));
+
+  // Reachability from the first step.
+  const reached = new Set<number>([0]);
+  for (const queue = [0]; queue.length > 0;) {
+    for (const j of edges[queue.shift() ?? 0] ?? []) {
+      if (!reached.has(j)) {
+        reached.add(j);
+        queue.push(j);
+      }
+    }
+  }
+  steps.forEach((step, i) => {
+    if (!reached.has(i)) problems.push({ path: `steps[${i}]`, message: `step "${step.id}" is unreachable` });
+  });
+
+  // A loop must wait somewhere, or a run would spin forever without yielding.
+  const state = new Map<number, 'open' | 'done'>();
+  const reportedCycles = new Set<number>();
+  const visit = (i: number, stack: number[]) => {
+    state.set(i, 'open');
+    stack.push(i);
+    if (!isWait[i]) {
+      for (const j of edges[i] ?? []) {
+        if (isWait[j]) continue;
+        if (state.get(j) === 'open') {
+          if (!reportedCycles.has(j)) {
+            reportedCycles.add(j);
+            const cycle = [...stack.slice(stack.indexOf(j)), j].map((k) => steps[k]?.id);
+            problems.push({ path: `steps[${j}]`, message: `loop without a wait: ${cycle.join(' → ')}` });
+          }
+        } else if (!state.has(j)) {
+          visit(j, stack);
+        }
+      }
+    }
+    stack.pop();
+    state.set(i, 'done');
+  };
+  steps.forEach((_, i) => {
+    if (!state.has(i)) visit(i, []);
+  });
+
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, definition };
+}

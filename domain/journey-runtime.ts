@@ -1,0 +1,61 @@
+import { evaluate, type Condition, type EvaluationContext } from './condition.js';
+import { valueAt } from './condition.js';
+import type { JourneyDefinition } from './journey-definition.js';
+
+/** An event as a run sees it (a plain, serialisable snapshot). */
+export interface RunEvent {
+  messageId: string;
+  name: string;
+  properties: Record<string, unknown>;
+  occurredAt: string;
+}
+
+export const defaultEntryKey = 'default';
+
+/** The entry key of a run started by this trigger: the value at the definition's path, or "default". */
+export function entryKeyOf(definition: JourneyDefinition, trigger: RunEvent): string | undefined {
+  if (!definition.trigger.entryKey) return defaultEntryKey;
+  const value = valueAt({ trigger }, definition.trigger.entryKey);
+  if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 200);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** One workflow id per (journey, customer, entry key): the rule "one run per entry". */
+export function journeyWorkflowId(journeyId: string, customerId: string, entryKey: string): string {
+  return `journey/${journeyId}/${customerId}/${entryKey}`;
+}
+
+export function matches(
+  match: { event: string; where?: Condition },
+  event: RunEvent,
+  context: EvaluationContext,
+): boolean {
+  return match.event === event.name && (!match.where || evaluate(match.where, { ...context, event }));
+}
+
+/** Does this event start the journey? */
+export function triggers(definition: JourneyDefinition, event: RunEvent, profile: unknown): boolean {
+  return matches(definition.trigger, event, { trigger: event, profile });
+}
+
+/** Names of the events a running run of this journey may react to (exit, goal, waits). */
+export function eventsOfInterest(definition: JourneyDefinition): Set<string> {
+  const names = new Set<string>([...definition.exit.map((e) => e.event), definition.trigger.event]);
+  if (definition.goal) names.add(definition.goal.event);
+  for (const step of definition.steps) if (step.type === 'waitForEvent') names.add(step.event);
+  return names;
+}
+
+/** How a run ended, for the stats. */
+export type RunOutcome = 'completed' | 'converted' | 'exited' | 'cancelled' | 'failed';
+
+/** What a send step reported, for later branches (`steps.<id>.outcome`). */
+export interface SendOutcome {
+  status: 'sent' | 'skipped' | 'deferred';
+  channel?: string;
+  reason?: string;
+  /** For deferred: when to try again (ISO). */
+  until?: string;
+  providerMessageId?: string;
+}

@@ -1,0 +1,79 @@
+/**
+ * The next moment a local time of day (HH:MM) occurs in a time zone, on allowed weekdays.
+ * Uses Intl only (deterministic given `now`), so workflows can call it.
+ */
+const weekdayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof weekdayNames)[number];
+
+/** Offset of the zone from UTC at an instant, in minutes (e.g. +60 for Paris in winter). */
+export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Local wall-clock fields of an instant in a zone. */
+export function localParts(
+  instant: Date,
+  timeZone: string,
+): { date: Date; weekday: Weekday; minutes: number } {
+  const offset = zoneOffsetMinutes(instant, timeZone);
+  const local = new Date(instant.getTime() + offset * 60_000);
+  return {
+    date: local,
+    weekday: weekdayNames[local.getUTCDay()] ?? 'sun',
+    minutes: local.getUTCHours() * 60 + local.getUTCMinutes(),
+  };
+}
+
+/** The first instant strictly after `now` at local `hh:mm` in `timeZone` on one of `weekdays`. */
+export function nextLocalTime(
+  now: Date,
+  hhmm: string,
+  timeZone: string,
+  weekdays?: readonly Weekday[],
+): Date {
+  const [h = 0, m = 0] = hhmm.split(':').map(Number);
+  for (let dayAhead = 0; dayAhead <= 8; dayAhead++) {
+    const local = localParts(now, timeZone).date;
+    const candidateLocal = Date.UTC(
+      local.getUTCFullYear(),
+      local.getUTCMonth(),
+      local.getUTCDate() + dayAhead,
+      h,
+      m,
+    );
+    // Convert local wall time to an instant, correcting once for a DST change between the two.
+    let instant = candidateLocal - zoneOffsetMinutes(new Date(candidateLocal), timeZone) * 60_000;
+    instant = candidateLocal - zoneOffsetMinutes(new Date(instant), timeZone) * 60_000;
+    const weekday = weekdayNames[new Date(candidateLocal).getUTCDay()] ?? 'sun';
+    if (instant > now.getTime() && (!weekdays || weekdays.includes(weekday))) return new Date(instant);
+  }
+  throw new Error(`no ${hhmm} on ${weekdays?.join(',')} within 8 days`);
+}

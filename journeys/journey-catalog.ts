@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { desc, eq } from 'drizzle-orm';
+import { parse as parseYaml } from 'yaml';
+import type { Database } from '../db/client.js';
+import type { Queryable } from '../customers/transaction.js';
+import { journeyVersions } from '../db/schema.js';
+import { validateJourney, type JourneyDefinition } from '../domain/journey-definition.js';
+import type { InputProblem } from '../domain/input-problem.js';
+import { UserError } from '../infra/user-error.js';
+import { templateIds } from '../templates/catalog.js';
+import { journeyVersion } from './journey-version.js';
+
+export interface VersionedJourney {
+  definition: JourneyDefinition;
+  version: string;
+}
+
+export class InvalidJourneyError extends UserError {
+  constructor(
+    readonly source: string,
+    readonly problems: InputProblem[],
+  ) {
+    super(`${source} is not a valid journey: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  }
+}
+
+/** Validates against the template catalogue and stamps the content-hash version. */
+export function checkJourney(input: unknown, source: string): VersionedJourney {
+  const result = validateJourney(input, { templates: templateIds });
+  if (!result.ok) throw new InvalidJourneyError(source, result.problems);
+  return { definition: result.definition, version: journeyVersion(result.definition) };
+}
+
+/** A definition from a .json, .yaml/.yml file (the same format as the TypeScript files). */
+export async function loadJourneyFile(file: string): Promise<VersionedJourney> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let data: unknown;
+  try {
+    data = path.extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new UserError(
+      `${file} is not valid ${path.extname(file).slice(1) || 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+  return checkJourney(data, file);
+}
+
+/**
+ * Records each version once; the newest deployment of a journey is the one new runs get.
+ * Redeploying the current version changes nothing; redeploying an older one makes it current again.
+ */
+export async function deployJourneys(
+  db: Database,
+  journeys: VersionedJourney[],
+): Promise<{ journeyId: string; version: string; changed: boolean }[]> {
+  const results = [];
+  for (const { definition, version } of journeys) {
+    const [latest] = await db
+      .select({ version: journeyVersions.version })
+      .from(journeyVersions)
+      .where(eq(journeyVersions.journeyId, definition.id))
+      .orderBy(desc(journeyVersions.deployedAt))
+      .limit(1);
+    const changed = latest?.version !== version;
+    if (changed) {
+      await db
+        .insert(journeyVersions)
+        .values({
+          journeyId: definition.id,
+          version,
+          definition: definition as unknown as Record<string, unknown>,
+          deployedAt: new Date(),
+        })
+        .onConflictDoUpdate({
+          target: [journeyVersions.journeyId, journeyVersions.version],
+          set: { deployedAt: new Date() },
+        });
+    }
+    results.push({ journeyId: definition.id, version, changed });
+  }
+  return results;
+}
+
+/** The current version of every deployed journey. */
+export async function currentJourneys(db: Queryable): Promise<VersionedJourney[]> {
+  const rows = await db
+    .selectDistinctOn([journeyVersions.journeyId])
+    .from(journeyVersions)
+    .orderBy(journeyVersions.journeyId, desc(journeyVersions.deployedAt));
+  return rows.map((row) => ({
+    definition: row.definition as unknown as JourneyDefinition,
+    version: row.version,
+  }));
+}
+
+/** Any deployed version (runs in flight keep the one they started with). */
+export async function journeyAtVersion(
+  db: Queryable,
+  journeyId: string,
+  version: string,
+): Promise<JourneyDefinition | undefined> {
+  const rows = await db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, journeyId));
+  const row = rows.find((r) => r.version === version);
+  return row ? (row.definition as unknown as JourneyDefinition) : undefined;
+}

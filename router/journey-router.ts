@@ -1,0 +1,235 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { journeyRuns } from '../db/schema.js';
+import { durationMs } from '../domain/duration.js';
+import type { JourneyDefinition } from '../domain/journey-definition.js';
+import {
+  entryKeyOf,
+  eventsOfInterest,
+  journeyWorkflowId,
+  triggers,
+  type RunEvent,
+} from '../domain/journey-runtime.js';
+import { searchAttributes } from '../domain/search-attributes.js';
+import { loadProfileSnapshot } from '../activities/journey-steps.js';
+import type { Queryable } from '../customers/transaction.js';
+import type { Logger } from '../infra/logger.js';
+import { currentJourneys, journeyAtVersion, type VersionedJourney } from '../journeys/journey-catalog.js';
+import {
+  cancelRunSignal,
+  customerEventSignal,
+  type journeyRun,
+  type JourneyRunInput,
+} from '../workflows/journey-run.js';
+import type { EventRouter, RoutedCustomer, StoredEvent } from './event-router.js';
+
+export interface JourneyRouterOptions {
+  db: Database;
+  client: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** How long the list of deployed journeys is cached (deploys are picked up after this). */
+  catalogTtlMs?: number;
+  /** The clock for re-entry decisions; tests pass the time-skipping server's. */
+  now?: () => Promise<Date> | Date;
+}
+
+export function toRunEvent(event: StoredEvent): RunEvent {
+  return {
+    messageId: event.messageId,
+    name: event.name ?? event.type,
+    properties: event.properties,
+    occurredAt: event.occurredAt.toISOString(),
+  };
+}
+
+/**
+ * For each stored event: (b) signal this customer's running runs that may react to it (exit,
+ * goal, wait), then (a) start runs of journeys it triggers with signal-with-start (one workflow
+ * id per journey, customer and entry key; a running one is joined), honouring re-entry rules.
+ * Routing of one customer's events is serialised by an advisory lock, so a run started by one
+ * event is known before the customer's next event is routed.
+ */
+export function createJourneyRouter(options: JourneyRouterOptions): EventRouter & { invalidate(): void } {
+  const { db, client, taskQueue, logger } = options;
+  let cache: { at: number; journeys: VersionedJourney[] } | undefined;
+  const versions = new Map<string, JourneyDefinition>();
+
+  const journeys = async (q: Queryable) => {
+    if (!cache || Date.now() - cache.at > (options.catalogTtlMs ?? 2_000))
+      cache = { at: Date.now(), journeys: await currentJourneys(q) };
+    return cache.journeys;
+  };
+  const definitionOf = async (q: Queryable, journeyId: string, version: string) => {
+    const key = `${journeyId}@${version}`;
+    if (!versions.has(key)) {
+      const definition = await journeyAtVersion(q, journeyId, version);
+      if (definition) versions.set(key, definition);
+    }
+    return versions.get(key);
+  };
+
+  const wakeRunningRuns = async (q: Queryable, customerId: string, event: RunEvent) => {
+    const running = await q
+      .select()
+      .from(journeyRuns)
+      .where(and(eq(journeyRuns.customerId, customerId), eq(journeyRuns.status, 'running')));
+    for (const run of running) {
+      const definition = await definitionOf(q, run.journeyId, run.journeyVersion);
+      if (!definition || !eventsOfInterest(definition).has(event.name)) continue;
+      try {
+        await client.workflow.getHandle(run.workflowId, run.runId).signal(customerEventSignal, event);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        // It ended a moment ago; its outcome is being recorded.
+      }
+    }
+  };
+
+  /** Re-entry and entry limits, from the run history in Postgres (it outlives Temporal's retention). */
+  const mayEnter = async (
+    q: Queryable,
+    definition: JourneyDefinition,
+    customerId: string,
+    entryKey: string,
+    now: Date,
+  ) => {
+    const previous = await q
+      .select({ status: journeyRuns.status, startedAt: journeyRuns.startedAt, endedAt: journeyRuns.endedAt })
+      .from(journeyRuns)
+      .where(
+        and(
+          eq(journeyRuns.journeyId, definition.id),
+          eq(journeyRuns.customerId, customerId),
+          eq(journeyRuns.entryKey, entryKey),
+        ),
+      )
+      .orderBy(desc(journeyRuns.startedAt))
+      .limit(1);
+    const last = previous[0];
+    if (last?.status === 'running') return { enter: true, reason: 'joins the running run' };
+    if (last) {
+      if (definition.reEntry.mode === 'never') return { enter: false, reason: 're-entry: never' };
+      if (definition.reEntry.mode === 'cooldown') {
+        const cooldownMs = durationMs(definition.reEntry.cooldown);
+        const ended = (last.endedAt ?? last.startedAt).getTime();
+        if (now.getTime() - ended < cooldownMs)
+          return { enter: false, reason: `re-entry cooldown ${definition.reEntry.cooldown}` };
+      }
+    }
+    if (definition.entryLimit) {
+      const since = new Date(now.getTime() - durationMs(definition.entryLimit.within));
+      const [row] = await q
+        .select({ count: sql<number>`count(*)::int` })
+        .from(journeyRuns)
+        .where(
+          and(
+            eq(journeyRuns.journeyId, definition.id),
+            eq(journeyRuns.customerId, customerId),
+            gte(journeyRuns.startedAt, since),
+          ),
+        );
+      if ((row?.count ?? 0) >= definition.entryLimit.max)
+        return { enter: false, reason: 'entry limit reached' };
+    }
+    return { enter: true, reason: 'new run' };
+  };
+
+  const startOrJoin = async (
+    q: Queryable,
+    { definition, version }: VersionedJourney,
+    customerId: string,
+    entryKey: string,
+    event: RunEvent,
+    now: Date,
+  ) => {
+    const workflowId = journeyWorkflowId(definition.id, customerId, entryKey);
+    const input: JourneyRunInput = { journey: definition, version, customerId, entryKey, trigger: event };
+    const handle = await client.workflow.signalWithStart<typeof journeyRun, [RunEvent]>('journeyRun', {
+      taskQueue,
+      workflowId,
+      args: [input],
+      signal: customerEventSignal,
+      signalArgs: [event],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: searchAttributes.CustomerId, value: customerId },
+        { key: searchAttributes.JourneyId, value: definition.id },
+        { key: searchAttributes.JourneyVersion, value: version },
+        { key: searchAttributes.EntryKey, value: entryKey },
+        { key: searchAttributes.JourneyStep, value: definition.steps[0]?.id ?? 'start' },
+      ],
+      staticSummary: `${definition.name} · customer ${customerId} · ${entryKey === 'default' ? 'entry' : `key ${entryKey}`}`,
+      staticDetails: [
+        `**${definition.name}** (\`${definition.id}\` version \`${version}\`)`,
+        `Customer \`${customerId}\`, entry key \`${entryKey}\`, started by **${event.name}** (message \`${event.messageId}\`).`,
+        definition.description,
+      ].join('\n\n'),
+    });
+    // Record the run now, so the customer's next event (routed after this returns) finds it.
+    await q
+      .insert(journeyRuns)
+      .values({
+        runId: handle.signaledRunId,
+        workflowId,
+        journeyId: definition.id,
+        journeyVersion: version,
+        customerId,
+        entryKey,
+        status: 'running',
+        startedAt: now,
+      })
+      .onConflictDoNothing();
+  };
+
+  return {
+    invalidate() {
+      cache = undefined;
+    },
+    async route(stored: StoredEvent, customer: RoutedCustomer) {
+      if (stored.type !== 'track') return;
+      const event = toRunEvent(stored);
+      const now = options.now ? await options.now() : new Date();
+      // Every query below uses this transaction's connection: waiting for the lock while holding one
+      // pool connection and then asking for another could exhaust the pool.
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`route:${customer.id}`}, 0))`);
+        await wakeRunningRuns(tx, customer.id, event);
+        let profile: unknown;
+        for (const journey of await journeys(tx)) {
+          if (journey.definition.trigger.event !== event.name) continue;
+          if (journey.definition.trigger.where && profile === undefined)
+            profile = (await loadProfileSnapshot(tx, customer.id)) ?? null;
+          if (!triggers(journey.definition, event, profile)) continue;
+          const entryKey = entryKeyOf(journey.definition, event);
+          if (!entryKey) {
+            logger.warn(
+              { journeyId: journey.definition.id, messageId: event.messageId },
+              'trigger matched but the entry key is missing; no run started',
+            );
+            continue;
+          }
+          const decision = await mayEnter(tx, journey.definition, customer.id, entryKey, now);
+          if (decision.enter) await startOrJoin(tx, journey, customer.id, entryKey, event, now);
+          else
+            logger.debug(
+              {
+                journeyId: journey.definition.id,
+                customerId: customer.id,
+                entryKey,
+                reason: decision.reason,
+              },
+              'not entered',
+            );
+        }
+      });
+    },
+  };
+}
+
+/** Cancels a run (ops), by workflow id. */
+export async function cancelJourneyRun(client: Client, workflowId: string, reason: string): Promise<void> {
+  await client.workflow.getHandle(workflowId).signal(cancelRunSignal, reason);
+}

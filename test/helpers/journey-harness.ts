@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { and, eq } from 'drizzle-orm';
+import { pino } from 'pino';
+import { createActivities } from '../../activities/index.js';
+import { identities } from '../../db/schema.js';
+import type { Deliverer, DeliveryRequest } from '../../delivery/deliverer.js';
+import type { JourneyDefinitionInput } from '../../domain/journey-definition.js';
+import { journeyWorkflowId } from '../../domain/journey-runtime.js';
+import { startApiServer, type RunningApi } from '../../ingest/api-server.js';
+import { checkJourney, deployJourneys, type VersionedJourney } from '../../journeys/journey-catalog.js';
+import { createJourneyRouter } from '../../router/journey-router.js';
+import { workflowsPath } from '../../worker/create-worker.js';
+import type { JourneyRunResult } from '../../workflows/journey-run.js';
+import { createTestWorker } from './temporal.js';
+import type { TestDatabase } from './test-database.js';
+
+/**
+ * Records each delivery request with the server time at which the workflow asked for it. It
+ * stands in for the delivery pipeline, which has its own tests against real channel peers.
+ */
+export class RecordingDeliverer implements Deliverer {
+  readonly requests: { request: DeliveryRequest; scheduledAt: number }[] = [];
+  async deliver(request: DeliveryRequest) {
+    this.requests.push({ request, scheduledAt: Context.current().info.scheduledTimestampMs });
+    return { status: 'sent' as const, channel: request.channels[0] };
+  }
+  forCustomer(customerId: string) {
+    return this.requests.filter((r) => r.request.customerId === customerId);
+  }
+}
+
+export interface JourneyHarness {
+  env: TestWorkflowEnvironment;
+  deliverer: RecordingDeliverer;
+  api: RunningApi;
+  taskQueue: string;
+  writeKey: string;
+  deploy(journeys: JourneyDefinitionInput[]): Promise<VersionedJourney[]>;
+  track(userId: string, event: string, properties?: Record<string, unknown>): Promise<void>;
+  customerId(userId: string): Promise<string>;
+  result(journeyId: string, customerId: string, entryKey: string): Promise<JourneyRunResult>;
+  close(): Promise<void>;
+}
+
+/** The real path: API → ingest → router → Temporal (time-skipping) → worker → activities → Postgres. */
+export async function createJourneyHarness(
+  env: TestWorkflowEnvironment,
+  database: TestDatabase,
+): Promise<JourneyHarness> {
+  const deliverer = new RecordingDeliverer();
+  const { worker, taskQueue }: { worker: Worker; taskQueue: string } = await createTestWorker({
+    connection: env.nativeConnection,
+    activities: createActivities({ db: database.db, deliverer }),
+    workflowsPath,
+  });
+  const running = worker.run();
+  const router = createJourneyRouter({
+    db: database.db,
+    client: env.client,
+    taskQueue,
+    logger: pino({ level: 'silent' }),
+    catalogTtlMs: 0,
+    now: async () => new Date(await env.currentTimeMs()),
+  });
+  const writeKey = `wk_${randomUUID()}`;
+  const api = await startApiServer({
+    db: database.db,
+    router,
+    secrets: {
+      writeKeys: [writeKey],
+      adminToken: randomUUID(),
+      unsubscribeSecret: randomUUID() + randomUUID(),
+    },
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+  });
+  return {
+    env,
+    deliverer,
+    api,
+    taskQueue,
+    writeKey,
+    async deploy(journeys) {
+      const checked = journeys.map((journey) => checkJourney(journey, journey.id));
+      await deployJourneys(database.db, checked);
+      return checked;
+    },
+    async track(userId, event, properties = {}) {
+      const response = await fetch(`${api.url}/v1/track`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+        },
+        body: JSON.stringify({ messageId: randomUUID(), userId, event, properties }),
+      });
+      if (response.status !== 200)
+        throw new Error(`track ${event}: ${response.status} ${await response.text()}`);
+    },
+    async customerId(userId) {
+      const [row] = await database.db
+        .select()
+        .from(identities)
+        .where(and(eq(identities.kind, 'user_id'), eq(identities.value, userId)));
+      if (!row) throw new Error(`no customer ${userId}`);
+      return row.customerId;
+    },
+    result(journeyId, customerId, entryKey) {
+      return env.client.workflow
+        .getHandle(journeyWorkflowId(journeyId, customerId, entryKey))
+        .result() as Promise<JourneyRunResult>;
+    },
+    async close() {
+      await api.close();
+      worker.shutdown();
+      await running;
+    },
+  };
+}
