@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyRuns } from '../db/schema.js';
 import abandonedCart from '../journeys/abandoned-cart.js';
-import { createJourneyHarness, type JourneyHarness } from './helpers/journey-harness.js';
+import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
 import { createTimeSkippingEnvironment } from './helpers/temporal.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
@@ -19,7 +19,7 @@ describe('abandoned cart', () => {
 
   beforeAll(async () => {
     [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
-    harness = await createJourneyHarness(env, database);
+    harness = await createJourneyHarness(timeSkipping(env), database);
     await harness.deploy([abandonedCart]);
   });
   afterAll(async () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { createActivities } from '../../activities/index.js';
@@ -32,8 +33,23 @@ export class RecordingDeliverer implements Deliverer {
   }
 }
 
+/** A Temporal server to run journeys on: the time-skipping environment or the shared dev server. */
+export interface JourneyTemporal {
+  client: Client;
+  nativeConnection: NativeConnection;
+  /** The server's clock (time-skipping servers run ahead of the wall clock). */
+  now?: () => Promise<Date>;
+}
+
+export function timeSkipping(env: TestWorkflowEnvironment): JourneyTemporal {
+  return {
+    client: env.client,
+    nativeConnection: env.nativeConnection,
+    now: async () => new Date(await env.currentTimeMs()),
+  };
+}
+
 export interface JourneyHarness {
-  env: TestWorkflowEnvironment;
   deliverer: RecordingDeliverer;
   api: RunningApi;
   taskQueue: string;
@@ -45,25 +61,25 @@ export interface JourneyHarness {
   close(): Promise<void>;
 }
 
-/** The real path: API → ingest → router → Temporal (time-skipping) → worker → activities → Postgres. */
+/** The real path: API → ingest → router → Temporal → worker → activities → Postgres. */
 export async function createJourneyHarness(
-  env: TestWorkflowEnvironment,
+  temporal: JourneyTemporal,
   database: TestDatabase,
 ): Promise<JourneyHarness> {
   const deliverer = new RecordingDeliverer();
   const { worker, taskQueue }: { worker: Worker; taskQueue: string } = await createTestWorker({
-    connection: env.nativeConnection,
+    connection: temporal.nativeConnection,
     activities: createActivities({ db: database.db, deliverer }),
     workflowsPath,
   });
   const running = worker.run();
   const router = createJourneyRouter({
     db: database.db,
-    client: env.client,
+    client: temporal.client,
     taskQueue,
     logger: pino({ level: 'silent' }),
     catalogTtlMs: 0,
-    now: async () => new Date(await env.currentTimeMs()),
+    now: temporal.now,
   });
   const writeKey = `wk_${randomUUID()}`;
   const api = await startApiServer({
@@ -79,7 +95,6 @@ export async function createJourneyHarness(
     port: 0,
   });
   return {
-    env,
     deliverer,
     api,
     taskQueue,
@@ -110,7 +125,7 @@ export async function createJourneyHarness(
       return row.customerId;
     },
     result(journeyId, customerId, entryKey) {
-      return env.client.workflow
+      return temporal.client.workflow
         .getHandle(journeyWorkflowId(journeyId, customerId, entryKey))
         .result() as Promise<JourneyRunResult>;
     },

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JourneyDefinitionInput } from '../domain/journey-definition.js';
+import { journeyWorkflowId } from '../domain/journey-runtime.js';
+import { searchAttributes } from '../domain/search-attributes.js';
+import abandonedCart from '../journeys/abandoned-cart.js';
+import { runStateQuery } from '../workflows/journey-run.js';
+import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
+import {
+  connectDevServer,
+  createTimeSkippingEnvironment,
+  type DevServerClients,
+} from './helpers/temporal.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+
+const hour = 3_600_000;
+
+const twoStep = (firstWait: string, template: string): JourneyDefinitionInput => ({
+  id: 'versioned',
+  name: 'Versioned',
+  trigger: { event: 'Signed Up' },
+  reEntry: { mode: 'always' },
+  steps: [
+    { id: 'pause', type: 'wait', duration: firstWait },
+    { id: 'hello', type: 'send', template, channels: ['email'], intentKey: 'hello' },
+  ],
+});
+
+describe('deploying a new version', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let harness: JourneyHarness;
+  beforeAll(async () => {
+    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
+    harness = await createJourneyHarness(timeSkipping(env), database);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await env?.teardown();
+    await database?.drop();
+  });
+
+  it('leaves runs in flight on their old steps; new runs take the new ones', async () => {
+    const [v1] = await harness.deploy([twoStep('1h', 'welcome-1')]);
+    const start = await env.currentTimeMs();
+    await harness.track('old-timer', 'Signed Up');
+    const [v2] = await harness.deploy([twoStep('5h', 'welcome-2')]);
+    expect(v2!.version).not.toBe(v1!.version);
+    await harness.track('newcomer', 'Signed Up');
+
+    const oldId = await harness.customerId('old-timer');
+    const newId = await harness.customerId('newcomer');
+    await harness.result('versioned', oldId, 'default');
+    await harness.result('versioned', newId, 'default');
+    const [oldSend] = harness.deliverer.forCustomer(oldId);
+    const [newSend] = harness.deliverer.forCustomer(newId);
+    expect(oldSend?.request).toMatchObject({ template: 'welcome-1', journeyVersion: v1!.version });
+    expect(newSend?.request).toMatchObject({ template: 'welcome-2', journeyVersion: v2!.version });
+    expect((oldSend!.scheduledAt - start) / hour).toBeLessThan(1.1);
+    expect((newSend!.scheduledAt - start) / hour).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('ops in the Temporal UI (dev server, real visibility)', () => {
+  let server: DevServerClients;
+  let database: TestDatabase;
+  let harness: JourneyHarness;
+  beforeAll(async () => {
+    [server, database] = await Promise.all([connectDevServer(), createTestDatabase()]);
+    harness = await createJourneyHarness(server, database);
+    await harness.deploy([abandonedCart]);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('finds the run by JourneyId and CustomerId; describe shows the summary, details and the waiting step', async () => {
+    const user = `ops-${randomUUID()}`;
+    await harness.track(user, 'Product Added', { cart_id: 'cart-ops', product_id: 'p1' });
+    const customerId = await harness.customerId(user);
+    const query = `JourneyId='abandoned-cart' AND CustomerId='${customerId}'`;
+    let found: string[] = [];
+    for (let attempt = 0; attempt < 40 && found.length === 0; attempt++) {
+      for await (const run of server.client.workflow.list({ query })) found.push(run.workflowId);
+      if (found.length === 0) await sleep(250);
+    }
+    expect(found).toEqual([journeyWorkflowId('abandoned-cart', customerId, 'cart-ops')]);
+
+    const handle = server.client.workflow.getHandle(found[0]!);
+    let state = await handle.query(runStateQuery);
+    for (let attempt = 0; attempt < 40 && state.waitingFor === undefined; attempt++) {
+      await sleep(100);
+      state = await handle.query(runStateQuery);
+    }
+    expect(state).toMatchObject({
+      journeyId: 'abandoned-cart',
+      currentStep: 'wait-1h',
+      waitingFor: 'waiting 1h',
+      status: 'running',
+    });
+
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe(`Abandoned cart · customer ${customerId} · key cart-ops`);
+    expect(await description.staticDetails()).toContain('started by **Product Added**');
+    expect(description.typedSearchAttributes.get(searchAttributes.JourneyStep)).toBe('wait-1h');
+    // What the UI shows as "current details": the SDK's built-in metadata query.
+    const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    expect(metadata.currentDetails).toMatch(/step `wait-1h`: waiting 1h until \d{4}-/);
+
+    // Ops can cancel a run; it ends at once with a recorded outcome.
+    const { cancelJourneyRun } = await import('../router/journey-router.js');
+    await cancelJourneyRun(server.client, found[0]!, 'test: cancelled by ops');
+    const result = (await handle.result()) as { outcome: string };
+    expect(result.outcome).toBe('cancelled');
+  });
+});
