@@ -83,7 +83,7 @@ describe('ops in the Temporal UI (dev server, real visibility)', () => {
     await harness.track(user, 'Product Added', { cart_id: 'cart-ops', product_id: 'p1' });
     const customerId = await harness.customerId(user);
     const query = `JourneyId='abandoned-cart' AND CustomerId='${customerId}'`;
-    let found: string[] = [];
+    const found: string[] = [];
     for (let attempt = 0; attempt < 40 && found.length === 0; attempt++) {
       for await (const run of server.client.workflow.list({ query })) found.push(run.workflowId);
       if (found.length === 0) await sleep(250);
