@@ -1,7 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Our sources use ESM `.js` specifiers for `.ts` files; webpack must map them when bundling workflows. */
+export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
+  webpackConfigHook: (config) => ({
+    ...config,
+    resolve: { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } },
+  }),
+};
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -13,10 +21,7 @@ export interface CreateWorkerOptions {
   identity?: string;
 }
 
-/**
- * The one place workers are built, for `start`, `worker` and the tests alike. Our sources use
- * ESM `.js` specifiers for `.ts` files; webpack needs to be told to map them when bundling.
- */
+/** The one place workers are built, for `start`, `worker` and the tests alike. */
 export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -25,11 +30,6 @@ export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
     activities: options.activities,
     workflowsPath: options.workflowsPath ?? workflowsPath,
     ...(options.identity ? { identity: options.identity } : {}),
-    bundlerOptions: {
-      webpackConfigHook: (config) => ({
-        ...config,
-        resolve: { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } },
-      }),
-    },
+    bundlerOptions,
   });
 }

@@ -1,0 +1,105 @@
+import { pathsOf, type Condition } from './condition.js';
+import { successors, type JourneyDefinition, type Step } from './journey-definition.js';
+
+/** Text safe inside a quoted Mermaid label. */
+function label(text: string): string {
+  return text.replaceAll('"', '#quot;').replaceAll('<', '#lt;').replaceAll('>', '#gt;').replaceAll('\n', ' ');
+}
+
+function describeCondition(condition: Condition): string {
+  if ('all' in condition) return condition.all.map(describeCondition).join(' and ');
+  if ('any' in condition) return condition.any.map(describeCondition).join(' or ');
+  if ('not' in condition) return `not (${describeCondition(condition.not)})`;
+  const value = condition.value;
+  const shown =
+    value && typeof value === 'object' && 'ref' in value
+      ? String((value as { ref: unknown }).ref)
+      : JSON.stringify(value);
+  return `${condition.path} ${condition.op}${value === undefined ? '' : ` ${shown}`}`;
+}
+
+function node(id: string, step: Step): string {
+  const title = step.label ?? step.id;
+  switch (step.type) {
+    case 'wait':
+      return `${id}(["${label(`${title}: wait ${step.duration}`)}"])`;
+    case 'waitUntil':
+      return `${id}(["${label(`${title}: wait until ${step.at}${step.weekdays ? ` (${step.weekdays.join(', ')})` : ''} local time`)}"])`;
+    case 'waitForEvent':
+      return `${id}(["${label(`${title}: wait for ${step.event}, at most ${step.timeout}`)}"])`;
+    case 'branch':
+      return `${id}{"${label(`${title}: ${describeCondition(step.when)}?`)}"}`;
+    case 'split':
+      return `${id}{{"${label(`${title}: split`)}"}}`;
+    case 'send':
+      return `${id}[/"${label(`${title}: send ${step.template} via ${step.channels.join(' → ')}`)}"/]`;
+    case 'updateProfile':
+      return `${id}["${label(`${title}: update ${Object.keys(step.traits).join(', ')}`)}"]`;
+    case 'end':
+      return `${id}(("${label(title)}"))`;
+  }
+}
+
+function edgeLabels(step: Step): string[] {
+  switch (step.type) {
+    case 'branch':
+      return ['yes', 'no'];
+    case 'split':
+      return step.arms.map((arm) => `${arm.name} ${arm.percent}%`);
+    case 'waitForEvent':
+      return ['event', 'timeout'];
+    default:
+      return [];
+  }
+}
+
+/** A journey as a Mermaid flowchart: trigger, steps with their outgoing edges, exits and goal. */
+export function journeyToMermaid(definition: JourneyDefinition): string {
+  const ids = new Map(definition.steps.map((step, i) => [step.id, `s${i}`]));
+  // Nodes first, then edges: renderers label a node by its first mention.
+  const nodes = ['flowchart TD'];
+  const edges: string[] = [];
+  const entry = definition.trigger.entryKey ? `, one run per ${definition.trigger.entryKey}` : '';
+  const where = definition.trigger.where ? ` if ${describeCondition(definition.trigger.where)}` : '';
+  nodes.push(`  trigger(["${label(`When: ${definition.trigger.event}${where}${entry}`)}"])`);
+  edges.push(`  trigger --> s0`);
+  let implicitEnd = false;
+  definition.steps.forEach((step, i) => {
+    const id = `s${i}`;
+    nodes.push(`  ${node(id, step)}`);
+    const targets = successors(step, definition.steps[i + 1]?.id);
+    const labels = edgeLabels(step);
+    targets.forEach((target, t) => {
+      const text = labels[t];
+      edges.push(`  ${id} -->${text ? `|"${label(text)}"|` : ''} ${ids.get(target) ?? target}`);
+    });
+    if (targets.length === 0 && step.type !== 'end') {
+      edges.push(`  ${id} --> done`);
+      implicitEnd = true;
+    }
+  });
+  if (implicitEnd) nodes.push(`  done(("completed"))`);
+  const lines = [...nodes, ...edges];
+  const exits = definition.exit.map((e) =>
+    e.where ? `${e.event} if ${describeCondition(e.where)}` : e.event,
+  );
+  if (definition.goal)
+    exits.unshift(
+      `goal ${definition.goal.event}${definition.goal.where ? ` if ${describeCondition(definition.goal.where)}` : ''} (converted, ${definition.goal.within} window)`,
+    );
+  if (exits.length > 0) lines.push(`  exits>"${label(`Leaves at once on: ${exits.join('; ')}`)}"]`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every path the journey's conditions read (for docs and checks). */
+export function conditionPaths(definition: JourneyDefinition): string[] {
+  const conditions: Condition[] = [];
+  if (definition.trigger.where) conditions.push(definition.trigger.where);
+  for (const e of definition.exit) if (e.where) conditions.push(e.where);
+  if (definition.goal?.where) conditions.push(definition.goal.where);
+  for (const step of definition.steps) {
+    if (step.type === 'branch') conditions.push(step.when);
+    if (step.type === 'waitForEvent' && step.where) conditions.push(step.where);
+  }
+  return [...new Set(conditions.flatMap(pathsOf))];
+}

@@ -1,0 +1,31 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { builtInJourneys } from '../journeys/index.js';
+import { checkJourney } from '../journeys/journey-catalog.js';
+import { journeyDiagram } from '../journeys/journey-diagram.js';
+
+describe('journey diagrams', () => {
+  it('renders every built-in journey as Mermaid text and well-formed SVG', () => {
+    for (const input of builtInJourneys) {
+      const { definition } = checkJourney(input, input.id);
+      const { mermaid, svg } = journeyDiagram(definition);
+      expect(mermaid.startsWith('flowchart TD\n')).toBe(true);
+      for (const step of definition.steps)
+        expect(mermaid, `${definition.id}/${step.id}`).toContain(step.label ?? step.id);
+      expect(XMLValidator.validate(svg), definition.id).toBe(true);
+      const parsed = new XMLParser({ ignoreAttributes: false }).parse(svg) as { svg?: unknown };
+      expect(parsed.svg, definition.id).toBeDefined();
+    }
+  });
+
+  it('shows the abandoned cart as marketers think of it', () => {
+    const abandoned = builtInJourneys.find((j) => j.id === 'abandoned-cart')!;
+    const { mermaid, svg } = journeyDiagram(checkJourney(abandoned, 'abandoned-cart').definition);
+    expect(mermaid).toContain('When: Product Added, one run per trigger.properties.cart_id');
+    expect(mermaid).toContain('reminder-1: send cart-reminder via push → email');
+    expect(mermaid).toContain(
+      'goal Order Completed if event.properties.cart_id eq trigger.properties.cart_id',
+    );
+    expect(svg).toContain('wait-1h');
+  });
+});
