@@ -25,13 +25,23 @@ const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const stepBase = { id, label: z.string().max(120).optional(), next: id.optional() };
 
 export const waitStep = z.strictObject({ ...stepBase, type: z.literal('wait'), duration });
-export const waitUntilStep = z.strictObject({
-  ...stepBase,
-  type: z.literal('waitUntil'),
-  /** Local time of day in the customer's time zone, HH:MM. */
-  at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' }),
-  weekdays: z.array(weekday).min(1).max(7).optional(),
-});
+export const waitUntilStep = z
+  .strictObject({
+    ...stepBase,
+    type: z.literal('waitUntil'),
+    /** Local time of day in the customer's time zone, HH:MM (with `date`: the time on that day; default 09:00). */
+    at: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be HH:MM (24 h)' })
+      .optional(),
+    weekdays: z.array(weekday).min(1).max(7).optional(),
+    /** A date (YYYY-MM-DD or ISO time) read from the profile or trigger, e.g. profile.traits.renewal_date. */
+    date: path.optional(),
+  })
+  .refine((step) => step.at !== undefined || step.date !== undefined, {
+    message: 'needs `at` (a local time) or `date` (a path)',
+    path: ['at'],
+  });
 export const waitForEventStep = z.strictObject({
   ...stepBase,
   type: z.literal('waitForEvent'),

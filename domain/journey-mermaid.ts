@@ -24,7 +24,7 @@ function node(id: string, step: Step): string {
     case 'wait':
       return `${id}(["${label(`${title}: wait ${step.duration}`)}"])`;
     case 'waitUntil':
-      return `${id}(["${label(`${title}: wait until ${step.at}${step.weekdays ? ` (${step.weekdays.join(', ')})` : ''} local time`)}"])`;
+      return `${id}(["${label(`${title}: wait until ${step.date ? `${step.date} ` : ''}${step.at ?? '09:00'}${step.weekdays ? ` (${step.weekdays.join(', ')})` : ''} local time`)}"])`;
     case 'waitForEvent':
       return `${id}(["${label(`${title}: wait for ${step.event}, at most ${step.timeout}`)}"])`;
     case 'branch':

@@ -77,3 +77,16 @@ export function nextLocalTime(
   }
   throw new Error(`no ${hhmm} on ${weekdays?.join(',')} within 8 days`);
 }
+
+/** Local `hh:mm` on the calendar day of `day` (YYYY-MM-DD or an ISO time) in `timeZone`; undefined if unreadable. */
+export function localTimeOnDate(day: unknown, hhmm: string, timeZone: string): Date | undefined {
+  if (typeof day !== 'string') return undefined;
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(day.trim());
+  if (!match) return undefined;
+  const [h = 0, m = 0] = hhmm.split(':').map(Number);
+  const wall = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), h, m);
+  if (Number.isNaN(wall)) return undefined;
+  let instant = wall - zoneOffsetMinutes(new Date(wall), timeZone) * 60_000;
+  instant = wall - zoneOffsetMinutes(new Date(instant), timeZone) * 60_000;
+  return new Date(instant);
+}

@@ -63,6 +63,49 @@ describe('deploying a new version', () => {
   });
 });
 
+describe('waiting for a local time and a date from the profile', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let harness: JourneyHarness;
+  beforeAll(async () => {
+    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
+    harness = await createJourneyHarness(timeSkipping(env), database);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await env?.teardown();
+    await database?.drop();
+  });
+
+  it("sends at 10:00 in the customer's own time zone on the date in their profile, and on a weekday at 09:00", async () => {
+    const now = new Date(await env.currentTimeMs());
+    const renewal = new Date(now.getTime() + 3 * 86_400_000).toISOString().slice(0, 10);
+    await harness.deploy([
+      {
+        id: 'renewal',
+        name: 'Renewal reminder',
+        trigger: { event: 'Plan Started' },
+        steps: [
+          { id: 'on-renewal-day', type: 'waitUntil', date: 'profile.traits.renewal_date', at: '10:00' },
+          { id: 'remind', type: 'send', template: 'welcome-1', channels: ['email'], intentKey: 'renewal' },
+          { id: 'next-monday', type: 'waitUntil', at: '09:00', weekdays: ['mon'] },
+          { id: 'again', type: 'send', template: 'welcome-2', channels: ['email'], intentKey: 'renewal-2' },
+        ],
+      },
+    ]);
+    await harness.identify('tz-user', { renewal_date: renewal }, { timezone: 'Asia/Tokyo' });
+    await harness.track('tz-user', 'Plan Started');
+    const customerId = await harness.customerId('tz-user');
+    expect((await harness.result('renewal', customerId, 'default')).outcome).toBe('completed');
+    const [first, second] = harness.deliverer.forCustomer(customerId);
+    // 10:00 in Tokyo (UTC+9) is 01:00 UTC on the renewal date.
+    expect(Math.abs(first!.scheduledAt - Date.parse(`${renewal}T01:00:00Z`))).toBeLessThan(1_000);
+    const monday = new Date(second!.scheduledAt);
+    expect(monday.getUTCDay()).toBe(1); // 09:00 Tokyo on a Monday is 00:00 UTC the same Monday
+    expect(monday.getUTCHours() * 60 + monday.getUTCMinutes()).toBe(0);
+  });
+});
+
 describe('ops in the Temporal UI (dev server, real visibility)', () => {
   let server: DevServerClients;
   let database: TestDatabase;

@@ -18,7 +18,7 @@ import { evaluate } from '../domain/condition.js';
 import { durationMs, formatDuration, parseDuration } from '../domain/duration.js';
 import type { JourneyDefinition, Step } from '../domain/journey-definition.js';
 import { matches, type RunEvent, type RunOutcome, type SendOutcome } from '../domain/journey-runtime.js';
-import { isValidTimeZone, nextLocalTime } from '../domain/local-time.js';
+import { isValidTimeZone, localTimeOnDate, nextLocalTime } from '../domain/local-time.js';
 import { searchAttributes } from '../domain/search-attributes.js';
 import { chooseArm } from '../domain/split.js';
 
@@ -206,8 +206,24 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
         case 'waitUntil': {
           await freshProfile();
           const zone = profile?.timeZone && isValidTimeZone(profile.timeZone) ? profile.timeZone : 'UTC';
-          const until = nextLocalTime(new Date(), step.at, zone, step.weekdays);
-          await waitFor(until.getTime() - Date.now(), step, `waiting for ${step.at} ${zone}`);
+          const now = new Date();
+          let until: Date | undefined;
+          if (step.date) {
+            until = localTimeOnDate(evaluateRef(step.date), step.at ?? '09:00', zone);
+            // A missing or past date does not hold the run: it goes on at once.
+            if (!until || until <= now) {
+              state.steps[step.id] = { outcome: until ? 'date passed' : 'no date', at: at() };
+              until = undefined;
+            }
+          } else {
+            until = nextLocalTime(now, step.at ?? '09:00', zone, step.weekdays);
+          }
+          if (until)
+            await waitFor(
+              until.getTime() - now.getTime(),
+              step,
+              `waiting for ${until.toISOString()} (${zone})`,
+            );
           stepId = step.next ?? following;
           break;
         }

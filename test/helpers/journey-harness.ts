@@ -56,6 +56,7 @@ export interface JourneyHarness {
   writeKey: string;
   deploy(journeys: JourneyDefinitionInput[]): Promise<VersionedJourney[]>;
   track(userId: string, event: string, properties?: Record<string, unknown>): Promise<void>;
+  identify(userId: string, traits: Record<string, unknown>, context?: Record<string, unknown>): Promise<void>;
   customerId(userId: string): Promise<string>;
   result(journeyId: string, customerId: string, entryKey: string): Promise<JourneyRunResult>;
   close(): Promise<void>;
@@ -94,6 +95,17 @@ export async function createJourneyHarness(
     host: '127.0.0.1',
     port: 0,
   });
+  const send = async (type: 'track' | 'identify', body: Record<string, unknown>) => {
+    const response = await fetch(`${api.url}/v1/${type}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({ messageId: randomUUID(), ...body }),
+    });
+    if (response.status !== 200) throw new Error(`${type}: ${response.status} ${await response.text()}`);
+  };
   return {
     deliverer,
     api,
@@ -104,17 +116,11 @@ export async function createJourneyHarness(
       await deployJourneys(database.db, checked);
       return checked;
     },
-    async track(userId, event, properties = {}) {
-      const response = await fetch(`${api.url}/v1/track`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
-        },
-        body: JSON.stringify({ messageId: randomUUID(), userId, event, properties }),
-      });
-      if (response.status !== 200)
-        throw new Error(`track ${event}: ${response.status} ${await response.text()}`);
+    track(userId, event, properties = {}) {
+      return send('track', { userId, event, properties });
+    },
+    identify(userId, traits, context = {}) {
+      return send('identify', { userId, traits, context });
     },
     async customerId(userId) {
       const [row] = await database.db
