@@ -4,14 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { journeyWorkflowId } from '../domain/journey-runtime.js';
 import abandonedCart from '../journeys/abandoned-cart.js';
 import welcomeSeries from '../journeys/welcome-series.js';
 import { bundlerOptions, workflowsPath } from '../worker/create-worker.js';
-import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
-import { createTimeSkippingEnvironment } from './helpers/temporal.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { useTimeSkippingJourneys, type JourneyHarness } from './helpers/journey-harness.js';
 
 /**
  * Changing the interpreter while runs are in flight (README, "Changing the journey workflow"):
@@ -22,19 +20,10 @@ import { createTestDatabase, type TestDatabase } from './helpers/test-database.j
 const historiesDir = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 
 describe('replay of recorded journey histories', () => {
+  const context = useTimeSkippingJourneys([abandonedCart, welcomeSeries]);
   let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
   let harness: JourneyHarness;
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
-    harness = await createJourneyHarness(timeSkipping(env), database);
-    await harness.deploy([abandonedCart, welcomeSeries]);
-  });
-  afterAll(async () => {
-    await harness?.close();
-    await env?.teardown();
-    await database?.drop();
-  });
+  beforeAll(() => void ({ env, harness } = context));
 
   it('replays histories from this run and the checked-in ones without nondeterminism', async () => {
     // Runs that cover every kind of step the built-in journeys use, and each way a run ends.

@@ -7,12 +7,12 @@ import { journeyWorkflowId } from '../domain/journey-runtime.js';
 import { searchAttributes } from '../domain/search-attributes.js';
 import abandonedCart from '../journeys/abandoned-cart.js';
 import { runStateQuery } from '../workflows/journey-run.js';
-import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
 import {
-  connectDevServer,
-  createTimeSkippingEnvironment,
-  type DevServerClients,
-} from './helpers/temporal.js';
+  createJourneyHarness,
+  useTimeSkippingJourneys,
+  type JourneyHarness,
+} from './helpers/journey-harness.js';
+import { connectDevServer, type DevServerClients } from './helpers/temporal.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const hour = 3_600_000;
@@ -29,18 +29,10 @@ const twoStep = (firstWait: string, template: string): JourneyDefinitionInput =>
 });
 
 describe('deploying a new version', () => {
+  const context = useTimeSkippingJourneys();
   let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
   let harness: JourneyHarness;
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
-    harness = await createJourneyHarness(timeSkipping(env), database);
-  });
-  afterAll(async () => {
-    await harness?.close();
-    await env?.teardown();
-    await database?.drop();
-  });
+  beforeAll(() => void ({ env, harness } = context));
 
   it('leaves runs in flight on their old steps; new runs take the new ones', async () => {
     const [v1] = await harness.deploy([twoStep('1h', 'welcome-1')]);
@@ -64,18 +56,10 @@ describe('deploying a new version', () => {
 });
 
 describe('waiting for a local time and a date from the profile', () => {
+  const context = useTimeSkippingJourneys();
   let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
   let harness: JourneyHarness;
-  beforeAll(async () => {
-    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
-    harness = await createJourneyHarness(timeSkipping(env), database);
-  });
-  afterAll(async () => {
-    await harness?.close();
-    await env?.teardown();
-    await database?.drop();
-  });
+  beforeAll(() => void ({ env, harness } = context));
 
   it("sends at 10:00 in the customer's own time zone on the date in their profile, and on a weekday at 09:00", async () => {
     const now = new Date(await env.currentTimeMs());

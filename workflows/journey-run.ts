@@ -76,7 +76,8 @@ const { loadProfile, updateProfileTraits } = proxyActivities<JourneyStepActiviti
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 20, maximumInterval: '1 minute' },
 });
-const { deliver } = proxyActivities<JourneyStepActivities>({
+/** Bounded: a provider that keeps failing ends as a failed step, not an endless retry. */
+const deliverOptions = {
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '1 second',
@@ -84,7 +85,8 @@ const { deliver } = proxyActivities<JourneyStepActivities>({
     maximumInterval: '1 minute',
     maximumAttempts: 10,
   },
-});
+} as const;
+const { deliver } = proxyActivities<JourneyStepActivities>(deliverOptions);
 
 const maxEventsKept = 200;
 const maxDeferrals = 5;
@@ -319,13 +321,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
       );
       outcome = await deliver.executeWithOptions(
         {
-          startToCloseTimeout: '2 minutes',
-          retry: {
-            initialInterval: '1 second',
-            backoffCoefficient: 2,
-            maximumInterval: '1 minute',
-            maximumAttempts: 10,
-          },
+          ...deliverOptions,
           summary: `${step.id}: send ${step.template} (${step.channels.join(' → ')})`,
         },
         [

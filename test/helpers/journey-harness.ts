@@ -15,8 +15,9 @@ import { checkJourney, deployJourneys, type VersionedJourney } from '../../journ
 import { createJourneyRouter } from '../../router/journey-router.js';
 import { workflowsPath } from '../../worker/create-worker.js';
 import type { JourneyRunResult } from '../../workflows/journey-run.js';
-import { createTestWorker } from './temporal.js';
-import type { TestDatabase } from './test-database.js';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestWorker, createTimeSkippingEnvironment } from './temporal.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /**
  * Records each delivery request with the server time at which the workflow asked for it. It
@@ -141,4 +142,30 @@ export async function createJourneyHarness(
       await running;
     },
   };
+}
+
+/**
+ * Registers hooks for a test file that runs journeys on its own time-skipping server and
+ * database; the returned object is filled in before the file's own `beforeAll` hooks run.
+ */
+export function useTimeSkippingJourneys(journeys: JourneyDefinitionInput[] = []): {
+  env: TestWorkflowEnvironment;
+  database: TestDatabase;
+  harness: JourneyHarness;
+} {
+  const context = {} as { env: TestWorkflowEnvironment; database: TestDatabase; harness: JourneyHarness };
+  beforeAll(async () => {
+    [context.env, context.database] = await Promise.all([
+      createTimeSkippingEnvironment(),
+      createTestDatabase(),
+    ]);
+    context.harness = await createJourneyHarness(timeSkipping(context.env), context.database);
+    if (journeys.length > 0) await context.harness.deploy(journeys);
+  });
+  afterAll(async () => {
+    await context.harness?.close();
+    await context.env?.teardown();
+    await context.database?.drop();
+  });
+  return context;
 }
