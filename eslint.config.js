@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Tests assert a value exists before using it; `!` after such an assertion is fine there.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
