@@ -165,6 +165,8 @@ const waits = new Set<Step['type']>(['wait', 'waitUntil', 'waitForEvent']);
 export interface ValidationContext {
   /** Known template ids; when given, a send naming another is an error. */
   templates?: ReadonlySet<string>;
+  /** The channels each template has parts for; when given, a send on a channel its template lacks is an error. */
+  templateChannels?: ReadonlyMap<string, readonly string[]>;
 }
 
 export type ValidationResult =
@@ -202,6 +204,16 @@ export function validateJourney(input: unknown, context: ValidationContext = {})
     }
     if (step.type === 'send' && context.templates && !context.templates.has(step.template)) {
       problems.push({ path: `steps[${i}].template`, message: `unknown template "${step.template}"` });
+    } else if (step.type === 'send' && context.templateChannels?.has(step.template)) {
+      const has = context.templateChannels.get(step.template) ?? [];
+      step.channels.forEach((channel, c) => {
+        if (!has.includes(channel)) {
+          problems.push({
+            path: `steps[${i}].channels[${c}]`,
+            message: `template "${step.template}" has no ${channel} part`,
+          });
+        }
+      });
     }
   });
   if (problems.length > 0) return { ok: false, problems };

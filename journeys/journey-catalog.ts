@@ -8,7 +8,7 @@ import { journeyVersions } from '../db/schema.js';
 import { validateJourney, type JourneyDefinition } from '../domain/journey-definition.js';
 import type { InputProblem } from '../domain/input-problem.js';
 import { UserError } from '../infra/user-error.js';
-import { templateIds } from '../templates/catalog.js';
+import { templateChannelMap, templateIds } from '../templates/catalog.js';
 import { journeyVersion } from './journey-version.js';
 
 export interface VersionedJourney {
@@ -27,7 +27,7 @@ export class InvalidJourneyError extends UserError {
 
 /** Validates against the template catalogue and stamps the content-hash version. */
 export function checkJourney(input: unknown, source: string): VersionedJourney {
-  const result = validateJourney(input, { templates: templateIds });
+  const result = validateJourney(input, { templates: templateIds, templateChannels: templateChannelMap });
   if (!result.ok) throw new InvalidJourneyError(source, result.problems);
   return { definition: result.definition, version: journeyVersion(result.definition) };
 }

@@ -90,3 +90,8 @@ export const templates: Record<string, TemplateParts> = {
 };
 
 export const templateIds: ReadonlySet<string> = new Set(Object.keys(templates));
+
+/** The channels each template can be sent on. */
+export const templateChannelMap: ReadonlyMap<string, readonly string[]> = new Map(
+  Object.entries(templates).map(([id, parts]) => [id, Object.keys(parts)]),
+);
