@@ -60,7 +60,9 @@ export function templateChannels(template: TemplateParts): Channel[] {
 }
 
 /** One line: CR/LF and other control characters would let a name or subject inject headers. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const plain = (text: string) => text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 
 export async function renderMessage(
