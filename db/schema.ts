@@ -30,8 +30,10 @@ export const identityKinds = identityKindsByStrength;
 export { channels };
 export const consentStatuses = ['subscribed', 'unsubscribed', 'never_asked'] as const;
 export const messageCategories = ['marketing', 'transactional'] as const;
+/** reserved → sending → sent → delivered; or failed / bounced; skipped and deferred never reach a provider. */
 export const deliveryStatuses = [
   'reserved',
+  'sending',
   'sent',
   'delivered',
   'failed',

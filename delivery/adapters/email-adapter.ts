@@ -1,0 +1,59 @@
+import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+
+export interface EmailAdapterOptions {
+  /** smtp://user:pass@host:port or smtps://… */
+  smtpUrl: string;
+  from: string;
+  /** Domain for Message-IDs, e.g. mail.example.com. */
+  messageIdDomain: string;
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
+}
+
+/** SMTP reply codes: 4xx and connection errors are worth retrying, 5xx are not, 550/551/553 mean no such mailbox. */
+function classify(error: unknown): ChannelFailure {
+  const e = error as { responseCode?: number; code?: string; message?: string };
+  const text = e.message ?? String(error);
+  if (e.responseCode && e.responseCode >= 500) {
+    return new ChannelFailure([550, 551, 553].includes(e.responseCode) ? 'unreachable' : 'permanent', `SMTP ${e.responseCode}: ${text}`);
+  }
+  return new ChannelFailure('transient', `SMTP: ${text}`);
+}
+
+/**
+ * Email over SMTP with nodemailer: HTML and text, and on marketing mail List-Unsubscribe with
+ * List-Unsubscribe-Post (RFC 8058), signed by DKIM when configured. At-least-once at the crash
+ * window: a resend carries the same Message-ID, which mail systems use to drop duplicates.
+ */
+export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter {
+  const transport = nodemailer.createTransport(options.smtpUrl, {
+    dkim: options.dkim ? { ...options.dkim, headerFieldNames: 'from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post' } : undefined,
+  } as SMTPTransport.Options);
+  return {
+    channel: 'email',
+    crashWindow: 'at-least-once',
+    async send({ message, recipient, idempotencyKey, category, unsubscribeUrl }) {
+      if (message.channel !== 'email' || recipient.channel !== 'email') throw new ChannelFailure('permanent', 'not an email');
+      const messageId = `<${Buffer.from(idempotencyKey).toString('base64url')}@${options.messageIdDomain}>`;
+      try {
+        const info = await transport.sendMail({
+          from: options.from,
+          to: recipient.email,
+          subject: message.subject,
+          html: message.html,
+          text: message.text,
+          messageId,
+          ...(category === 'marketing' && unsubscribeUrl
+            ? { list: { unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' } }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+            : {}),
+        });
+        if (info.rejected.length > 0) throw new ChannelFailure('unreachable', `SMTP rejected ${recipient.email}`);
+        return { providerMessageId: info.messageId };
+      } catch (error) {
+        if (error instanceof ChannelFailure) throw error;
+        throw classify(error);
+      }
+    },
+  };
+}

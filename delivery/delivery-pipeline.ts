@@ -1,0 +1,264 @@
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { deliveries, identities, journeyRuns, pushSubscriptions } from '../db/schema.js';
+import { setConsent } from '../customers/set-consent.js';
+import { createUnsubscribeToken } from '../customers/unsubscribe-token.js';
+import type { Tx } from '../customers/transaction.js';
+import type { Channel } from '../domain/channels.js';
+import { capHit, capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
+import type { SendOutcome } from '../domain/journey-runtime.js';
+import { defaultQuietHours, quietUntil, type QuietHours } from '../domain/quiet-hours.js';
+import type { Logger } from '../infra/logger.js';
+import type { TemplateParts } from '../templates/catalog.js';
+import { ChannelFailure, type ChannelAdapter, type Recipient } from './channel-adapter.js';
+import { loadCustomerContact, recipientOn, type CustomerContact } from './customer-contact.js';
+import type { Deliverer, DeliveryRequest } from './deliverer.js';
+import { renderMessage } from './render-message.js';
+
+export interface DeliveryPipelineOptions {
+  db: Database;
+  adapters: readonly ChannelAdapter[];
+  templates: Readonly<Record<string, TemplateParts>>;
+  caps?: readonly CapRule[];
+  quietHours?: QuietHours;
+  /** Zone for customers whose profile and phone say nothing. */
+  defaultTimeZone?: string;
+  /** Default window in which one intent is not repeated. */
+  defaultIntentWindowMs?: number;
+  unsubscribe?: { secret: string; baseUrl: string };
+  shop?: { url: string; name: string };
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** Rows that went out, or may have: they count toward caps and intents. */
+const counted = ['reserved', 'sending', 'sent', 'delivered'] as const;
+
+type Decision =
+  | { kind: 'send'; channel: Channel; recipient: Recipient; skippedChannels: string[] }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'defer'; until: Date; reason: string };
+
+/**
+ * The one decision pipeline behind every send step:
+ * consent → run still wanted → intent dedup → caps → quiet hours → channel choice (ordered
+ * fallback) → ledger reservation → provider call → ledger status.
+ *
+ * Correct under any concurrency: the decision and the reservation happen in one transaction that
+ * holds a per-customer advisory lock, so two workers racing for a customer's last cap slot are
+ * serialised and the second sees the first's reservation. The ledger's unique dedup key (run +
+ * step) makes a step's message go out at most once across retries, replays and duplicates.
+ */
+export function createDeliveryPipeline(options: DeliveryPipelineOptions): Deliverer {
+  const { db, logger } = options;
+  const caps = options.caps ?? defaultCaps;
+  const quiet = options.quietHours ?? defaultQuietHours;
+  const adapters = new Map(options.adapters.map((a) => [a.channel, a]));
+  const now = options.now ?? (() => new Date());
+
+  const outcomeOf = (row: typeof deliveries.$inferSelect): SendOutcome => {
+    if (row.status === 'sent' || row.status === 'delivered') {
+      return { status: 'sent', channel: row.channel ?? undefined, providerMessageId: row.providerMessageId ?? undefined };
+    }
+    return { status: row.status === 'deferred' ? 'deferred' : 'skipped', channel: row.channel ?? undefined, reason: row.reason ?? undefined };
+  };
+
+  const record = async (tx: Tx, request: DeliveryRequest, customerId: string, values: Partial<typeof deliveries.$inferInsert>) => {
+    const [row] = await tx
+      .insert(deliveries)
+      .values({
+        dedupKey: request.dedupKey,
+        customerId,
+        journeyId: request.journeyId,
+        journeyVersion: request.journeyVersion,
+        workflowId: request.workflowId,
+        stepId: request.stepId,
+        intentKey: request.intentKey,
+        category: request.category,
+        tags: request.tags,
+        status: 'skipped',
+        ...values,
+      })
+      .returning();
+    if (!row) throw new Error('ledger insert returned nothing');
+    return row;
+  };
+
+  const decide = async (tx: Tx, request: DeliveryRequest, contact: CustomerContact, at: Date): Promise<Decision> => {
+    const [run] = await tx.select({ status: journeyRuns.status }).from(journeyRuns).where(eq(journeyRuns.runId, request.runId));
+    if (run && run.status !== 'running') return { kind: 'skip', reason: `the run has ended (${run.status})` };
+
+    const horizon = new Date(at.getTime() - Math.max(capHorizonMs(caps), request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000));
+    const recent = await tx
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.customerId, contact.customerId), inArray(deliveries.status, [...counted]), gt(deliveries.createdAt, horizon)));
+
+    const intentWindow = request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000;
+    const sameIntent = recent.find((d) => d.intentKey === request.intentKey && d.createdAt.getTime() > at.getTime() - intentWindow);
+    if (sameIntent) return { kind: 'skip', reason: `intent "${request.intentKey}" already sent on ${sameIntent.channel} (${sameIntent.journeyId ?? 'no journey'})` };
+
+    const countedRows = recent
+      .filter((d) => d.channel !== null)
+      .map((d) => ({ channel: d.channel as Channel, journeyId: d.journeyId, tags: d.tags, at: d.createdAt }));
+    const reasons: string[] = [];
+    let earliestDefer: { until: Date; reason: string } | undefined;
+    for (const channel of request.channels) {
+      if (!adapters.has(channel)) {
+        reasons.push(`${channel}: no adapter configured`);
+        continue;
+      }
+      const recipient = recipientOn(contact, channel, adapters.has('webhook'));
+      if (typeof recipient === 'string') {
+        reasons.push(`${channel}: ${recipient}`);
+        continue;
+      }
+      const hit = capHit(caps, countedRows, { channel, journeyId: request.journeyId, tags: request.tags, category: request.category }, at);
+      if (hit) {
+        const reason = `${channel}: cap ${hit.rule.id} (${hit.rule.max} per ${Math.round(hit.rule.windowMs / 3_600_000)} h)`;
+        if (request.overCap === 'nextChannel') {
+          reasons.push(reason);
+          continue;
+        }
+        if (request.overCap === 'defer') return { kind: 'defer', until: hit.allowedAt, reason };
+        return { kind: 'skip', reason };
+      }
+      if (request.category === 'marketing') {
+        const zone = contact.timeZone ?? options.defaultTimeZone ?? 'UTC';
+        const opens = quietUntil(at, zone, quiet, request.dedupKey);
+        if (opens) {
+          const reason = `quiet hours ${quiet.start}–${quiet.end} ${zone}`;
+          if (request.quietHours === 'skip') return { kind: 'skip', reason };
+          earliestDefer = { until: opens, reason };
+          return { kind: 'defer', ...earliestDefer };
+        }
+      }
+      return { kind: 'send', channel, recipient, skippedChannels: reasons };
+    }
+    return { kind: 'skip', reason: reasons.length > 0 ? `no channel allowed: ${reasons.join('; ')}` : 'no channel' };
+  };
+
+  /** Decide and reserve under the customer's lock; returns the reserved row, or a final outcome. */
+  const reserve = (request: DeliveryRequest, channels: Channel[]) =>
+    db.transaction(async (tx) => {
+      const [existing] = await tx.select().from(deliveries).where(eq(deliveries.dedupKey, request.dedupKey));
+      if (existing) return { existing };
+      const contact = await loadCustomerContact(tx, request.customerId);
+      if (!contact) return { outcome: { status: 'skipped', reason: 'customer not found' } as SendOutcome };
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${contact.customerId}`}, 0))`);
+      // Re-read under the lock: a racing duplicate of this very step may have reserved meanwhile.
+      const [raced] = await tx.select().from(deliveries).where(eq(deliveries.dedupKey, request.dedupKey));
+      if (raced) return { existing: raced };
+      const at = now();
+      const decision = await decide(tx, { ...request, channels }, contact, at);
+      if (decision.kind === 'skip') {
+        const row = await record(tx, request, contact.customerId, { status: 'skipped', reason: decision.reason });
+        return { outcome: outcomeOf(row) };
+      }
+      if (decision.kind === 'defer') {
+        await record(tx, request, contact.customerId, { status: 'deferred', reason: decision.reason });
+        return { outcome: { status: 'deferred', reason: decision.reason, until: decision.until.toISOString() } as SendOutcome };
+      }
+      const row = await record(tx, request, contact.customerId, {
+        status: 'reserved',
+        channel: decision.channel,
+        reason: decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
+        createdAt: at,
+      });
+      return { reserved: { row, contact, recipient: decision.recipient } };
+    });
+
+  const markUnreachable = async (customerId: string, recipient: Recipient, reason: string) => {
+    if (recipient.channel === 'push') {
+      await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, recipient.subscription.endpoint));
+      await db.delete(identities).where(and(eq(identities.kind, 'push_endpoint'), eq(identities.value, recipient.subscription.endpoint)));
+    } else if (recipient.channel === 'email' || recipient.channel === 'sms') {
+      const [kind, value] = recipient.channel === 'email' ? ['email', recipient.email] : ['phone', recipient.phone];
+      await db
+        .update(identities)
+        .set({ unreachableAt: new Date(), unreachableReason: reason })
+        .where(and(eq(identities.customerId, customerId), eq(identities.kind, kind as 'email' | 'phone'), eq(identities.value, value)));
+    }
+  };
+
+  const deliver = async (request: DeliveryRequest, channels: Channel[], depth: number): Promise<SendOutcome> => {
+    const result = await reserve(request, channels);
+    if ('outcome' in result && result.outcome) return result.outcome;
+    let row: typeof deliveries.$inferSelect;
+    let contact: CustomerContact | undefined;
+    let recipient: Recipient | string | undefined;
+    if ('existing' in result && result.existing) {
+      row = result.existing;
+      if (row.status !== 'reserved' && row.status !== 'sending') return outcomeOf(row);
+      // A retry after a crash or a transient failure: re-derive the recipient for the reserved channel.
+      contact = await loadCustomerContact(db, request.customerId);
+      const channel = row.channel as Channel;
+      const adapter = adapters.get(channel);
+      if (row.status === 'sending' && adapter?.crashWindow === 'at-most-once') {
+        const reason = `outcome unknown: the process stopped while ${channel} was being sent; not resent (at-most-once)`;
+        await db.update(deliveries).set({ status: 'failed', reason, updatedAt: new Date() }).where(eq(deliveries.id, row.id));
+        logger.warn({ dedupKey: request.dedupKey, channel }, reason);
+        return { status: 'skipped', channel, reason };
+      }
+      recipient = contact ? recipientOn(contact, channel, adapters.has('webhook')) : 'customer not found';
+      if (typeof recipient === 'string') {
+        await db.update(deliveries).set({ status: 'skipped', reason: `${channel}: ${recipient}`, updatedAt: new Date() }).where(eq(deliveries.id, row.id));
+        return { status: 'skipped', channel, reason: `${channel}: ${recipient}` };
+      }
+    } else if ('reserved' in result && result.reserved) {
+      ({ row, contact, recipient } = result.reserved);
+    } else {
+      return { status: 'skipped', reason: 'nothing to do' };
+    }
+    const channel = row.channel as Channel;
+    const adapter = adapters.get(channel);
+    if (!adapter || !contact || typeof recipient === 'string' || recipient === undefined) throw new Error('reserved row without adapter or recipient');
+
+    const template = options.templates[request.template];
+    if (!template) throw new Error(`unknown template ${request.template}`);
+    const unsubscribeUrl = options.unsubscribe
+      ? `${options.unsubscribe.baseUrl}/unsubscribe?token=${createUnsubscribeToken(options.unsubscribe.secret, { customerId: contact.customerId, channel })}`
+      : undefined;
+    const message = await renderMessage(template, channel, {
+      profile: contact.profile,
+      trigger: request.trigger as unknown as Record<string, unknown>,
+      cart: contact.cart,
+      journey: { id: request.journeyId, step: request.stepId },
+      shop: options.shop ?? { url: 'http://127.0.0.1', name: 'Shop' },
+      unsubscribe_url: unsubscribeUrl,
+    });
+
+    await db.update(deliveries).set({ status: 'sending', updatedAt: new Date() }).where(eq(deliveries.id, row.id));
+    try {
+      const sent = await adapter.send({ message, recipient, idempotencyKey: request.dedupKey, category: request.category, unsubscribeUrl });
+      await db
+        .update(deliveries)
+        .set({ status: 'sent', providerMessageId: sent.providerMessageId, updatedAt: new Date() })
+        .where(eq(deliveries.id, row.id));
+      return { status: 'sent', channel, providerMessageId: sent.providerMessageId };
+    } catch (error) {
+      const failure = error instanceof ChannelFailure ? error : new ChannelFailure('transient', (error as Error).message);
+      if (failure.kind === 'transient') {
+        // Not accepted: back to reserved (the slot stays ours) and let the activity retry with backoff.
+        await db.update(deliveries).set({ status: 'reserved', reason: `retrying: ${failure.message}`, updatedAt: new Date() }).where(eq(deliveries.id, row.id));
+        throw failure;
+      }
+      if (failure.kind === 'unreachable') await markUnreachable(contact.customerId, recipient, failure.message);
+      if (failure.kind === 'unsubscribed') {
+        await setConsent(db, { customerId: contact.customerId, channel, status: 'unsubscribed', source: `provider:${channel}`, at: new Date() });
+      }
+      // Keep the failed attempt in the ledger under its own key; the step's key moves to the next channel.
+      await db
+        .update(deliveries)
+        .set({ status: 'failed', reason: `${failure.kind}: ${failure.message}`, dedupKey: `${request.dedupKey}#${channel}`, updatedAt: new Date() })
+        .where(eq(deliveries.id, row.id));
+      const remaining = channels.slice(channels.indexOf(channel) + 1);
+      if (remaining.length === 0 || depth >= channels.length) return { status: 'skipped', channel, reason: `${channel} failed (${failure.kind}): ${failure.message}` };
+      return deliver(request, remaining, depth + 1);
+    }
+  };
+
+  return {
+    deliver: (request) => deliver(request, request.channels, 0),
+  };
+}
