@@ -21,7 +21,10 @@ export interface CustomerContact {
   pushSubscriptions: { endpoint: string; keys: { p256dh: string; auth: string } }[];
 }
 
-export async function loadCustomerContact(db: Queryable, customerId: string): Promise<CustomerContact | undefined> {
+export async function loadCustomerContact(
+  db: Queryable,
+  customerId: string,
+): Promise<CustomerContact | undefined> {
   const id = (await canonicalCustomerId(db, customerId)) ?? customerId;
   const [row] = await db.select().from(customers).where(eq(customers.id, id));
   if (!row) return undefined;
@@ -30,13 +33,19 @@ export async function loadCustomerContact(db: Queryable, customerId: string): Pr
     db.select().from(consents).where(eq(consents.customerId, id)),
     db.select().from(pushSubscriptions).where(eq(pushSubscriptions.customerId, id)),
   ]);
-  const reachable = (kind: 'email' | 'phone') => ids.filter((i) => i.kind === kind && !i.unreachableAt).map((i) => i.value);
+  const reachable = (kind: 'email' | 'phone') =>
+    ids.filter((i) => i.kind === kind && !i.unreachableAt).map((i) => i.value);
   const phones = reachable('phone');
   const profileZone = row.timeZone && isValidTimeZone(row.timeZone) ? row.timeZone : undefined;
   const phoneZone = phones[0] ? zoneForCountry(phoneCountry(phones[0])) : undefined;
   return {
     customerId: id,
-    profile: { traits: row.traits, orderCount: row.orderCount, lifetimeValue: row.lifetimeValue, lastOrder: row.lastOrder ?? null },
+    profile: {
+      traits: row.traits,
+      orderCount: row.orderCount,
+      lifetimeValue: row.lifetimeValue,
+      lastOrder: row.lastOrder ?? null,
+    },
     cart: row.cart ?? null,
     timeZone: profileZone ?? phoneZone,
     consent: Object.fromEntries(consentRows.map((c) => [c.channel, c.status])),
@@ -52,7 +61,11 @@ export async function loadCustomerContact(db: Queryable, customerId: string): Pr
  * The recipient on a channel, or why there is none. Consent wins over everything: an unsubscribed
  * channel is never used; SMS needs an explicit subscription; email and push need no refusal.
  */
-export function recipientOn(contact: CustomerContact, channel: Channel, webhookEnabled: boolean): Recipient | string {
+export function recipientOn(
+  contact: CustomerContact,
+  channel: Channel,
+  webhookEnabled: boolean,
+): Recipient | string {
   const consent = contact.consent[channel];
   if (consent === 'unsubscribed') return `${channel} unsubscribed`;
   switch (channel) {
@@ -62,7 +75,9 @@ export function recipientOn(contact: CustomerContact, channel: Channel, webhookE
       if (consent !== 'subscribed') return 'no SMS consent';
       return contact.phones[0] ? { channel, phone: contact.phones[0] } : 'no reachable phone number';
     case 'push':
-      return contact.pushSubscriptions[0] ? { channel, subscription: contact.pushSubscriptions[0] } : 'no push subscription';
+      return contact.pushSubscriptions[0]
+        ? { channel, subscription: contact.pushSubscriptions[0] }
+        : 'no push subscription';
     case 'webhook':
       return webhookEnabled ? { channel, customerId: contact.customerId } : 'no webhook configured';
   }

@@ -58,12 +58,25 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
 
   const outcomeOf = (row: typeof deliveries.$inferSelect): SendOutcome => {
     if (row.status === 'sent' || row.status === 'delivered') {
-      return { status: 'sent', channel: row.channel ?? undefined, providerMessageId: row.providerMessageId ?? undefined };
+      return {
+        status: 'sent',
+        channel: row.channel ?? undefined,
+        providerMessageId: row.providerMessageId ?? undefined,
+      };
     }
-    return { status: row.status === 'deferred' ? 'deferred' : 'skipped', channel: row.channel ?? undefined, reason: row.reason ?? undefined };
+    return {
+      status: row.status === 'deferred' ? 'deferred' : 'skipped',
+      channel: row.channel ?? undefined,
+      reason: row.reason ?? undefined,
+    };
   };
 
-  const record = async (tx: Tx, request: DeliveryRequest, customerId: string, values: Partial<typeof deliveries.$inferInsert>) => {
+  const record = async (
+    tx: Tx,
+    request: DeliveryRequest,
+    customerId: string,
+    values: Partial<typeof deliveries.$inferInsert>,
+  ) => {
     const [row] = await tx
       .insert(deliveries)
       .values({
@@ -84,19 +97,42 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     return row;
   };
 
-  const decide = async (tx: Tx, request: DeliveryRequest, contact: CustomerContact, at: Date): Promise<Decision> => {
-    const [run] = await tx.select({ status: journeyRuns.status }).from(journeyRuns).where(eq(journeyRuns.runId, request.runId));
+  const decide = async (
+    tx: Tx,
+    request: DeliveryRequest,
+    contact: CustomerContact,
+    at: Date,
+  ): Promise<Decision> => {
+    const [run] = await tx
+      .select({ status: journeyRuns.status })
+      .from(journeyRuns)
+      .where(eq(journeyRuns.runId, request.runId));
     if (run && run.status !== 'running') return { kind: 'skip', reason: `the run has ended (${run.status})` };
 
-    const horizon = new Date(at.getTime() - Math.max(capHorizonMs(caps), request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000));
+    const horizon = new Date(
+      at.getTime() -
+        Math.max(capHorizonMs(caps), request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000),
+    );
     const recent = await tx
       .select()
       .from(deliveries)
-      .where(and(eq(deliveries.customerId, contact.customerId), inArray(deliveries.status, [...counted]), gt(deliveries.createdAt, horizon)));
+      .where(
+        and(
+          eq(deliveries.customerId, contact.customerId),
+          inArray(deliveries.status, [...counted]),
+          gt(deliveries.createdAt, horizon),
+        ),
+      );
 
     const intentWindow = request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000;
-    const sameIntent = recent.find((d) => d.intentKey === request.intentKey && d.createdAt.getTime() > at.getTime() - intentWindow);
-    if (sameIntent) return { kind: 'skip', reason: `intent "${request.intentKey}" already sent on ${sameIntent.channel} (${sameIntent.journeyId ?? 'no journey'})` };
+    const sameIntent = recent.find(
+      (d) => d.intentKey === request.intentKey && d.createdAt.getTime() > at.getTime() - intentWindow,
+    );
+    if (sameIntent)
+      return {
+        kind: 'skip',
+        reason: `intent "${request.intentKey}" already sent on ${sameIntent.channel} (${sameIntent.journeyId ?? 'no journey'})`,
+      };
 
     const countedRows = recent
       .filter((d) => d.channel !== null)
@@ -113,7 +149,12 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         reasons.push(`${channel}: ${recipient}`);
         continue;
       }
-      const hit = capHit(caps, countedRows, { channel, journeyId: request.journeyId, tags: request.tags, category: request.category }, at);
+      const hit = capHit(
+        caps,
+        countedRows,
+        { channel, journeyId: request.journeyId, tags: request.tags, category: request.category },
+        at,
+      );
       if (hit) {
         const reason = `${channel}: cap ${hit.rule.id} (${hit.rule.max} per ${Math.round(hit.rule.windowMs / 3_600_000)} h)`;
         if (request.overCap === 'nextChannel') {
@@ -135,7 +176,10 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       }
       return { kind: 'send', channel, recipient, skippedChannels: reasons };
     }
-    return { kind: 'skip', reason: reasons.length > 0 ? `no channel allowed: ${reasons.join('; ')}` : 'no channel' };
+    return {
+      kind: 'skip',
+      reason: reasons.length > 0 ? `no channel allowed: ${reasons.join('; ')}` : 'no channel',
+    };
   };
 
   /** Decide and reserve under the customer's lock; returns the reserved row, or a final outcome. */
@@ -145,24 +189,36 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       if (existing) return { existing };
       const contact = await loadCustomerContact(tx, request.customerId);
       if (!contact) return { outcome: { status: 'skipped', reason: 'customer not found' } as SendOutcome };
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${contact.customerId}`}, 0))`);
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${contact.customerId}`}, 0))`,
+      );
       // Re-read under the lock: a racing duplicate of this very step may have reserved meanwhile.
       const [raced] = await tx.select().from(deliveries).where(eq(deliveries.dedupKey, request.dedupKey));
       if (raced) return { existing: raced };
       const at = now();
       const decision = await decide(tx, { ...request, channels }, contact, at);
       if (decision.kind === 'skip') {
-        const row = await record(tx, request, contact.customerId, { status: 'skipped', reason: decision.reason });
+        const row = await record(tx, request, contact.customerId, {
+          status: 'skipped',
+          reason: decision.reason,
+        });
         return { outcome: outcomeOf(row) };
       }
       if (decision.kind === 'defer') {
         await record(tx, request, contact.customerId, { status: 'deferred', reason: decision.reason });
-        return { outcome: { status: 'deferred', reason: decision.reason, until: decision.until.toISOString() } as SendOutcome };
+        return {
+          outcome: {
+            status: 'deferred',
+            reason: decision.reason,
+            until: decision.until.toISOString(),
+          } as SendOutcome,
+        };
       }
       const row = await record(tx, request, contact.customerId, {
         status: 'reserved',
         channel: decision.channel,
-        reason: decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
+        reason:
+          decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
         createdAt: at,
       });
       return { reserved: { row, contact, recipient: decision.recipient } };
@@ -170,18 +226,35 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
 
   const markUnreachable = async (customerId: string, recipient: Recipient, reason: string) => {
     if (recipient.channel === 'push') {
-      await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, recipient.subscription.endpoint));
-      await db.delete(identities).where(and(eq(identities.kind, 'push_endpoint'), eq(identities.value, recipient.subscription.endpoint)));
+      await db
+        .delete(pushSubscriptions)
+        .where(eq(pushSubscriptions.endpoint, recipient.subscription.endpoint));
+      await db
+        .delete(identities)
+        .where(
+          and(eq(identities.kind, 'push_endpoint'), eq(identities.value, recipient.subscription.endpoint)),
+        );
     } else if (recipient.channel === 'email' || recipient.channel === 'sms') {
-      const [kind, value] = recipient.channel === 'email' ? ['email', recipient.email] : ['phone', recipient.phone];
+      const [kind, value] =
+        recipient.channel === 'email' ? ['email', recipient.email] : ['phone', recipient.phone];
       await db
         .update(identities)
         .set({ unreachableAt: new Date(), unreachableReason: reason })
-        .where(and(eq(identities.customerId, customerId), eq(identities.kind, kind as 'email' | 'phone'), eq(identities.value, value)));
+        .where(
+          and(
+            eq(identities.customerId, customerId),
+            eq(identities.kind, kind as 'email' | 'phone'),
+            eq(identities.value, value),
+          ),
+        );
     }
   };
 
-  const deliver = async (request: DeliveryRequest, channels: Channel[], depth: number): Promise<SendOutcome> => {
+  const deliver = async (
+    request: DeliveryRequest,
+    channels: Channel[],
+    depth: number,
+  ): Promise<SendOutcome> => {
     const result = await reserve(request, channels);
     if ('outcome' in result && result.outcome) return result.outcome;
     let row: typeof deliveries.$inferSelect;
@@ -196,13 +269,19 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       const adapter = adapters.get(channel);
       if (row.status === 'sending' && adapter?.crashWindow === 'at-most-once') {
         const reason = `outcome unknown: the process stopped while ${channel} was being sent; not resent (at-most-once)`;
-        await db.update(deliveries).set({ status: 'failed', reason, updatedAt: new Date() }).where(eq(deliveries.id, row.id));
+        await db
+          .update(deliveries)
+          .set({ status: 'failed', reason, updatedAt: new Date() })
+          .where(eq(deliveries.id, row.id));
         logger.warn({ dedupKey: request.dedupKey, channel }, reason);
         return { status: 'skipped', channel, reason };
       }
       recipient = contact ? recipientOn(contact, channel, adapters.has('webhook')) : 'customer not found';
       if (typeof recipient === 'string') {
-        await db.update(deliveries).set({ status: 'skipped', reason: `${channel}: ${recipient}`, updatedAt: new Date() }).where(eq(deliveries.id, row.id));
+        await db
+          .update(deliveries)
+          .set({ status: 'skipped', reason: `${channel}: ${recipient}`, updatedAt: new Date() })
+          .where(eq(deliveries.id, row.id));
         return { status: 'skipped', channel, reason: `${channel}: ${recipient}` };
       }
     } else if ('reserved' in result && result.reserved) {
@@ -212,7 +291,8 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     }
     const channel = row.channel as Channel;
     const adapter = adapters.get(channel);
-    if (!adapter || !contact || typeof recipient === 'string' || recipient === undefined) throw new Error('reserved row without adapter or recipient');
+    if (!adapter || !contact || typeof recipient === 'string' || recipient === undefined)
+      throw new Error('reserved row without adapter or recipient');
 
     const template = options.templates[request.template];
     if (!template) throw new Error(`unknown template ${request.template}`);
@@ -228,32 +308,62 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       unsubscribe_url: unsubscribeUrl,
     });
 
-    await db.update(deliveries).set({ status: 'sending', updatedAt: new Date() }).where(eq(deliveries.id, row.id));
+    await db
+      .update(deliveries)
+      .set({ status: 'sending', updatedAt: new Date() })
+      .where(eq(deliveries.id, row.id));
     try {
-      const sent = await adapter.send({ message, recipient, idempotencyKey: request.dedupKey, category: request.category, unsubscribeUrl });
+      const sent = await adapter.send({
+        message,
+        recipient,
+        idempotencyKey: request.dedupKey,
+        category: request.category,
+        unsubscribeUrl,
+      });
       await db
         .update(deliveries)
         .set({ status: 'sent', providerMessageId: sent.providerMessageId, updatedAt: new Date() })
         .where(eq(deliveries.id, row.id));
       return { status: 'sent', channel, providerMessageId: sent.providerMessageId };
     } catch (error) {
-      const failure = error instanceof ChannelFailure ? error : new ChannelFailure('transient', (error as Error).message);
+      const failure =
+        error instanceof ChannelFailure ? error : new ChannelFailure('transient', (error as Error).message);
       if (failure.kind === 'transient') {
         // Not accepted: back to reserved (the slot stays ours) and let the activity retry with backoff.
-        await db.update(deliveries).set({ status: 'reserved', reason: `retrying: ${failure.message}`, updatedAt: new Date() }).where(eq(deliveries.id, row.id));
+        await db
+          .update(deliveries)
+          .set({ status: 'reserved', reason: `retrying: ${failure.message}`, updatedAt: new Date() })
+          .where(eq(deliveries.id, row.id));
         throw failure;
       }
-      if (failure.kind === 'unreachable') await markUnreachable(contact.customerId, recipient, failure.message);
+      if (failure.kind === 'unreachable')
+        await markUnreachable(contact.customerId, recipient, failure.message);
       if (failure.kind === 'unsubscribed') {
-        await setConsent(db, { customerId: contact.customerId, channel, status: 'unsubscribed', source: `provider:${channel}`, at: new Date() });
+        await setConsent(db, {
+          customerId: contact.customerId,
+          channel,
+          status: 'unsubscribed',
+          source: `provider:${channel}`,
+          at: new Date(),
+        });
       }
       // Keep the failed attempt in the ledger under its own key; the step's key moves to the next channel.
       await db
         .update(deliveries)
-        .set({ status: 'failed', reason: `${failure.kind}: ${failure.message}`, dedupKey: `${request.dedupKey}#${channel}`, updatedAt: new Date() })
+        .set({
+          status: 'failed',
+          reason: `${failure.kind}: ${failure.message}`,
+          dedupKey: `${request.dedupKey}#${channel}`,
+          updatedAt: new Date(),
+        })
         .where(eq(deliveries.id, row.id));
       const remaining = channels.slice(channels.indexOf(channel) + 1);
-      if (remaining.length === 0 || depth >= channels.length) return { status: 'skipped', channel, reason: `${channel} failed (${failure.kind}): ${failure.message}` };
+      if (remaining.length === 0 || depth >= channels.length)
+        return {
+          status: 'skipped',
+          channel,
+          reason: `${channel} failed (${failure.kind}): ${failure.message}`,
+        };
       return deliver(request, remaining, depth + 1);
     }
   };

@@ -11,6 +11,7 @@ export interface TemplateParts {
 
 export const templates: Record<string, TemplateParts> = {
   'cart-reminder': {
+    webhook: { body: '{"event":"cart-reminder","items":{{ cart.items | json }}}' },
     push: {
       title: 'Still thinking it over?',
       body: 'Your cart is waiting: {{ cart.items | map: "name" | join: ", " }}',

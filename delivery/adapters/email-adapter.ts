@@ -16,7 +16,10 @@ function classify(error: unknown): ChannelFailure {
   const e = error as { responseCode?: number; code?: string; message?: string };
   const text = e.message ?? String(error);
   if (e.responseCode && e.responseCode >= 500) {
-    return new ChannelFailure([550, 551, 553].includes(e.responseCode) ? 'unreachable' : 'permanent', `SMTP ${e.responseCode}: ${text}`);
+    return new ChannelFailure(
+      [550, 551, 553].includes(e.responseCode) ? 'unreachable' : 'permanent',
+      `SMTP ${e.responseCode}: ${text}`,
+    );
   }
   return new ChannelFailure('transient', `SMTP: ${text}`);
 }
@@ -28,13 +31,19 @@ function classify(error: unknown): ChannelFailure {
  */
 export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter {
   const transport = nodemailer.createTransport(options.smtpUrl, {
-    dkim: options.dkim ? { ...options.dkim, headerFieldNames: 'from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post' } : undefined,
+    dkim: options.dkim
+      ? {
+          ...options.dkim,
+          headerFieldNames: 'from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post',
+        }
+      : undefined,
   } as SMTPTransport.Options);
   return {
     channel: 'email',
     crashWindow: 'at-least-once',
     async send({ message, recipient, idempotencyKey, category, unsubscribeUrl }) {
-      if (message.channel !== 'email' || recipient.channel !== 'email') throw new ChannelFailure('permanent', 'not an email');
+      if (message.channel !== 'email' || recipient.channel !== 'email')
+        throw new ChannelFailure('permanent', 'not an email');
       const messageId = `<${Buffer.from(idempotencyKey).toString('base64url')}@${options.messageIdDomain}>`;
       try {
         const info = await transport.sendMail({
@@ -45,10 +54,14 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
           text: message.text,
           messageId,
           ...(category === 'marketing' && unsubscribeUrl
-            ? { list: { unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' } }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+            ? {
+                list: { unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' } },
+                headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+              }
             : {}),
         });
-        if (info.rejected.length > 0) throw new ChannelFailure('unreachable', `SMTP rejected ${recipient.email}`);
+        if (info.rejected.length > 0)
+          throw new ChannelFailure('unreachable', `SMTP rejected ${recipient.email}`);
         return { providerMessageId: info.messageId };
       } catch (error) {
         if (error instanceof ChannelFailure) throw error;

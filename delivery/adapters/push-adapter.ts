@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { Agent } from 'node:https';
+import webpush from 'web-push';
+import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+
+export interface PushAdapterOptions {
+  vapid: { subject: string; publicKey: string; privateKey: string };
+  /** Seconds the push service keeps an undelivered message (default one day). */
+  ttlSeconds?: number;
+  urgency?: 'very-low' | 'low' | 'normal' | 'high';
+  /** Tests trust a local push service's certificate through this agent. */
+  agent?: Agent;
+}
+
+function classify(error: unknown): ChannelFailure {
+  const e = error as { statusCode?: number; body?: string; message?: string };
+  const text = `push ${e.statusCode ?? ''}: ${e.body || e.message || String(error)}`.trim();
+  if (e.statusCode === 404 || e.statusCode === 410) return new ChannelFailure('unreachable', text);
+  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 429)
+    return new ChannelFailure('permanent', text);
+  return new ChannelFailure('transient', text);
+}
+
+/**
+ * Web Push with VAPID (web-push): the payload is encrypted (aes128gcm) for the subscription's
+ * keys. At-least-once at the crash window: every send of a step carries the same Topic, so the
+ * push service replaces an undelivered duplicate instead of showing two.
+ */
+export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter {
+  return {
+    channel: 'push',
+    crashWindow: 'at-least-once',
+    async send({ message, recipient, idempotencyKey }) {
+      if (message.channel !== 'push' || recipient.channel !== 'push')
+        throw new ChannelFailure('permanent', 'not a push');
+      const topic = createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 32);
+      try {
+        const response = await webpush.sendNotification(
+          recipient.subscription,
+          JSON.stringify({ title: message.title, body: message.body, url: message.url }),
+          {
+            vapidDetails: options.vapid,
+            TTL: options.ttlSeconds ?? 86_400,
+            urgency: options.urgency ?? 'normal',
+            topic,
+            ...(options.agent ? { agent: options.agent } : {}),
+          },
+        );
+        return { providerMessageId: response.headers.location ?? topic };
+      } catch (error) {
+        throw classify(error);
+      }
+    },
+  };
+}

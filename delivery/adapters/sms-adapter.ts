@@ -1,0 +1,61 @@
+import twilio from 'twilio';
+import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+
+export interface SmsAdapterOptions {
+  accountSid: string;
+  authToken: string;
+  /** A sender number, or … */
+  from?: string;
+  /** … a Messaging Service (sender pools, Advanced Opt-Out). */
+  messagingServiceSid?: string;
+  /** Where Twilio posts delivery statuses: PUBLIC_BASE_URL + /webhooks/twilio/status. */
+  statusCallbackUrl?: string;
+  /** Tests point this at a local peer that speaks Twilio's Messages API. */
+  apiBaseUrl?: string;
+}
+
+/** Twilio error codes: opted out; numbers that can never receive SMS. */
+const optedOut = 21610;
+const unreachable = new Set([21211, 21612, 21614, 21408]);
+
+function classify(error: unknown): ChannelFailure {
+  const e = error as { code?: number; status?: number; message?: string };
+  const text = `Twilio ${e.code ?? e.status ?? ''}: ${e.message ?? String(error)}`;
+  if (e.code === optedOut) return new ChannelFailure('unsubscribed', text);
+  if (e.code !== undefined && unreachable.has(e.code)) return new ChannelFailure('unreachable', text);
+  if (e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429)
+    return new ChannelFailure('permanent', text);
+  return new ChannelFailure('transient', text);
+}
+
+/**
+ * SMS through Twilio's Messages API. At-most-once at the crash window: Twilio has no idempotency
+ * key, so a message whose acceptance was not recorded is reported as unknown, never resent.
+ */
+export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter {
+  if (!options.from && !options.messagingServiceSid)
+    throw new Error('SMS needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID');
+  const client = twilio(options.accountSid, options.authToken, { autoRetry: false });
+  if (options.apiBaseUrl) client.api.baseUrl = options.apiBaseUrl;
+  return {
+    channel: 'sms',
+    crashWindow: 'at-most-once',
+    async send({ message, recipient }) {
+      if (message.channel !== 'sms' || recipient.channel !== 'sms')
+        throw new ChannelFailure('permanent', 'not an SMS');
+      try {
+        const created = await client.messages.create({
+          to: recipient.phone,
+          body: message.text,
+          ...(options.messagingServiceSid
+            ? { messagingServiceSid: options.messagingServiceSid }
+            : { from: options.from }),
+          ...(options.statusCallbackUrl ? { statusCallback: options.statusCallbackUrl } : {}),
+        });
+        return { providerMessageId: created.sid };
+      } catch (error) {
+        throw classify(error);
+      }
+    },
+  };
+}
