@@ -18,10 +18,17 @@ export function signWebhook(secret: string, body: string, at: Date): string {
 }
 
 /** For receivers: true when the signature matches and is at most `toleranceSeconds` old. */
-export function verifyWebhook(secret: string, body: string, header: string, now = new Date(), toleranceSeconds = 300): boolean {
+export function verifyWebhook(
+  secret: string,
+  body: string,
+  header: string,
+  now = new Date(),
+  toleranceSeconds = 300,
+): boolean {
   const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=') as [string, string]));
   const t = Number(parts.t);
-  if (!Number.isInteger(t) || !parts.v1 || Math.abs(now.getTime() / 1000 - t) > toleranceSeconds) return false;
+  if (!Number.isInteger(t) || !parts.v1 || Math.abs(now.getTime() / 1000 - t) > toleranceSeconds)
+    return false;
   const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${body}`).digest('hex'));
   const given = Buffer.from(parts.v1);
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -37,8 +44,13 @@ export function createWebhookAdapter(options: WebhookAdapterOptions): ChannelAda
     channel: 'webhook',
     crashWindow: 'at-least-once',
     async send({ message, recipient, idempotencyKey }) {
-      if (message.channel !== 'webhook' || recipient.channel !== 'webhook') throw new ChannelFailure('permanent', 'not a webhook');
-      const body = JSON.stringify({ customerId: recipient.customerId, idempotencyKey, message: message.body });
+      if (message.channel !== 'webhook' || recipient.channel !== 'webhook')
+        throw new ChannelFailure('permanent', 'not a webhook');
+      const body = JSON.stringify({
+        customerId: recipient.customerId,
+        idempotencyKey,
+        message: message.body,
+      });
       let response: Response;
       try {
         response = await fetch(options.url, {
@@ -58,7 +70,8 @@ export function createWebhookAdapter(options: WebhookAdapterOptions): ChannelAda
       if (response.ok) return { providerMessageId: response.headers.get('x-request-id') ?? idempotencyKey };
       const text = `webhook answered ${response.status}`;
       if (response.status === 410) throw new ChannelFailure('unreachable', text);
-      if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new ChannelFailure('permanent', text);
+      if (response.status >= 400 && response.status < 500 && response.status !== 429)
+        throw new ChannelFailure('permanent', text);
       throw new ChannelFailure('transient', text);
     },
   };
