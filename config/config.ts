@@ -72,6 +72,17 @@ const envSchema = z.object({
   DEFAULT_PHONE_COUNTRY: optional(
     z.string().regex(/^[A-Z]{2}$/, { message: 'is not a two-letter country code' }),
   ),
+  SMTP_URL: optional(z.string().regex(/^smtps?:\/\//, { message: 'is not an smtp:// or smtps:// URL' })),
+  EMAIL_FROM: optional(z.string().min(3)),
+  TWILIO_ACCOUNT_SID: optional(
+    z.string().regex(/^AC[0-9a-fA-F]{32}$/, { message: 'is not a Twilio account SID (AC…)' }),
+  ),
+  TWILIO_FROM: optional(z.string().min(2)),
+  TWILIO_MESSAGING_SERVICE_SID: optional(
+    z.string().regex(/^MG[0-9a-fA-F]{32}$/, { message: 'is not a Messaging Service SID (MG…)' }),
+  ),
+  WEBHOOK_URL: optional(z.url({ protocol: /^https?$/ })),
+  WEBHOOK_SECRET: optional(z.string().min(32, { message: 'is shorter than 32 characters' })),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
 });
@@ -108,6 +119,13 @@ const fixes: Record<keyof z.infer<typeof envSchema>, string> = {
   VAPID_PRIVATE_KEY: 'set it to the VAPID private key (npx web-push generate-vapid-keys)',
   VAPID_SUBJECT: 'set it to mailto:you@example.com or an https URL',
   DEFAULT_PHONE_COUNTRY: 'set it to an ISO country code such as US or FR',
+  SMTP_URL: 'set it to smtp://user:password@host:587 (or smtps://…:465)',
+  EMAIL_FROM: 'set it to the sender, e.g. "Shop <shop@example.com>"',
+  TWILIO_ACCOUNT_SID: 'set it to your Twilio account SID (starts with AC)',
+  TWILIO_FROM: 'set it to your Twilio sender number in E.164',
+  TWILIO_MESSAGING_SERVICE_SID: 'set it to a Messaging Service SID (starts with MG)',
+  WEBHOOK_URL: 'set it to the http(s) URL that receives webhook-channel messages',
+  WEBHOOK_SECRET: 'set it to a random string of at least 32 characters',
   LOG_LEVEL: 'set it to one of fatal, error, warn, info, debug, trace, silent',
   LOG_FORMAT: 'set it to pretty or json',
 };
@@ -150,6 +168,12 @@ export interface Config {
   };
   /** Secrets from the environment; `omnijourney start` fills gaps with generated dev secrets. */
   secrets: Partial<Secrets>;
+  /** Channel providers; a channel without its settings has no adapter and is skipped with that reason. */
+  channels: {
+    email?: { smtpUrl: string; from: string };
+    sms?: { accountSid: string; from?: string; messagingServiceSid?: string };
+    webhook?: { url: string; secret: string };
+  };
   log: { level: string; format: 'pretty' | 'json' };
 }
 
@@ -227,6 +251,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               subject: e.VAPID_SUBJECT ?? 'mailto:ops@example.com',
             }
           : undefined,
+    },
+    channels: {
+      email: e.SMTP_URL
+        ? { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM ?? 'Omnijourney <no-reply@localhost>' }
+        : undefined,
+      sms:
+        e.TWILIO_ACCOUNT_SID && (e.TWILIO_FROM || e.TWILIO_MESSAGING_SERVICE_SID)
+          ? {
+              accountSid: e.TWILIO_ACCOUNT_SID,
+              from: e.TWILIO_FROM,
+              messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+            }
+          : undefined,
+      webhook:
+        e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : undefined,
     },
     log: {
       level: e.LOG_LEVEL ?? 'info',

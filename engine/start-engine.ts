@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { maskUrl, type Config } from '../config/config.js';
+import { maskUrl, type Config, type Secrets } from '../config/config.js';
 import { connectDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import type { Logger } from '../infra/logger.js';
@@ -16,6 +16,7 @@ import { builtInJourneys } from '../journeys/index.js';
 import { checkJourney, deployJourneys } from '../journeys/journey-catalog.js';
 import { createJourneyRouter } from '../router/journey-router.js';
 import { devSecrets, environmentSecrets } from './secrets.js';
+import { delivererFromConfig } from '../delivery/deliverer-from-config.js';
 import { provideDatabase } from './database-target.js';
 import { provideTemporal } from './temporal-target.js';
 
@@ -94,6 +95,21 @@ export async function startEngine(
       );
     }
 
+    // Secrets and the API address first: the worker's delivery pipeline signs unsubscribe links and
+    // Twilio status callbacks with them.
+    const apiSecrets =
+      parts.api === false
+        ? undefined
+        : parts.secrets === 'environment'
+          ? environmentSecrets(config)
+          : await devSecrets(config);
+    const secrets: Partial<Secrets> = apiSecrets ?? config.secrets;
+    const apiPort =
+      parts.api === false
+        ? config.api.port
+        : await choosePort(config.api.port, process.env.API_PORT === undefined);
+    const publicBaseUrl = config.api.publicBaseUrl ?? `http://${config.api.host}:${apiPort}`;
+
     let finished: Promise<void> = new Promise(() => undefined);
     if (parts.worker !== false) {
       const connection = await connectWorker(temporal.target);
@@ -102,7 +118,10 @@ export async function startEngine(
         connection,
         namespace: temporal.target.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({ db }),
+        activities: createActivities({
+          db,
+          deliverer: delivererFromConfig({ config, secrets, db, logger, publicBaseUrl }),
+        }),
       });
       finished = worker.run();
       stack.defer('worker', async () => {
@@ -113,9 +132,8 @@ export async function startEngine(
     }
 
     let api: { url: string; writeKey?: string; devSecretsFile?: string } | undefined;
-    if (parts.api !== false) {
-      const secrets = parts.secrets === 'environment' ? environmentSecrets(config) : await devSecrets(config);
-      const port = await choosePort(config.api.port, process.env.API_PORT === undefined);
+    if (apiSecrets) {
+      const port = apiPort;
       const server = await startApiServer({
         db,
         router: createJourneyRouter({
@@ -124,7 +142,7 @@ export async function startEngine(
           taskQueue: config.temporal.taskQueue,
           logger: logger.child({ component: 'router' }),
         }),
-        secrets,
+        secrets: apiSecrets,
         logger: logger.child({ component: 'api' }),
         host: config.api.host,
         port,
@@ -134,8 +152,8 @@ export async function startEngine(
       stack.defer('api server', () => server.close());
       api = {
         url: server.url,
-        writeKey: parts.secrets === 'environment' ? undefined : secrets.writeKeys[0],
-        devSecretsFile: 'generatedFile' in secrets ? String(secrets.generatedFile) : undefined,
+        writeKey: parts.secrets === 'environment' ? undefined : apiSecrets.writeKeys[0],
+        devSecretsFile: 'generatedFile' in apiSecrets ? String(apiSecrets.generatedFile) : undefined,
       };
       logger.info({ url: server.url }, 'api listening');
     }
