@@ -25,6 +25,21 @@ export interface DeliveryRequest {
   trigger: RunEvent;
 }
 
+/** The ledger columns that come from the request itself; status and outcome are added by the caller. */
+export function ledgerRow(request: DeliveryRequest, customerId: string) {
+  return {
+    dedupKey: request.dedupKey,
+    customerId,
+    journeyId: request.journeyId,
+    journeyVersion: request.journeyVersion,
+    workflowId: request.workflowId,
+    stepId: request.stepId,
+    intentKey: request.intentKey,
+    category: request.category,
+    tags: request.tags,
+  };
+}
+
 export interface Deliverer {
   deliver(request: DeliveryRequest): Promise<SendOutcome>;
 }
@@ -40,19 +55,7 @@ export function ledgerOnlyDeliverer(db: Database): Deliverer {
       const reason = 'no channel adapter is configured';
       const inserted = await db
         .insert(deliveries)
-        .values({
-          dedupKey: request.dedupKey,
-          customerId: request.customerId,
-          journeyId: request.journeyId,
-          journeyVersion: request.journeyVersion,
-          workflowId: request.workflowId,
-          stepId: request.stepId,
-          intentKey: request.intentKey,
-          category: request.category,
-          tags: request.tags,
-          status: 'skipped',
-          reason,
-        })
+        .values({ ...ledgerRow(request, request.customerId), status: 'skipped', reason })
         .onConflictDoNothing({ target: deliveries.dedupKey })
         .returning({ status: deliveries.status });
       if (inserted.length > 0) return { status: 'skipped', reason };

@@ -12,7 +12,7 @@ import type { Logger } from '../infra/logger.js';
 import type { TemplateParts } from '../templates/catalog.js';
 import { ChannelFailure, type ChannelAdapter, type Recipient } from './channel-adapter.js';
 import { loadCustomerContact, recipientOn, type CustomerContact } from './customer-contact.js';
-import type { Deliverer, DeliveryRequest } from './deliverer.js';
+import { ledgerRow, type Deliverer, type DeliveryRequest } from './deliverer.js';
 import { renderMessage } from './render-message.js';
 
 export interface DeliveryPipelineOptions {
@@ -79,19 +79,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
   ) => {
     const [row] = await tx
       .insert(deliveries)
-      .values({
-        dedupKey: request.dedupKey,
-        customerId,
-        journeyId: request.journeyId,
-        journeyVersion: request.journeyVersion,
-        workflowId: request.workflowId,
-        stepId: request.stepId,
-        intentKey: request.intentKey,
-        category: request.category,
-        tags: request.tags,
-        status: 'skipped',
-        ...values,
-      })
+      .values({ ...ledgerRow(request, customerId), status: 'skipped', ...values })
       .returning();
     if (!row) throw new Error('ledger insert returned nothing');
     return row;
