@@ -1,6 +1,17 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  cp,
+  mkdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -94,6 +105,37 @@ export async function restoreEmbeddedPostgresLinks(): Promise<string | undefined
   }
 }
 
+/**
+ * As root, Postgres runs as `postgres`, which may not be able to reach a checkout in a private
+ * folder (a 0700 temp dir, a home directory). Then it runs an identical copy of the binaries kept
+ * in the system temp folder, made once per package version.
+ */
+async function binariesRunnableBy(owner: { uid: number; gid: number } | undefined): Promise<Binaries> {
+  const binaries = await loadBinaries();
+  await hydrateSymlinks(binaries.root);
+  if (!owner) return binaries;
+  const probe = await runProcess(binaries.postgres, ['--version'], { ...owner, timeoutMs: 30_000 }).catch(
+    () => undefined,
+  );
+  if (probe?.code === 0) return binaries;
+  const { version } = JSON.parse(await readFile(path.join(binaries.root, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const shared = path.join(tmpdir(), `omnijourney-postgres-${process.platform}-${process.arch}-${version}`);
+  const copy: Binaries = {
+    root: shared,
+    postgres: path.join(shared, 'bin', 'postgres'),
+    initdb: path.join(shared, 'bin', 'initdb'),
+  };
+  if (!existsSync(copy.postgres)) {
+    const staging = `${shared}.copying-${process.pid}`;
+    await cp(binaries.root, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await rename(staging, shared).catch(() => rm(staging, { recursive: true, force: true })); // another process won
+  }
+  return copy;
+}
+
 /** Postgres refuses to run as root; as root we run it as the `postgres` user, creating it if needed. */
 async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (userInfo().uid !== 0) return undefined;
@@ -140,7 +182,12 @@ async function initialise(
         '--locale=C',
       ],
       { ...owner, timeoutMs: 120_000, env: { ...process.env, LC_ALL: 'C' } },
-    );
+    ).catch((error: NodeJS.ErrnoException) => {
+      throw new UserError(
+        `cannot run ${binaries.initdb} (${error.code ?? error.message})`,
+        'set DATABASE_URL to a PostgreSQL server',
+      );
+    });
     if (result.code !== 0) {
       throw new UserError(
         `initdb failed in ${dataDir}: ${lastLines(result.stderr, 2)}`,
@@ -164,9 +211,8 @@ function passwordPath(dataDir: string): string {
 
 /** Initialises the cluster on first use, starts it on 127.0.0.1 (TCP only) and waits until it accepts connections. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const binaries = await loadBinaries();
-  await hydrateSymlinks(binaries.root);
   const owner = await postgresUser();
+  const binaries = await binariesRunnableBy(owner);
   const dataDir = path.resolve(options.dataDir);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binaries, dataDir, owner);
   const password = (await readFile(passwordPath(dataDir), 'utf8')).trim();
