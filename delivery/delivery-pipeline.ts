@@ -126,7 +126,6 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       .filter((d) => d.channel !== null)
       .map((d) => ({ channel: d.channel as Channel, journeyId: d.journeyId, tags: d.tags, at: d.createdAt }));
     const reasons: string[] = [];
-    let earliestDefer: { until: Date; reason: string } | undefined;
     for (const channel of request.channels) {
       if (!adapters.has(channel)) {
         reasons.push(`${channel}: no adapter configured`);
@@ -158,8 +157,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         if (opens) {
           const reason = `quiet hours ${quiet.start}–${quiet.end} ${zone}`;
           if (request.quietHours === 'skip') return { kind: 'skip', reason };
-          earliestDefer = { until: opens, reason };
-          return { kind: 'defer', ...earliestDefer };
+          return { kind: 'defer', until: opens, reason };
         }
       }
       return { kind: 'send', channel, recipient, skippedChannels: reasons };

@@ -1,5 +1,4 @@
-import { evaluate, type Condition, type EvaluationContext } from './condition.js';
-import { valueAt } from './condition.js';
+import { evaluate, valueAt, type Condition, type EvaluationContext } from './condition.js';
 import type { JourneyDefinition } from './journey-definition.js';
 
 /** An event as a run sees it (a plain, serialisable snapshot). */

@@ -52,6 +52,12 @@ export function localParts(
   };
 }
 
+/** A local wall time (as if it were UTC ms) to the instant, correcting once for a DST change between the two. */
+function wallTimeToInstant(wall: number, timeZone: string): number {
+  const first = wall - zoneOffsetMinutes(new Date(wall), timeZone) * 60_000;
+  return wall - zoneOffsetMinutes(new Date(first), timeZone) * 60_000;
+}
+
 /** The first instant strictly after `now` at local `hh:mm` in `timeZone` on one of `weekdays`. */
 export function nextLocalTime(
   now: Date,
@@ -69,9 +75,7 @@ export function nextLocalTime(
       h,
       m,
     );
-    // Convert local wall time to an instant, correcting once for a DST change between the two.
-    let instant = candidateLocal - zoneOffsetMinutes(new Date(candidateLocal), timeZone) * 60_000;
-    instant = candidateLocal - zoneOffsetMinutes(new Date(instant), timeZone) * 60_000;
+    const instant = wallTimeToInstant(candidateLocal, timeZone);
     const weekday = weekdayNames[new Date(candidateLocal).getUTCDay()] ?? 'sun';
     if (instant > now.getTime() && (!weekdays || weekdays.includes(weekday))) return new Date(instant);
   }
@@ -86,7 +90,5 @@ export function localTimeOnDate(day: unknown, hhmm: string, timeZone: string): D
   const [h = 0, m = 0] = hhmm.split(':').map(Number);
   const wall = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), h, m);
   if (Number.isNaN(wall)) return undefined;
-  let instant = wall - zoneOffsetMinutes(new Date(wall), timeZone) * 60_000;
-  instant = wall - zoneOffsetMinutes(new Date(instant), timeZone) * 60_000;
-  return new Date(instant);
+  return new Date(wallTimeToInstant(wall, timeZone));
 }

@@ -133,7 +133,6 @@ export async function startEngine(
 
     let api: { url: string; writeKey?: string; devSecretsFile?: string } | undefined;
     if (apiSecrets) {
-      const port = apiPort;
       const server = await startApiServer({
         db,
         router: createJourneyRouter({
@@ -145,7 +144,7 @@ export async function startEngine(
         secrets: apiSecrets,
         logger: logger.child({ component: 'api' }),
         host: config.api.host,
-        port,
+        port: apiPort,
         publicBaseUrl: config.api.publicBaseUrl,
         defaultPhoneCountry: config.api.defaultPhoneCountry,
       });

@@ -13,8 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { JourneyRunActivities } from '../activities/journey-runs.js';
 import type { JourneyStepActivities, ProfileSnapshot } from '../activities/journey-steps.js';
-import { isRef, pathsOf, type EvaluationContext } from '../domain/condition.js';
-import { evaluate } from '../domain/condition.js';
+import { evaluate, isRef, pathsOf, valueAt, type EvaluationContext } from '../domain/condition.js';
 import { durationMs, formatDuration, parseDuration } from '../domain/duration.js';
 import type { JourneyDefinition, Step } from '../domain/journey-definition.js';
 import { matches, type RunEvent, type RunOutcome, type SendOutcome } from '../domain/journey-runtime.js';
@@ -302,16 +301,8 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
       }
     }
   };
-  const evaluateRef = (path: string) => {
-    const value = path
-      .split('.')
-      .reduce<unknown>(
-        (node, key) =>
-          node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined,
-        context(),
-      );
-    return value === undefined ? null : value;
-  };
+  /** A `{ ref: path }` read from the run's context (the condition language's own path reader). */
+  const evaluateRef = (path: string) => valueAt(context(), path) ?? null;
 
   const send = async (step: Extract<Step, { type: 'send' }>): Promise<SendOutcome> => {
     let outcome: SendOutcome = { status: 'skipped', reason: 'not attempted' };
