@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmod,
   chown,
@@ -136,6 +136,28 @@ async function binariesRunnableBy(owner: { uid: number; gid: number } | undefine
   return copy;
 }
 
+/**
+ * Where the cluster lives. As root the `postgres` user owns it and must be able to reach it; when
+ * the wanted folder sits in a private one (a checkout in a 0700 temp dir or a home directory), the
+ * cluster goes to /var/tmp/omnijourney-postgres/<hash of the wanted path>, which survives reboots.
+ */
+async function clusterDirFor(
+  wanted: string,
+  owner: { uid: number; gid: number } | undefined,
+): Promise<string> {
+  if (!owner) return wanted;
+  await mkdir(path.dirname(wanted), { recursive: true });
+  const reachable = await runProcess('test', ['-x', path.dirname(wanted)], {
+    ...owner,
+    timeoutMs: 10_000,
+  }).catch(() => undefined);
+  if (reachable?.code === 0) return wanted;
+  const shared = path.join('/var/tmp', 'omnijourney-postgres');
+  await mkdir(shared, { recursive: true, mode: 0o755 });
+  await chmod(shared, 0o755);
+  return path.join(shared, createHash('sha256').update(wanted).digest('hex').slice(0, 16));
+}
+
 /** Postgres refuses to run as root; as root we run it as the `postgres` user, creating it if needed. */
 async function postgresUser(): Promise<{ uid: number; gid: number } | undefined> {
   if (userInfo().uid !== 0) return undefined;
@@ -213,7 +235,7 @@ function passwordPath(dataDir: string): string {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const owner = await postgresUser();
   const binaries = await binariesRunnableBy(owner);
-  const dataDir = path.resolve(options.dataDir);
+  const dataDir = await clusterDirFor(path.resolve(options.dataDir), owner);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binaries, dataDir, owner);
   const password = (await readFile(passwordPath(dataDir), 'utf8')).trim();
 
