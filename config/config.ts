@@ -74,6 +74,9 @@ const envSchema = z.object({
   ),
   SMTP_URL: optional(z.string().regex(/^smtps?:\/\//, { message: 'is not an smtp:// or smtps:// URL' })),
   EMAIL_FROM: optional(z.string().min(3)),
+  DKIM_DOMAIN: optional(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: 'is not a domain name' })),
+  DKIM_SELECTOR: optional(z.string().regex(/^[a-z0-9._-]+$/i, { message: 'is not a DKIM selector' })),
+  DKIM_PRIVATE_KEY_PATH: optional(z.string().min(1)),
   TWILIO_ACCOUNT_SID: optional(
     z.string().regex(/^AC[0-9a-fA-F]{32}$/, { message: 'is not a Twilio account SID (AC…)' }),
   ),
@@ -121,6 +124,9 @@ const fixes: Record<keyof z.infer<typeof envSchema>, string> = {
   DEFAULT_PHONE_COUNTRY: 'set it to an ISO country code such as US or FR',
   SMTP_URL: 'set it to smtp://user:password@host:587 (or smtps://…:465)',
   EMAIL_FROM: 'set it to the sender, e.g. "Shop <shop@example.com>"',
+  DKIM_DOMAIN: 'set it to the signing domain, e.g. example.com',
+  DKIM_SELECTOR: 'set it to the selector whose TXT record holds the public key, e.g. s1',
+  DKIM_PRIVATE_KEY_PATH: 'set it to the path of the PEM private key for DKIM',
   TWILIO_ACCOUNT_SID: 'set it to your Twilio account SID (starts with AC)',
   TWILIO_FROM: 'set it to your Twilio sender number in E.164',
   TWILIO_MESSAGING_SERVICE_SID: 'set it to a Messaging Service SID (starts with MG)',
@@ -170,7 +176,12 @@ export interface Config {
   secrets: Partial<Secrets>;
   /** Channel providers; a channel without its settings has no adapter and is skipped with that reason. */
   channels: {
-    email?: { smtpUrl: string; from: string };
+    email?: {
+      smtpUrl: string;
+      from: string;
+      /** Signs mail when set; the key is read from the file at start. */
+      dkim?: { domainName: string; keySelector: string; privateKeyPath: string };
+    };
     sms?: { accountSid: string; from?: string; messagingServiceSid?: string };
     webhook?: { url: string; secret: string };
   };
@@ -254,7 +265,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     channels: {
       email: e.SMTP_URL
-        ? { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM ?? 'Omnijourney <no-reply@localhost>' }
+        ? {
+            smtpUrl: e.SMTP_URL,
+            from: e.EMAIL_FROM ?? 'Omnijourney <no-reply@localhost>',
+            dkim: dkimFrom(e),
+          }
         : undefined,
       sms:
         e.TWILIO_ACCOUNT_SID && (e.TWILIO_FROM || e.TWILIO_MESSAGING_SERVICE_SID)
@@ -283,4 +298,16 @@ export function maskUrl(value: string): string {
   } catch {
     return value.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
   }
+}
+
+/** DKIM needs all three variables, or none. */
+function dkimFrom(e: z.infer<typeof envSchema>) {
+  const set = [e.DKIM_DOMAIN, e.DKIM_SELECTOR, e.DKIM_PRIVATE_KEY_PATH].filter(Boolean).length;
+  if (set === 0) return undefined;
+  if (!e.DKIM_DOMAIN || !e.DKIM_SELECTOR || !e.DKIM_PRIVATE_KEY_PATH)
+    throw new UserError(
+      'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_PATH must be set together',
+      'set all three to sign mail, or none',
+    );
+  return { domainName: e.DKIM_DOMAIN, keySelector: e.DKIM_SELECTOR, privateKeyPath: e.DKIM_PRIVATE_KEY_PATH };
 }

@@ -61,11 +61,7 @@ export async function loadCustomerContact(
  * The recipient on a channel, or why there is none. Consent wins over everything: an unsubscribed
  * channel is never used; SMS needs an explicit subscription; email and push need no refusal.
  */
-export function recipientOn(
-  contact: CustomerContact,
-  channel: Channel,
-  webhookEnabled: boolean,
-): Recipient | string {
+export function recipientOn(contact: CustomerContact, channel: Channel): Recipient | string {
   const consent = contact.consent[channel];
   if (consent === 'unsubscribed') return `${channel} unsubscribed`;
   switch (channel) {
@@ -79,6 +75,6 @@ export function recipientOn(
         ? { channel, subscription: contact.pushSubscriptions[0] }
         : 'no push subscription';
     case 'webhook':
-      return webhookEnabled ? { channel, customerId: contact.customerId } : 'no webhook configured';
+      return { channel, customerId: contact.customerId };
   }
 }

@@ -1,6 +1,7 @@
 import type { Config, Secrets } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../infra/logger.js';
+import { readPemFile } from '../infra/read-pem.js';
 import { templates } from '../templates/catalog.js';
 import { createEmailAdapter } from './adapters/email-adapter.js';
 import { createPushAdapter } from './adapters/push-adapter.js';
@@ -24,6 +25,11 @@ export function adaptersFromConfig(
         smtpUrl: email.smtpUrl,
         from: email.from,
         messageIdDomain: new URL(publicBaseUrl).hostname,
+        dkim: email.dkim && {
+          domainName: email.dkim.domainName,
+          keySelector: email.dkim.keySelector,
+          privateKey: readPemFile(email.dkim.privateKeyPath, 'DKIM_PRIVATE_KEY_PATH').toString(),
+        },
       }),
     );
   if (sms && secrets.twilioAuthToken) {

@@ -131,7 +131,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         reasons.push(`${channel}: no adapter configured`);
         continue;
       }
-      const recipient = recipientOn(contact, channel, adapters.has('webhook'));
+      const recipient = recipientOn(contact, channel);
       if (typeof recipient === 'string') {
         reasons.push(`${channel}: ${recipient}`);
         continue;
@@ -262,7 +262,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         logger.warn({ dedupKey: request.dedupKey, channel }, reason);
         return { status: 'skipped', channel, reason };
       }
-      recipient = contact ? recipientOn(contact, channel, adapters.has('webhook')) : 'customer not found';
+      recipient = contact ? recipientOn(contact, channel) : 'customer not found';
       if (typeof recipient === 'string') {
         await db
           .update(deliveries)

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { TemporalTlsConfig } from '../config/config.js';
 import { searchAttributeNames } from '../domain/search-attributes.js';
+import { readPemFile } from './read-pem.js';
 import { UserError } from './user-error.js';
 
 /** Where and how to reach a Temporal cluster: the embedded dev server or a configured one. */
@@ -17,25 +17,15 @@ export interface TemporalTarget {
   external: boolean;
 }
 
-async function readPem(file: string | undefined, variable: string): Promise<Uint8Array | undefined> {
-  if (!file) return undefined;
-  try {
-    return await readFile(file);
-  } catch (error) {
-    throw new UserError(
-      `${variable}=${JSON.stringify(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      'point it at a readable PEM file',
-    );
-  }
+function readPem(file: string | undefined, variable: string): Uint8Array | undefined {
+  return file ? readPemFile(file, variable) : undefined;
 }
 
 export async function loadTls(config: TemporalTlsConfig | undefined): Promise<TLSConfig | undefined> {
   if (!config) return undefined;
-  const [crt, key, ca] = await Promise.all([
-    readPem(config.certPath, 'TEMPORAL_TLS_CERT_PATH'),
-    readPem(config.keyPath, 'TEMPORAL_TLS_KEY_PATH'),
-    readPem(config.caPath, 'TEMPORAL_TLS_CA_PATH'),
-  ]);
+  const crt = readPem(config.certPath, 'TEMPORAL_TLS_CERT_PATH');
+  const key = readPem(config.keyPath, 'TEMPORAL_TLS_KEY_PATH');
+  const ca = readPem(config.caPath, 'TEMPORAL_TLS_CA_PATH');
   if (Boolean(crt) !== Boolean(key)) {
     throw new UserError(
       'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',

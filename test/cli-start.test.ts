@@ -6,6 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../infra/free-port.js';
 import { runProcess } from '../infra/run-process.js';
 import { createTestDatabase } from './helpers/test-database.js';
+import { startSmtpPeer } from './helpers/smtp-peer.js';
 import { descendantPids, isAlive, startCli, waitForExit } from './helpers/cli.js';
 
 /**
@@ -100,8 +101,8 @@ describe('omnijourney start', () => {
 });
 
 describe('omnijourney start with DATABASE_URL', () => {
-  it('applies the migrations to a blank database before the worker starts', async () => {
-    const database = await createTestDatabase({ empty: true });
+  it('applies the migrations to a blank database; a journey’s email reaches the SMTP server', async () => {
+    const [database, smtp] = await Promise.all([createTestDatabase({ empty: true }), startSmtpPeer()]);
     const dataDir = await mkdtemp(path.join(tmpdir(), 'omnijourney-start-url-'));
     try {
       const engine = await startCli(
@@ -113,6 +114,8 @@ describe('omnijourney start with DATABASE_URL', () => {
           TEMPORAL_UI_PORT: String(await freePort()),
           TEMPORAL_CLI_PATH: inject('temporalCli'),
           API_PORT: '0',
+          SMTP_URL: smtp.url,
+          EMAIL_FROM: 'Shop <shop@example.test>',
         },
         'Press Ctrl-C to stop.',
       );
@@ -120,14 +123,48 @@ describe('omnijourney start with DATABASE_URL', () => {
         select count(*)::int as count from information_schema.tables
         where table_schema = 'public' and table_name in ('customers', 'events', 'deliveries', 'journey_runs')`;
       expect(tables[0]?.count).toBe(4);
+
+      // Sign-up → welcome-series → deliver activity → delivery pipeline → nodemailer → the SMTP server.
+      const apiUrl = engine.stdout().match(/API\s+(http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+      const writeKey = engine.stdout().match(/Write key\s+(\S+)/)?.[1];
+      const post = (type: string, body: Record<string, unknown>) =>
+        fetch(`${apiUrl}/v1/${type}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+          },
+          body: JSON.stringify({ userId: 'e2e-signup', ...body }),
+        });
+      const identify = await post('identify', {
+        traits: { email: 'e2e@example.test', name: 'Eve' },
+        context: { timezone: afternoonZone() },
+      });
+      expect(identify.status).toBe(200);
+      expect((await post('track', { event: 'Signed Up' })).status).toBe(200);
+      const mail = await pollUntil(async () => smtp.messages[0], 120);
+      expect(mail?.subject, engine.stderr()).toBe('Welcome, Eve');
+      expect(JSON.stringify(mail?.to)).toContain('e2e@example.test');
+      const [row] = await database.sql<{ status: string; channel: string }[]>`
+        select status, channel from deliveries where journey_id = 'welcome-series'`;
+      expect(row).toEqual({ status: 'sent', channel: 'email' });
+
       engine.child.kill('SIGINT');
       expect(await waitForExit(engine.child, 60_000)).toBe(0);
     } finally {
+      await smtp.close();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 180_000);
 });
+
+/** A zone where it is about 14:00 now, so the welcome email (marketing) is outside quiet hours. */
+function afternoonZone(): string {
+  const offset = 14 - new Date().getUTCHours(); // -9 … +14
+  // Etc/GMT zones name the offset with the opposite sign.
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
 
 /** Processes still running (zombies already exited and only await reaping by init). */
 async function liveProcesses(pids: number[]): Promise<string[]> {

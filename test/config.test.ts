@@ -26,6 +26,18 @@ describe('configuration', () => {
     expect(config.dataDir).toMatch(/\.omnijourney$/);
   });
 
+  it('DKIM takes its three variables together, or refuses with one line', () => {
+    const dkim = { DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_PATH: '/keys/dkim.pem' };
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:25', ...dkim }).channels.email?.dkim).toEqual({
+      domainName: 'example.com',
+      keySelector: 's1',
+      privateKeyPath: '/keys/dkim.pem',
+    });
+    expect(configError({ SMTP_URL: 'smtp://127.0.0.1:25', DKIM_DOMAIN: 'example.com' }).toLine()).toBe(
+      'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_PATH must be set together: set all three to sign mail, or none',
+    );
+  });
+
   it('reads a real cluster and database from the environment', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://app:secret@db.internal:5432/omni',

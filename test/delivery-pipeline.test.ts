@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMessage } from '../customers/ingest-message.js';
@@ -127,6 +128,54 @@ describe('the delivery pipeline with a real SMTP peer and real Postgres', () => 
       /^List-Unsubscribe: <http:\/\/127\.0\.0\.1:3000\/unsubscribe\?token=v1\./,
     );
     expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+  });
+
+  it('DKIM signs marketing mail, List-Unsubscribe-Post included, and the signature verifies', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const selector = 'omni';
+    const signed = pipeline({
+      adapters: [
+        createEmailAdapter({
+          smtpUrl: smtp.url,
+          from: 'Shop <shop@example.test>',
+          messageIdDomain: 'example.test',
+          dkim: {
+            domainName: 'example.test',
+            keySelector: selector,
+            privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          },
+        }),
+      ],
+    });
+    const id = await customer({ email: 'dkim@example.test', name: 'Dee' });
+    expect(await signed.deliver(request(id))).toMatchObject({ status: 'sent' });
+    const index = smtp.messages.findIndex((m) => JSON.stringify(m.to).includes('dkim@example.test'));
+    const raw = smtp.raw[index]!;
+    // DNS cannot be reached offline: the resolver answers the selector's TXT record itself.
+    const publicDer = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const { results } = await dkimVerify(raw, {
+      resolver: async (name, type) => {
+        if (type === 'TXT' && name === `${selector}._domainkey.example.test`)
+          return [[`v=DKIM1; k=rsa; p=${publicDer}`]];
+        throw Object.assign(new Error(`no ${type} for ${name}`), { code: 'ENOTFOUND' });
+      },
+    });
+    expect(results).toHaveLength(1);
+    expect(results[0]?.status.result).toBe('pass');
+    const signature = raw.toString().match(/^DKIM-Signature:(.*(?:\r?\n[ \t].*)*)/m)?.[1] ?? '';
+    const signedHeaders = /\bh=([^;]+)/.exec(signature.replace(/\s+/g, ''))?.[1]?.toLowerCase().split(':');
+    expect(signedHeaders).toEqual(
+      expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'from']),
+    );
+
+    // Tampering with the signed one-click header breaks the signature.
+    const tampered = Buffer.from(
+      raw.toString().replace('List-Unsubscribe=One-Click', 'List-Unsubscribe=Two-Click'),
+    );
+    const again = await dkimVerify(tampered, {
+      resolver: async () => [[`v=DKIM1; k=rsa; p=${publicDer}`]],
+    });
+    expect(again.results[0]?.status.result).toBe('fail');
   });
 
   it('200 concurrent sends for one customer under a cap of 1 a day: exactly 1 delivered, 199 capped with the reason — 20 times', async () => {

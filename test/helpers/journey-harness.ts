@@ -9,6 +9,7 @@ import { createActivities } from '../../activities/index.js';
 import { identities } from '../../db/schema.js';
 import type { Deliverer, DeliveryRequest } from '../../delivery/deliverer.js';
 import type { JourneyDefinitionInput } from '../../domain/journey-definition.js';
+import type { SendOutcome } from '../../domain/journey-runtime.js';
 import { journeyWorkflowId } from '../../domain/journey-runtime.js';
 import { startApiServer, type RunningApi } from '../../ingest/api-server.js';
 import { checkJourney, deployJourneys, type VersionedJourney } from '../../journeys/journey-catalog.js';
@@ -20,14 +21,20 @@ import { createTestWorker, createTimeSkippingEnvironment } from './temporal.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /**
- * Records each delivery request with the server time at which the workflow asked for it. It
- * stands in for the delivery pipeline, which has its own tests against real channel peers.
+ * Records each delivery request with the server time at which the workflow asked for it. Alone it
+ * stands in for the delivery pipeline (which has its own tests against real channel peers); given
+ * the real pipeline it records what passed through and returns the pipeline's outcome.
  */
 export class RecordingDeliverer implements Deliverer {
-  readonly requests: { request: DeliveryRequest; scheduledAt: number }[] = [];
-  async deliver(request: DeliveryRequest) {
-    this.requests.push({ request, scheduledAt: Context.current().info.scheduledTimestampMs });
-    return { status: 'sent' as const, channel: request.channels[0] };
+  readonly requests: { request: DeliveryRequest; scheduledAt: number; outcome: SendOutcome }[] = [];
+  constructor(private readonly inner?: Deliverer) {}
+  async deliver(request: DeliveryRequest): Promise<SendOutcome> {
+    const scheduledAt = Context.current().info.scheduledTimestampMs;
+    const outcome = this.inner
+      ? await this.inner.deliver(request)
+      : { status: 'sent' as const, channel: request.channels[0] };
+    this.requests.push({ request, scheduledAt, outcome });
+    return outcome;
   }
   forCustomer(customerId: string) {
     return this.requests.filter((r) => r.request.customerId === customerId);
@@ -67,8 +74,9 @@ export interface JourneyHarness {
 export async function createJourneyHarness(
   temporal: JourneyTemporal,
   database: TestDatabase,
+  options: { deliverer?: Deliverer } = {},
 ): Promise<JourneyHarness> {
-  const deliverer = new RecordingDeliverer();
+  const deliverer = new RecordingDeliverer(options.deliverer);
   const { worker, taskQueue }: { worker: Worker; taskQueue: string } = await createTestWorker({
     connection: temporal.nativeConnection,
     activities: createActivities({ db: database.db, deliverer }),

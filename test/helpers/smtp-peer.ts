@@ -5,6 +5,8 @@ import { SMTPServer } from 'smtp-server';
 export interface SmtpPeer {
   url: string;
   messages: ParsedMail[];
+  /** The same messages as received on the wire (for signature checks). */
+  raw: Buffer[];
   /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox). */
   failNext(count: number, code: number): void;
   close(): Promise<void>;
@@ -12,6 +14,7 @@ export interface SmtpPeer {
 
 export async function startSmtpPeer(): Promise<SmtpPeer> {
   const messages: ParsedMail[] = [];
+  const raw: Buffer[] = [];
   let failures: { count: number; code: number } = { count: 0, code: 451 };
   const server = new SMTPServer({
     authOptional: true,
@@ -26,12 +29,18 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
         );
         return;
       }
-      simpleParser(stream)
-        .then((mail) => {
-          messages.push(mail);
-          callback();
-        })
-        .catch(callback);
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const message = Buffer.concat(chunks);
+        simpleParser(message)
+          .then((mail) => {
+            raw.push(message);
+            messages.push(mail);
+            callback();
+          })
+          .catch(callback);
+      });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,6 +49,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    raw,
     failNext(count, code) {
       failures = { count, code };
     },
