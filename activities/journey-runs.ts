@@ -9,6 +9,8 @@ export interface JourneyRunRecord {
   journeyVersion: string;
   customerId?: string;
   entryKey: string;
+  /** Absent in histories recorded before it existed. */
+  triggerMessageId?: string;
   status: RunStatus;
   reason?: string;
   /** ISO time, taken from workflow time so replays write the same value. */
@@ -31,6 +33,7 @@ export function createJourneyRunActivities(db: Database) {
         journeyVersion: record.journeyVersion,
         customerId: record.customerId ?? null,
         entryKey: record.entryKey,
+        triggerMessageId: record.triggerMessageId ?? null,
         status: record.status,
         reason: record.reason ?? null,
         startedAt: new Date(record.startedAt),

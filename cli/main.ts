@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerApi } from './commands/api.js';
+import { registerCustomers } from './commands/customers.js';
+import { registerDeliveries } from './commands/deliveries.js';
+import { registerEvents } from './commands/events.js';
+import { registerStats } from './commands/stats.js';
+import { registerJourneys } from './commands/journeys.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';
@@ -21,6 +26,11 @@ registerWorker(program);
 registerApi(program);
 registerMigrate(program);
 registerSetup(program);
+registerJourneys(program);
+registerEvents(program);
+registerCustomers(program);
+registerDeliveries(program);
+registerStats(program);
 
 try {
   await program.parseAsync(process.argv);

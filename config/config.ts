@@ -60,6 +60,7 @@ const envSchema = z.object({
   API_HOST: optional(z.string().trim().min(1)),
   API_PORT: optional(port),
   PUBLIC_BASE_URL: optional(z.url({ protocol: /^https?$/ })),
+  OMNIJOURNEY_API_URL: optional(z.url({ protocol: /^https?$/ })),
   INGEST_WRITE_KEYS: optional(z.string().trim().min(1)),
   ADMIN_API_TOKEN: optional(z.string().min(16, { message: 'is shorter than 16 characters' })),
   UNSUBSCRIBE_SECRET: optional(z.string().min(32, { message: 'is shorter than 32 characters' })),
@@ -114,6 +115,7 @@ const fixes: Record<keyof z.infer<typeof envSchema>, string> = {
   API_HOST: 'set it to the address to listen on (127.0.0.1 by default)',
   API_PORT: 'set it to a port number (0 picks a free one)',
   PUBLIC_BASE_URL: 'set it to the http(s) URL at which providers and customers reach this API',
+  OMNIJOURNEY_API_URL: 'set it to the http(s) URL of a running Omnijourney API (for `events send|import`)',
   INGEST_WRITE_KEYS: 'set it to one or more write keys separated by commas',
   ADMIN_API_TOKEN: 'set it to a random string of at least 16 characters',
   UNSUBSCRIBE_SECRET: 'set it to a random string of at least 32 characters (openssl rand -hex 32)',
@@ -170,6 +172,8 @@ export interface Config {
     port: number;
     /** Explicit PUBLIC_BASE_URL; otherwise derived from the address the API listens on. */
     publicBaseUrl?: string;
+    /** Where CLI commands send events (OMNIJOURNEY_API_URL); else the running `start`'s API. */
+    clientUrl?: string;
     defaultPhoneCountry?: string;
   };
   /** Secrets from the environment; `omnijourney start` fills gaps with generated dev secrets. */
@@ -220,7 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     toolsDir: path.resolve(e.OMNIJOURNEY_TOOLS_DIR ?? path.join(projectRoot, '.tools')),
     database: {
       url: e.DATABASE_URL,
-      poolSize: e.DATABASE_POOL_SIZE ?? 10,
+      poolSize: e.DATABASE_POOL_SIZE ?? 20,
       embeddedPort: e.EMBEDDED_POSTGRES_PORT ?? 0,
     },
     temporal: {
@@ -245,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: e.API_HOST ?? '127.0.0.1',
       port: e.API_PORT ?? 3000,
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+      clientUrl: e.OMNIJOURNEY_API_URL?.replace(/\/+$/, ''),
       defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
     },
     secrets: {

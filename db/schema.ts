@@ -168,6 +168,8 @@ export const deliveries = pgTable(
     journeyId: text('journey_id'),
     journeyVersion: text('journey_version'),
     workflowId: text('workflow_id'),
+    /** The journey run (Temporal run id) that asked; the stats join on it. */
+    runId: text('run_id'),
     stepId: text('step_id'),
     channel: text('channel', { enum: channels }),
     intentKey: text('intent_key'),
@@ -188,6 +190,7 @@ export const deliveries = pgTable(
     index('deliveries_customer_time_idx').on(t.customerId, t.createdAt),
     index('deliveries_customer_intent_idx').on(t.customerId, t.intentKey, t.createdAt),
     index('deliveries_provider_message_idx').on(t.providerMessageId),
+    index('deliveries_run_idx').on(t.runId),
   ],
 );
 
@@ -217,6 +220,8 @@ export const journeyRuns = pgTable(
     journeyVersion: text('journey_version').notNull(),
     customerId: uuid('customer_id').references(() => customers.id),
     entryKey: text('entry_key').notNull(),
+    /** The event that started the run; the stats evaluate goal conditions against it. */
+    triggerMessageId: text('trigger_message_id'),
     status: text('status', { enum: runStatuses }).notNull(),
     reason: text('reason'),
     revenue: numeric('revenue', { precision: 14, scale: 2 }),

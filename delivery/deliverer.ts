@@ -33,6 +33,7 @@ export function ledgerRow(request: DeliveryRequest, customerId: string) {
     journeyId: request.journeyId,
     journeyVersion: request.journeyVersion,
     workflowId: request.workflowId,
+    runId: request.runId,
     stepId: request.stepId,
     intentKey: request.intentKey,
     category: request.category,

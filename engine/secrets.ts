@@ -8,16 +8,21 @@ import { UserError } from '../infra/user-error.js';
 
 type StoredDevSecrets = Required<Omit<Secrets, 'writeKeys'>> & { writeKey: string };
 
+/** The dev secrets `start` generated, if any (CLI commands use its write key against that engine). */
+export async function storedDevSecrets(dataDir: string): Promise<StoredDevSecrets | undefined> {
+  const file = path.join(dataDir, 'secrets.json');
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(await readFile(file, 'utf8')) as StoredDevSecrets;
+}
+
 /**
  * `omnijourney start` needs secrets to be usable at once; the environment's win, and the rest are
  * generated once and kept in `${dataDir}/secrets.json` (mode 600), never in the repo or the logs.
  */
 export async function devSecrets(config: Config): Promise<Secrets & { generatedFile: string }> {
   const file = path.join(config.dataDir, 'secrets.json');
-  let stored: StoredDevSecrets;
-  if (existsSync(file)) {
-    stored = JSON.parse(await readFile(file, 'utf8')) as StoredDevSecrets;
-  } else {
+  let stored = await storedDevSecrets(config.dataDir);
+  if (!stored) {
     const vapid = webpush.generateVAPIDKeys();
     stored = {
       writeKey: `dev_${randomBytes(12).toString('hex')}`,

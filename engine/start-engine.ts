@@ -18,6 +18,7 @@ import { createJourneyRouter } from '../router/journey-router.js';
 import { devSecrets, environmentSecrets } from './secrets.js';
 import { delivererFromConfig } from '../delivery/deliverer-from-config.js';
 import { provideDatabase } from './database-target.js';
+import { writeEngineState } from './engine-state.js';
 import { provideTemporal } from './temporal-target.js';
 
 export interface EngineInfo {
@@ -52,6 +53,8 @@ export interface EngineParts {
   secrets?: 'dev' | 'environment';
   /** Deploy the built-in journeys at start (the all-in-one `start`). */
   deployBuiltInJourneys?: boolean;
+  /** Write `${dataDir}/engine.json` so other commands find this engine (the all-in-one `start`). */
+  announce?: boolean;
 }
 
 /**
@@ -133,15 +136,17 @@ export async function startEngine(
 
     let api: { url: string; writeKey?: string; devSecretsFile?: string } | undefined;
     if (apiSecrets) {
+      const workflowClient = new Client({ connection: client, namespace: temporal.target.namespace });
       const server = await startApiServer({
         db,
         router: createJourneyRouter({
           db,
-          client: new Client({ connection: client, namespace: temporal.target.namespace }),
+          client: workflowClient,
           taskQueue: config.temporal.taskQueue,
           logger: logger.child({ component: 'router' }),
         }),
         secrets: apiSecrets,
+        countWorkflows: async (query) => (await workflowClient.workflow.count(query)).count,
         logger: logger.child({ component: 'api' }),
         host: config.api.host,
         port: apiPort,
@@ -170,6 +175,19 @@ export async function startEngine(
         (pid): pid is number => pid !== undefined,
       ),
     };
+    if (parts.announce) {
+      const remove = await writeEngineState(config.dataDir, {
+        pid: process.pid,
+        apiUrl: api?.url,
+        databaseUrl: database.url,
+        temporalAddress: temporal.target.address,
+        namespace: temporal.target.namespace,
+        taskQueue: config.temporal.taskQueue,
+        temporalUiUrl: info.temporalUiUrl,
+        startedAt: new Date().toISOString(),
+      });
+      stack.defer('engine state file', remove);
+    }
     return { info, finished, stop };
   } catch (error) {
     await stop();

@@ -32,40 +32,102 @@ async function routeOrUnavailable(deps: AcceptDeps, route: () => Promise<void>):
   }
 }
 
+/** How many customers' messages of one batch are stored and routed at once. */
+export const ingestConcurrency = 8;
+
+/**
+ * Splits a batch into groups that share no identity (userId, anonymousId, alias previousId):
+ * each group keeps its messages in order; different groups may run side by side, since the
+ * per-customer locks in resolution and routing keep them correct.
+ */
+export function groupByIdentity(messages: readonly SegmentMessage[]): SegmentMessage[][] {
+  const parent: number[] = [];
+  const find = (i: number): number => {
+    let root = i;
+    while (parent[root] !== root) root = parent[root] ?? root;
+    return root;
+  };
+  const owner = new Map<string, number>();
+  messages.forEach((message, index) => {
+    parent[index] = index;
+    const keys = [
+      message.userId ? `u:${message.userId}` : undefined,
+      message.anonymousId ? `a:${message.anonymousId}` : undefined,
+      message.type === 'alias' ? `u:${message.previousId}` : undefined,
+    ].filter((key): key is string => key !== undefined);
+    for (const key of keys) {
+      const other = owner.get(key);
+      if (other === undefined) owner.set(key, index);
+      else parent[find(index)] = find(other);
+    }
+  });
+  const groups = new Map<number, SegmentMessage[]>();
+  messages.forEach((message, index) => {
+    const root = find(index);
+    const group = groups.get(root);
+    if (group) group.push(message);
+    else groups.set(root, [message]);
+  });
+  return [...groups.values()];
+}
+
 export async function acceptMessages(
   deps: AcceptDeps,
   messages: SegmentMessage[],
   receivedAt: Date,
 ): Promise<AcceptResult> {
   const result: AcceptResult = { stored: 0, duplicates: 0 };
-  for (const message of messages) {
-    try {
-      const outcome = await ingestMessage(deps.db, message, {
-        receivedAt,
-        defaultPhoneCountry: deps.defaultPhoneCountry,
-      });
-      if (outcome.outcome === 'stored') {
-        result.stored++;
-        await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
-        await markRouted(deps.db, outcome.event.id);
-      } else {
-        result.duplicates++;
-        if (!outcome.routed) {
-          const customerId =
-            (await canonicalCustomerId(deps.db, outcome.event.customerId)) ?? outcome.event.customerId;
-          await routeOrUnavailable(deps, () =>
-            deps.router.route(
-              { ...outcome.event, customerId },
-              { id: customerId, created: false, mergedFrom: [] },
-            ),
-          );
-          await markRouted(deps.db, outcome.event.id);
+  const groups = groupByIdentity(messages);
+  let next = 0;
+  let failure: unknown;
+  const lane = async () => {
+    while (failure === undefined && next < groups.length) {
+      const group = groups[next++] ?? [];
+      for (const message of group) {
+        if (failure !== undefined) return;
+        try {
+          const outcome = await acceptOne(deps, message, receivedAt);
+          result[outcome]++;
+        } catch (error) {
+          failure ??= error;
         }
       }
-    } catch (error) {
-      if (isOutage(error)) throw unavailable('the database');
-      throw error;
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(ingestConcurrency, groups.length) }, lane));
+  if (failure !== undefined) throw failure;
   return result;
+}
+
+async function acceptOne(
+  deps: AcceptDeps,
+  message: SegmentMessage,
+  receivedAt: Date,
+): Promise<'stored' | 'duplicates'> {
+  try {
+    const outcome = await ingestMessage(deps.db, message, {
+      receivedAt,
+      defaultPhoneCountry: deps.defaultPhoneCountry,
+    });
+    if (outcome.outcome === 'stored') {
+      await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
+      await markRouted(deps.db, outcome.event.id);
+      return 'stored';
+    }
+    if (!outcome.routed) {
+      const customerId =
+        (await canonicalCustomerId(deps.db, outcome.event.customerId)) ?? outcome.event.customerId;
+      await routeOrUnavailable(deps, () =>
+        deps.router.route(
+          { ...outcome.event, customerId },
+          { id: customerId, created: false, mergedFrom: [] },
+        ),
+      );
+      await markRouted(deps.db, outcome.event.id);
+    }
+    return 'duplicates';
+  } catch (error) {
+    if (isOutage(error)) throw unavailable('the database');
+    throw error;
+  }
 }

@@ -3,47 +3,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { loadCustomerView } from '../customers/customer-view.js';
-import { findCustomerByIdentity } from '../customers/resolve-customer.js';
+import { customerIdFor, parseIdentity } from '../customers/identity-reference.js';
 import { setConsent } from '../customers/set-consent.js';
 import { decodeCursor, loadTimeline } from '../customers/timeline.js';
 import { channels } from '../domain/channels.js';
-import { normaliseEmail, normalisePhone, type IdentityKey } from '../domain/identity-keys.js';
+import { currentJourneys } from '../journeys/journey-catalog.js';
+import { journeyStats, parseSince, visibilityWaitingCounter } from '../reporting/journey-stats.js';
 import { HttpError } from './http-errors.js';
-
-const kindAliases: Record<string, IdentityKey['kind']> = {
-  userId: 'user_id',
-  user_id: 'user_id',
-  anonymousId: 'anonymous_id',
-  anonymous_id: 'anonymous_id',
-  email: 'email',
-  phone: 'phone',
-  push: 'push_endpoint',
-  push_endpoint: 'push_endpoint',
-};
-
-const uuid = z.uuid();
-
-/** `email:ann@example.com`, `phone:+33…`, `userId:u1`, `anonymousId:…`, or a bare customer id. */
-export function parseIdentity(text: string, defaultCountry?: string): IdentityKey | { customerId: string } {
-  if (uuid.safeParse(text).success) return { customerId: text };
-  const colon = text.indexOf(':');
-  const kind = colon > 0 ? kindAliases[text.slice(0, colon)] : undefined;
-  const raw = colon > 0 ? text.slice(colon + 1) : '';
-  if (!kind || !raw) {
-    throw new HttpError(
-      400,
-      `identity: expected KIND:VALUE with KIND one of ${Object.keys(kindAliases).join(', ')}, or a customer id`,
-      [{ path: 'identity', message: 'malformed' }],
-    );
-  }
-  const value =
-    kind === 'email' ? normaliseEmail(raw) : kind === 'phone' ? normalisePhone(raw, defaultCountry) : raw;
-  if (!value)
-    throw new HttpError(400, `identity: ${raw} is not a valid ${kind}`, [
-      { path: 'identity', message: `invalid ${kind}` },
-    ]);
-  return { kind, value };
-}
 
 const timelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -53,7 +19,12 @@ const timelineQuery = z.object({
 /** The admin API: read a customer's 360 view and timeline, set consent. Bearer ADMIN_API_TOKEN. */
 export function registerAdminRoutes(
   app: FastifyInstance,
-  deps: { db: Database; adminToken: string; defaultPhoneCountry?: string },
+  deps: {
+    db: Database;
+    adminToken: string;
+    defaultPhoneCountry?: string;
+    countWorkflows?: (query: string) => Promise<number>;
+  },
 ) {
   const expected = createHash('sha256').update(deps.adminToken).digest();
   const authorise = async (request: FastifyRequest) => {
@@ -68,7 +39,9 @@ export function registerAdminRoutes(
 
   const customerIdOf = async (identity: string) => {
     const parsed = parseIdentity(identity, deps.defaultPhoneCountry);
-    const id = 'customerId' in parsed ? parsed.customerId : await findCustomerByIdentity(deps.db, parsed);
+    if ('problem' in parsed)
+      throw new HttpError(400, parsed.problem, [{ path: 'identity', message: parsed.problem }]);
+    const id = await customerIdFor(deps.db, parsed);
     if (!id) throw new HttpError(404, `no customer has the identity ${identity}`);
     return id;
   };
@@ -127,6 +100,27 @@ export function registerAdminRoutes(
           at: new Date(),
         });
         return { success: true };
+      },
+    );
+
+    admin.get<{ Params: { journeyId: string }; Querystring: { since?: string } }>(
+      '/admin/journeys/:journeyId/stats',
+      async (request) => {
+        const journey = (await currentJourneys(deps.db)).find(
+          (j) => j.definition.id === request.params.journeyId,
+        );
+        if (!journey) throw new HttpError(404, `no deployed journey ${request.params.journeyId}`);
+        const since = request.query.since === undefined ? undefined : parseSince(request.query.since);
+        if (request.query.since !== undefined && !since)
+          throw new HttpError(400, 'since: expected a duration such as 7d or an ISO date', [
+            { path: 'since', message: 'invalid' },
+          ]);
+        return journeyStats(deps.db, journey.definition, {
+          since,
+          waitingAt: deps.countWorkflows
+            ? visibilityWaitingCounter(deps.countWorkflows, journey.definition.id)
+            : undefined,
+        });
       },
     );
   });

@@ -20,6 +20,8 @@ export interface ApiDeps {
   /** Base URL that providers and customers use to reach this server (Twilio signs it). */
   publicBaseUrl: () => string;
   defaultPhoneCountry?: string;
+  /** Counts workflows matching a visibility query (the stats' "waiting"); unset: not shown. */
+  countWorkflows?: (query: string) => Promise<number>;
 }
 
 /** The HTTP API: Segment-compatible ingest, push subscriptions, provider webhooks, unsubscribe, admin. */
@@ -75,6 +77,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     db: deps.db,
     adminToken: deps.secrets.adminToken,
     defaultPhoneCountry: deps.defaultPhoneCountry,
+    countWorkflows: deps.countWorkflows,
   });
   return app;
 }

@@ -46,14 +46,17 @@ function eventSize(raw: unknown): number {
   return Buffer.byteLength(JSON.stringify(raw) ?? '', 'utf8');
 }
 
-/** The Segment Tracking API: one endpoint per call type, plus batch. Every reply is `{ "success": true }`. */
+/**
+ * The Segment Tracking API: one endpoint per call type, plus batch. Every reply is
+ * `{ "success": true }`, plus how many messages were new and how many were already stored.
+ */
 export function registerSegmentRoutes(
   app: FastifyInstance,
   deps: AcceptDeps & { isWriteKey: (key: string) => boolean },
 ) {
   const accept = async (messages: SegmentMessage[]) => {
-    await acceptMessages(deps, messages, new Date());
-    return { success: true };
+    const { stored, duplicates } = await acceptMessages(deps, messages, new Date());
+    return { success: true, stored, duplicates };
   };
 
   for (const type of ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const) {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { desc, eq } from 'drizzle-orm';
 import { parse as parseYaml } from 'yaml';
@@ -32,8 +34,22 @@ export function checkJourney(input: unknown, source: string): VersionedJourney {
   return { definition: result.definition, version: journeyVersion(result.definition) };
 }
 
-/** A definition from a .json, .yaml/.yml file (the same format as the TypeScript files). */
+const moduleExtensions = new Set(['.ts', '.mts', '.js', '.mjs']);
+
+/** A definition from a .ts/.js module (its default export), or a .json, .yaml/.yml file (the same structure). */
 export async function loadJourneyFile(file: string): Promise<VersionedJourney> {
+  if (moduleExtensions.has(path.extname(file).toLowerCase())) {
+    if (!existsSync(file)) throw new UserError(`cannot read ${file} (ENOENT)`);
+    let loaded: { default?: unknown };
+    try {
+      loaded = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
+    } catch (error) {
+      throw new UserError(`cannot load ${file}: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (loaded.default === undefined)
+      throw new UserError(`${file} has no default export`, 'export the journey with `export default defineJourney({…})`');
+    return checkJourney(loaded.default, file);
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -178,6 +178,7 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
         journeyVersion: version,
         customerId,
         entryKey,
+        triggerMessageId: event.messageId,
         status: 'running',
         startedAt: now,
       })

@@ -18,7 +18,7 @@ describe('identity resolution and the unified profile', () => {
   const send = async (path: string, body: Record<string, unknown>) => {
     const response = await postJson(api, path, { messageId: randomUUID(), ...body });
     expect(response.status, await response.clone().text()).toBe(200);
-    expect(await response.json()).toEqual({ success: true });
+    expect(await response.json()).toEqual({ success: true, stored: 1, duplicates: 0 });
   };
   const view = async (identity: string) => {
     const response = await adminGet(api, `/admin/customers/${encodeURIComponent(identity)}`);
@@ -180,7 +180,11 @@ describe('identity resolution and the unified profile', () => {
         userId: 'dup-user',
         event: 'Checkout Started',
       });
-      expect(await response.json()).toEqual({ success: true });
+      expect(await response.json()).toEqual({
+        success: true,
+        stored: i === 0 ? 1 : 0,
+        duplicates: i === 0 ? 0 : 1,
+      });
     }
     expect(await database.db.select().from(events).where(eq(events.messageId, messageId))).toHaveLength(1);
     expect(api.router.calls.slice(before).filter((c) => c.event.messageId === messageId)).toHaveLength(1);

@@ -152,6 +152,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
           journeyVersion: input.version,
           customerId: input.customerId,
           entryKey: input.entryKey,
+          triggerMessageId: input.trigger.messageId,
           status,
           reason,
           startedAt,

@@ -15,7 +15,7 @@ export function registerStart(program: Command): void {
       action(async () => {
         const config = loadConfig();
         const logger = createLogger(config.log);
-        const engine = await startEngine(config, logger, { deployBuiltInJourneys: true });
+        const engine = await startEngine(config, logger, { deployBuiltInJourneys: true, announce: true });
         process.stdout.write(banner(engine.info));
         await untilStopSignal(engine, logger);
       }),

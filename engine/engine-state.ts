@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Where a running `omnijourney start` can be reached, so that the other commands (`journeys`,
+ * `events`, `customers`, `stats`…) work against the embedded default with no settings. Kept in
+ * `${dataDir}/engine.json` (mode 600: it holds the embedded database's local password) while the
+ * engine runs, and removed when it stops.
+ */
+export const engineState = z.object({
+  pid: z.number().int(),
+  apiUrl: z.string().optional(),
+  databaseUrl: z.string(),
+  temporalAddress: z.string(),
+  namespace: z.string(),
+  taskQueue: z.string(),
+  temporalUiUrl: z.string().optional(),
+  startedAt: z.string(),
+});
+export type EngineState = z.infer<typeof engineState>;
+
+const fileIn = (dataDir: string) => path.join(dataDir, 'engine.json');
+
+export async function writeEngineState(dataDir: string, state: EngineState): Promise<() => Promise<void>> {
+  const file = fileIn(dataDir);
+  await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  return () => rm(file, { force: true });
+}
+
+/** The running engine's state, or undefined when none runs (no file, or its process is gone). */
+export async function readEngineState(dataDir: string): Promise<EngineState | undefined> {
+  const file = fileIn(dataDir);
+  if (!existsSync(file)) return undefined;
+  const parsed = engineState.safeParse(JSON.parse(await readFile(file, 'utf8').catch(() => 'null')));
+  if (!parsed.success) return undefined;
+  try {
+    process.kill(parsed.data.pid, 0);
+    return parsed.data;
+  } catch {
+    return undefined;
+  }
+}
