@@ -83,6 +83,7 @@ export async function importEvents(
         const reply = await postBatch(
           target,
           batch.map((entry) => entry.message),
+          { retryUnreachable: result.stored + result.duplicates > 0 },
         );
         result.stored += reply.stored;
         result.duplicates += reply.duplicates;

@@ -28,7 +28,11 @@ export class BatchRefused extends UserError {
  * and dropped connections are retried with bounded backoff, honouring Retry-After; messageIds make
  * the retries safe. Anything else the server refuses becomes a one-line error.
  */
-export async function postBatch(target: IngestTarget, batch: readonly unknown[]): Promise<BatchReply> {
+export async function postBatch(
+  target: IngestTarget,
+  batch: readonly unknown[],
+  options: { retryUnreachable?: boolean } = {},
+): Promise<BatchReply> {
   const body = JSON.stringify({ batch });
   for (let attempt = 1; ; attempt++) {
     let response: Response;
@@ -42,10 +46,13 @@ export async function postBatch(target: IngestTarget, batch: readonly unknown[])
         body,
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      if (attempt >= maxAttempts)
+      const cause = (error as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })
+        .cause;
+      const code = cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message;
+      // A server never reached is a mistake to report now; one that went away mid-import may be restarting.
+      if (!options.retryUnreachable || attempt >= maxAttempts)
         throw new UserError(
-          `cannot reach the API at ${target.url} (${cause})`,
+          `cannot reach the API at ${target.url} (${code})`,
           'check that `omnijourney start` (or `omnijourney api`) runs there, or set OMNIJOURNEY_API_URL',
         );
       await sleep(Math.min(250 * 2 ** attempt, 5_000));

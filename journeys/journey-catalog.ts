@@ -47,7 +47,10 @@ export async function loadJourneyFile(file: string): Promise<VersionedJourney> {
       throw new UserError(`cannot load ${file}: ${(error as Error).message.split('\n')[0]}`);
     }
     if (loaded.default === undefined)
-      throw new UserError(`${file} has no default export`, 'export the journey with `export default defineJourney({…})`');
+      throw new UserError(
+        `${file} has no default export`,
+        'export the journey with `export default defineJourney({…})`',
+      );
     return checkJourney(loaded.default, file);
   }
   let text: string;

@@ -6,8 +6,9 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../infra/free-port.js';
 import { runProcess } from '../infra/run-process.js';
 import { createTestDatabase } from './helpers/test-database.js';
+import { zoneWhereItIs } from './helpers/daytime-zone.js';
 import { startSmtpPeer } from './helpers/smtp-peer.js';
-import { descendantPids, isAlive, startCli, waitForExit } from './helpers/cli.js';
+import { descendantPids, isAlive, runCli, startCli, waitForExit } from './helpers/cli.js';
 
 /**
  * The README's main command, as a user runs it: `omnijourney start` on a fresh data folder
@@ -53,6 +54,11 @@ describe('omnijourney start', () => {
         body: JSON.stringify({ userId: 'cli-start-user', event: 'Started' }),
       });
       expect(tracked.status, `${round}: ingest answers`).toBe(200);
+
+      // Other commands find the running engine through its data folder, with no settings.
+      const listed = await runCli(['journeys', 'list', '--json'], env);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as { id: string }[]).map((j) => j.id)).toContain('abandoned-cart');
 
       // Search attributes are registered: a query on them is accepted.
       const list = await runProcess(inject('temporalCli'), [
@@ -138,7 +144,7 @@ describe('omnijourney start with DATABASE_URL', () => {
         });
       const identify = await post('identify', {
         traits: { email: 'e2e@example.test', name: 'Eve' },
-        context: { timezone: afternoonZone() },
+        context: { timezone: zoneWhereItIs(14) },
       });
       expect(identify.status).toBe(200);
       expect((await post('track', { event: 'Signed Up' })).status).toBe(200);
@@ -158,13 +164,6 @@ describe('omnijourney start with DATABASE_URL', () => {
     }
   }, 180_000);
 });
-
-/** A zone where it is about 14:00 now, so the welcome email (marketing) is outside quiet hours. */
-function afternoonZone(): string {
-  const offset = 14 - new Date().getUTCHours(); // -9 … +14
-  // Etc/GMT zones name the offset with the opposite sign.
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
 
 /** Processes still running (zombies already exited and only await reaping by init). */
 async function liveProcesses(pids: number[]): Promise<string[]> {

@@ -41,7 +41,7 @@ function render({ customer, timeline }: { customer: CustomerView; timeline: Time
           (k) => `  ${k.channel.padEnd(8)} ${k.status.padEnd(13)} ${k.source} at ${k.updatedAt}`,
         )),
     '',
-    `Cart ${c.cart && c.cart.items.length > 0 ? '' : '(empty)'}`,
+    c.cart && c.cart.items.length > 0 ? 'Cart' : 'Cart (empty)',
     ...(c.cart?.items ?? []).map((item) =>
       `  ${item.quantity} × ${item.name ?? item.productId} ${item.price ?? ''}`.trimEnd(),
     ),

@@ -62,8 +62,10 @@ export interface JourneyHarness {
   api: RunningApi;
   taskQueue: string;
   writeKey: string;
+  adminToken: string;
   deploy(journeys: JourneyDefinitionInput[]): Promise<VersionedJourney[]>;
-  track(userId: string, event: string, properties?: Record<string, unknown>): Promise<void>;
+  /** `at`: the event's own time (on the time-skipping server, pass its clock). */
+  track(userId: string, event: string, properties?: Record<string, unknown>, at?: Date): Promise<void>;
   identify(userId: string, traits: Record<string, unknown>, context?: Record<string, unknown>): Promise<void>;
   customerId(userId: string): Promise<string>;
   result(journeyId: string, customerId: string, entryKey: string): Promise<JourneyRunResult>;
@@ -92,12 +94,13 @@ export async function createJourneyHarness(
     now: temporal.now,
   });
   const writeKey = `wk_${randomUUID()}`;
+  const adminToken = randomUUID();
   const api = await startApiServer({
     db: database.db,
     router,
     secrets: {
       writeKeys: [writeKey],
-      adminToken: randomUUID(),
+      adminToken,
       unsubscribeSecret: randomUUID() + randomUUID(),
     },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -120,13 +123,14 @@ export async function createJourneyHarness(
     api,
     taskQueue,
     writeKey,
+    adminToken,
     async deploy(journeys) {
       const checked = journeys.map((journey) => checkJourney(journey, journey.id));
       await deployJourneys(database.db, checked);
       return checked;
     },
-    track(userId, event, properties = {}) {
-      return send('track', { userId, event, properties });
+    track(userId, event, properties = {}, at) {
+      return send('track', { userId, event, properties, ...(at ? { timestamp: at.toISOString() } : {}) });
     },
     identify(userId, traits, context = {}) {
       return send('identify', { userId, traits, context });
