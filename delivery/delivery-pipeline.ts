@@ -12,6 +12,7 @@ import type { Logger } from '../infra/logger.js';
 import type { TemplateParts } from '../templates/catalog.js';
 import { ChannelFailure, type ChannelAdapter, type Recipient } from './channel-adapter.js';
 import { loadCustomerContact, recipientOn, type CustomerContact } from './customer-contact.js';
+import { capsHit, deliveryOutcomes, triggerToSend } from '../metrics/engine-metrics.js';
 import { ledgerRow, type Deliverer, type DeliveryRequest } from './deliverer.js';
 import { renderMessage } from './render-message.js';
 
@@ -143,6 +144,7 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         at,
       );
       if (hit) {
+        capsHit.inc({ rule: hit.rule.id, policy: request.overCap });
         const reason = `${channel}: cap ${hit.rule.id} (${hit.rule.max} per ${Math.round(hit.rule.windowMs / 3_600_000)} h)`;
         if (request.overCap === 'nextChannel') {
           reasons.push(reason);
@@ -355,6 +357,18 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
   };
 
   return {
-    deliver: (request) => deliver(request, request.channels, 0),
+    async deliver(request) {
+      const outcome = await deliver(request, request.channels, 0);
+      deliveryOutcomes.inc({ channel: outcome.channel ?? 'none', outcome: outcome.status });
+      if (outcome.status === 'sent' && outcome.channel) {
+        const started = Date.parse(request.trigger.occurredAt);
+        if (Number.isFinite(started))
+          triggerToSend.observe(
+            { channel: outcome.channel },
+            Math.max(0, (now().getTime() - started) / 1000),
+          );
+      }
+      return outcome;
+    },
   };
 }

@@ -71,7 +71,7 @@ export async function startEngine(
   const stop = () => stack.close((name, error) => logger.warn({ err: error }, `stopping ${name} failed`));
   try {
     await mkdir(config.dataDir, { recursive: true });
-    installTemporalRuntime(logger);
+    await installTemporalRuntime(logger);
 
     const database = await provideDatabase(config, stack, logger);
     const { db, close: closeDb } = await connectDatabase(database.url, {

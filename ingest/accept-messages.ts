@@ -3,6 +3,7 @@ import { canonicalCustomerId } from '../customers/resolve-customer.js';
 import { ingestMessage, markRouted } from '../customers/ingest-message.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import type { EventRouter } from '../router/event-router.js';
+import { eventsIngested } from '../metrics/engine-metrics.js';
 import { isOutage, unavailable } from './http-errors.js';
 
 export interface AcceptDeps {
@@ -88,6 +89,7 @@ export async function acceptMessages(
         try {
           const outcome = await acceptOne(deps, message, receivedAt);
           result[outcome]++;
+          eventsIngested.inc({ type: message.type, outcome: outcome === 'stored' ? 'stored' : 'duplicate' });
         } catch (error) {
           failure ??= error;
         }

@@ -5,6 +5,7 @@ import type { Logger } from '../infra/logger.js';
 import type { EventRouter } from '../router/event-router.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { HttpError, isOutage, retryAfterSeconds } from './http-errors.js';
+import { registerMetricsRoute } from './metrics-route.js';
 import { registerPushRoutes } from './push-routes.js';
 import { registerBodyParsers } from './request-body.js';
 import { registerSegmentRoutes } from './segment-routes.js';
@@ -58,6 +59,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   );
 
   app.get('/health', async () => ({ ok: true }));
+  registerMetricsRoute(app);
   const isWriteKey = writeKeyChecker(deps.secrets.writeKeys);
   registerSegmentRoutes(app, {
     db: deps.db,

@@ -55,6 +55,12 @@ describe('omnijourney start', () => {
       });
       expect(tracked.status, `${round}: ingest answers`).toBe(200);
 
+      // Prometheus: the engine's metrics and the Temporal SDK's, on one endpoint.
+      const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^omnijourney_events_ingested_total\{type="track",outcome="stored"\} [1-9]/m);
+      expect(metrics).toMatch(/^# TYPE omnijourney_trigger_to_send_seconds histogram$/m);
+      expect(metrics).toMatch(/^temporal_\w+/m);
+
       // Other commands find the running engine through its data folder, with no settings.
       const listed = await runCli(['journeys', 'list', '--json'], env);
       expect(listed.code, listed.stderr).toBe(0);
@@ -154,6 +160,9 @@ describe('omnijourney start with DATABASE_URL', () => {
       const [row] = await database.sql<{ status: string; channel: string }[]>`
         select status, channel from deliveries where journey_id = 'welcome-series'`;
       expect(row).toEqual({ status: 'sent', channel: 'email' });
+      const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^omnijourney_deliveries_total\{channel="email",outcome="sent"\} 1$/m);
+      expect(metrics).toMatch(/^omnijourney_trigger_to_send_seconds_count\{channel="email"\} 1$/m);
 
       engine.child.kill('SIGINT');
       expect(await waitForExit(engine.child, 60_000)).toBe(0);

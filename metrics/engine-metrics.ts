@@ -1,0 +1,37 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The engine's own metrics, one registry per process (the API and the worker of `start` share
+ * it). Served at GET /metrics together with the Temporal SDK's runtime metrics.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'omnijourney_' });
+
+export const eventsIngested = new Counter({
+  name: 'omnijourney_events_ingested_total',
+  help: 'Messages received by the ingest API, by type and whether they were new or already stored',
+  labelNames: ['type', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const deliveryOutcomes = new Counter({
+  name: 'omnijourney_deliveries_total',
+  help: 'Send decisions of the delivery pipeline, by channel (none when no channel was chosen) and outcome',
+  labelNames: ['channel', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const capsHit = new Counter({
+  name: 'omnijourney_caps_hit_total',
+  help: 'Frequency caps that stopped a send on a channel, by rule and over-cap policy',
+  labelNames: ['rule', 'policy'] as const,
+  registers: [registry],
+});
+
+export const triggerToSend = new Histogram({
+  name: 'omnijourney_trigger_to_send_seconds',
+  help: 'From the event that started the run to the provider accepting the message (includes journey waits)',
+  labelNames: ['channel'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3_600, 86_400, 604_800],
+  registers: [registry],
+});
