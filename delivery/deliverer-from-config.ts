@@ -53,8 +53,10 @@ export function delivererFromConfig(deps: {
   db: Database;
   logger: Logger;
   publicBaseUrl: string;
+  /** Instead of the configured ones (the demo's local peers). */
+  adapters?: ChannelAdapter[];
 }): Deliverer {
-  const adapters = adaptersFromConfig(deps.config, deps.secrets, deps.publicBaseUrl);
+  const adapters = deps.adapters ?? adaptersFromConfig(deps.config, deps.secrets, deps.publicBaseUrl);
   if (adapters.length === 0) return ledgerOnlyDeliverer(deps.db);
   deps.logger.info({ channels: adapters.map((a) => a.channel) }, 'channel adapters configured');
   return createDeliveryPipeline({

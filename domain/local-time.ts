@@ -92,3 +92,15 @@ export function localTimeOnDate(day: unknown, hhmm: string, timeZone: string): D
   if (Number.isNaN(wall)) return undefined;
   return new Date(wallTimeToInstant(wall, timeZone));
 }
+
+/**
+ * A fixed-offset zone (Etc/GMT±N) where it is about `hour` o'clock at `now`: for demos and tests
+ * whose marketing sends must fall outside quiet hours whatever the clock says.
+ */
+export function zoneWhereItIs(hour: number, now: Date): string {
+  let offset = hour - now.getUTCHours();
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  // Etc/GMT zones name the offset with the opposite sign.
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}

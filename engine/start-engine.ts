@@ -16,7 +16,9 @@ import { builtInJourneys } from '../journeys/index.js';
 import { checkJourney, deployJourneys } from '../journeys/journey-catalog.js';
 import { createJourneyRouter } from '../router/journey-router.js';
 import { devSecrets, environmentSecrets } from './secrets.js';
+import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { delivererFromConfig } from '../delivery/deliverer-from-config.js';
+import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { provideDatabase } from './database-target.js';
 import { writeEngineState } from './engine-state.js';
 import { provideTemporal } from './temporal-target.js';
@@ -55,6 +57,10 @@ export interface EngineParts {
   deployBuiltInJourneys?: boolean;
   /** Write `${dataDir}/engine.json` so other commands find this engine (the all-in-one `start`). */
   announce?: boolean;
+  /** Journeys to deploy at start besides (or, with deployBuiltInJourneys false, instead of) the built-in ones. */
+  journeys?: JourneyDefinition[];
+  /** Channel adapters instead of those the configuration names (the demo's local peers). */
+  adapters?: (secrets: Partial<Secrets>) => ChannelAdapter[];
 }
 
 /**
@@ -87,15 +93,15 @@ export async function startEngine(
     stack.defer('temporal client connection', () => client.close());
     await ensureSearchAttributes(client, temporal.target.namespace, logger);
 
-    if (parts.deployBuiltInJourneys) {
-      const deployed = await deployJourneys(
-        db,
-        builtInJourneys.map((journey) => checkJourney(journey, `journeys/${journey.id}.ts`)),
-      );
-      logger.info(
-        { journeys: deployed.map((d) => `${d.journeyId}@${d.version}`) },
-        'built-in journeys deployed',
-      );
+    const toDeploy = [
+      ...(parts.deployBuiltInJourneys
+        ? builtInJourneys.map((journey) => checkJourney(journey, `journeys/${journey.id}.ts`))
+        : []),
+      ...(parts.journeys ?? []).map((journey) => checkJourney(journey, journey.id)),
+    ];
+    if (toDeploy.length > 0) {
+      const deployed = await deployJourneys(db, toDeploy);
+      logger.info({ journeys: deployed.map((d) => `${d.journeyId}@${d.version}`) }, 'journeys deployed');
     }
 
     // Secrets and the API address first: the worker's delivery pipeline signs unsubscribe links and
@@ -123,7 +129,14 @@ export async function startEngine(
         taskQueue: config.temporal.taskQueue,
         activities: createActivities({
           db,
-          deliverer: delivererFromConfig({ config, secrets, db, logger, publicBaseUrl }),
+          deliverer: delivererFromConfig({
+            config,
+            secrets,
+            db,
+            logger,
+            publicBaseUrl,
+            adapters: parts.adapters?.(secrets),
+          }),
         }),
       });
       finished = worker.run();

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { zoneWhereItIs } from '../domain/local-time.js';
 import { freePort } from '../infra/free-port.js';
 import { runProcess } from '../infra/run-process.js';
 import { createTestDatabase } from './helpers/test-database.js';
-import { zoneWhereItIs } from './helpers/daytime-zone.js';
 import { startSmtpPeer } from './helpers/smtp-peer.js';
 import { descendantPids, isAlive, runCli, startCli, waitForExit } from './helpers/cli.js';
 
@@ -150,7 +150,7 @@ describe('omnijourney start with DATABASE_URL', () => {
         });
       const identify = await post('identify', {
         traits: { email: 'e2e@example.test', name: 'Eve' },
-        context: { timezone: zoneWhereItIs(14) },
+        context: { timezone: zoneWhereItIs(14, new Date()) },
       });
       expect(identify.status).toBe(200);
       expect((await post('track', { event: 'Signed Up' })).status).toBe(200);

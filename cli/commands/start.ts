@@ -1,9 +1,21 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { startEngine, type EngineInfo } from '../../engine/start-engine.js';
+import { startDemoPeers, type DemoPeers } from '../../demo/demo-peers.js';
+import { speedUpJourney } from '../../demo/fast-journeys.js';
+import { driveShop } from '../../demo/shop-driver.js';
+import { startEngine, type EngineInfo, type RunningEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
+import { builtInJourneys } from '../../journeys/index.js';
+import { checkJourney } from '../../journeys/journey-catalog.js';
 import { action } from '../run-action.js';
 import { untilStopSignal } from '../stop-signal.js';
+import { wholeNumber } from '../whole-number.js';
+
+interface StartOptions {
+  demo?: boolean;
+  demoSpeed: string;
+  demoCustomers: string;
+}
 
 export function registerStart(program: Command): void {
   program
@@ -11,15 +23,80 @@ export function registerStart(program: Command): void {
     .description(
       'Run the whole engine in one process: an embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), PostgreSQL (embedded unless DATABASE_URL is set), migrations, a worker and the HTTP API. Ctrl-C stops everything.',
     )
+    .option(
+      '--demo',
+      'also play a small shop (sign-ups, browsing, carts, orders) through the API, with the built-in journeys sped up and local mail, SMS and push sinks, so runs and messages show within a minute',
+    )
+    .option('--demo-speed <factor>', 'how much faster demo journeys run than the real ones', '240')
+    .option('--demo-customers <n>', 'shoppers the demo plays over its first minute', '40')
     .action(
-      action(async () => {
+      action(async (options: StartOptions) => {
         const config = loadConfig();
         const logger = createLogger(config.log);
-        const engine = await startEngine(config, logger, { deployBuiltInJourneys: true, announce: true });
-        process.stdout.write(banner(engine.info));
+        if (!options.demo) {
+          const engine = await startEngine(config, logger, { deployBuiltInJourneys: true, announce: true });
+          process.stdout.write(banner(engine.info));
+          await untilStopSignal(engine, logger);
+        }
+        const speed = wholeNumber('--demo-speed', options.demoSpeed, 1, 100_000);
+        const customers = wholeNumber('--demo-customers', options.demoCustomers, 1, 10_000);
+        const peers = await startDemoPeers(config.dataDir);
+        let engine: RunningEngine;
+        try {
+          engine = await startEngine(config, logger, {
+            announce: true,
+            journeys: builtInJourneys.map((j) =>
+              speedUpJourney(checkJourney(j, `journeys/${j.id}.ts`).definition, speed),
+            ),
+            adapters: (secrets) => peers.adapters(secrets),
+          });
+        } catch (error) {
+          await peers.close();
+          throw error;
+        }
+        process.stdout.write(banner(engine.info) + demoBanner(peers, speed, customers));
+        const { apiUrl, writeKey } = engine.info;
+        if (apiUrl && writeKey) {
+          const driver = driveShop({
+            api: { url: apiUrl, writeKey },
+            push: peers.push,
+            customers,
+            durationMs: 60_000,
+            logger,
+          });
+          const report = setInterval(() => {
+            const c = peers.counts();
+            process.stdout.write(
+              `demo: ${driver.sent()} events sent · received ${c.emails} emails, ${c.sms} SMS, ${c.push} push\n`,
+            );
+          }, 10_000);
+          report.unref();
+          const stop = engine.stop;
+          engine = {
+            ...engine,
+            async stop() {
+              clearInterval(report);
+              driver.stop();
+              await stop();
+              await peers.close();
+            },
+          };
+        }
         await untilStopSignal(engine, logger);
       }),
     );
+}
+
+function demoBanner(peers: DemoPeers, speed: number, customers: number): string {
+  return (
+    [
+      `Demo: ${customers} shoppers over the next minute; journeys run ${speed}× faster (1 h of journey time = ${Math.round(3600 / speed)} s)`,
+      `  Mail         ${peers.smtp.url} (saved in ${peers.mailFolder})`,
+      `  SMS          ${peers.sms.url} (Twilio Messages API sink)`,
+      `  Push         ${peers.push.url} (push service; decrypts what it receives)`,
+      '',
+    ].join('\n') + '\n'
+  );
 }
 
 function banner(info: EngineInfo): string {

@@ -1,11 +1,10 @@
-import http from 'node:http';
 import { createRequire } from 'node:module';
-import { randomBytes } from 'node:crypto';
+import { startTwilioSink, type TwilioSink } from '../../demo/twilio-sink.js';
 
 /**
- * A loopback HTTP peer speaking Twilio's Messages API. Every request is checked against Twilio's
- * own OpenAPI description (shipped in @twilio-alpha/mcp): unknown or missing parameters are
- * answered 400 as Twilio would, so the real twilio client is exercised against the real contract.
+ * The Twilio peer: the demo's SMS sink, holding every request to Twilio's own OpenAPI description
+ * (shipped in @twilio-alpha/mcp): unknown or missing parameters are answered 400 as Twilio would,
+ * so the real twilio client is exercised against the real contract.
  */
 const spec = createRequire(import.meta.url)(
   '@twilio-alpha/mcp/twilio-oai/spec/json/twilio_api_v2010.json',
@@ -26,92 +25,19 @@ const messagesSchema =
     'application/x-www-form-urlencoded'
   ]!.schema;
 
-export interface TwilioPeer {
-  url: string;
-  accountSid: string;
-  authToken: string;
-  messages: Record<string, string>[];
-  contractViolations: string[];
-  optedOut: Set<string>;
-  failNext(count: number, status: number): void;
-  close(): Promise<void>;
-}
+export type TwilioPeer = TwilioSink;
 
-export async function startTwilioPeer(): Promise<TwilioPeer> {
-  const accountSid = `AC${randomBytes(16).toString('hex')}`;
-  const authToken = randomBytes(16).toString('hex');
-  const messages: Record<string, string>[] = [];
-  const contractViolations: string[] = [];
-  const optedOut = new Set<string>();
-  let failures = { count: 0, status: 503 };
-  const reply = (res: http.ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    req.on('end', () => {
-      const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
-      if (req.headers.authorization !== expectedAuth)
-        return reply(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
-      if (req.method !== 'POST' || req.url !== `/2010-04-01/Accounts/${accountSid}/Messages.json`) {
-        contractViolations.push(`${req.method} ${req.url}`);
-        return reply(res, 404, { code: 20404, message: 'not found', status: 404 });
-      }
-      const params = Object.fromEntries(new URLSearchParams(raw));
+export function startTwilioPeer(): Promise<TwilioPeer> {
+  return startTwilioSink({
+    checkRequest(params) {
       const unknown = Object.keys(params).filter((key) => !(key in messagesSchema.properties));
       const missing = (messagesSchema.required ?? []).filter((key) => !(key in params));
       if (!params.From && !params.MessagingServiceSid) missing.push('From or MessagingServiceSid');
       if (!params.Body && !params.MediaUrl && !params.ContentSid) missing.push('Body');
-      if (unknown.length > 0 || missing.length > 0) {
-        contractViolations.push(`unknown: ${unknown.join(',')} missing: ${missing.join(',')}`);
-        return reply(res, 400, {
-          code: 21604,
-          message: `bad request: ${[...unknown, ...missing].join(', ')}`,
-          status: 400,
-        });
-      }
-      if (failures.count > 0) {
-        failures.count--;
-        return reply(res, failures.status, {
-          code: 20500,
-          message: 'Internal Server Error',
-          status: failures.status,
-        });
-      }
-      if (optedOut.has(params.To ?? '')) {
-        return reply(res, 400, {
-          code: 21610,
-          message: 'Attempt to send to unsubscribed recipient',
-          status: 400,
-        });
-      }
-      messages.push(params);
-      const sid = `SM${randomBytes(16).toString('hex')}`;
-      return reply(res, 201, {
-        sid,
-        account_sid: accountSid,
-        to: params.To,
-        from: params.From ?? null,
-        body: params.Body,
-        status: 'queued',
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    accountSid,
-    authToken,
-    messages,
-    contractViolations,
-    optedOut,
-    failNext(count, status) {
-      failures = { count, status };
+      return [
+        ...(unknown.length > 0 ? [`unknown: ${unknown.join(',')}`] : []),
+        ...(missing.length > 0 ? [`missing: ${missing.join(',')}`] : []),
+      ];
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  });
 }

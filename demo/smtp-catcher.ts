@@ -1,0 +1,64 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+/**
+ * A real SMTP server on 127.0.0.1 that parses what it receives and keeps it (optionally also as
+ * .eml files); it can be told to fail. The demo's mail catcher and the tests' SMTP peer.
+ */
+export interface SmtpCatcher {
+  url: string;
+  messages: ParsedMail[];
+  /** The same messages as received on the wire (for signature checks). */
+  raw: Buffer[];
+  /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox). */
+  failNext(count: number, code: number): void;
+  close(): Promise<void>;
+}
+
+export async function startSmtpCatcher(options: { saveTo?: string } = {}): Promise<SmtpCatcher> {
+  const messages: ParsedMail[] = [];
+  const raw: Buffer[] = [];
+  let failures: { count: number; code: number } = { count: 0, code: 451 };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      if (failures.count > 0) {
+        failures.count--;
+        stream.resume();
+        stream.on('end', () =>
+          callback(Object.assign(new Error('try again later'), { responseCode: failures.code })),
+        );
+        return;
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const message = Buffer.concat(chunks);
+        simpleParser(message)
+          .then(async (mail) => {
+            raw.push(message);
+            messages.push(mail);
+            if (options.saveTo) await writeFile(path.join(options.saveTo, `${messages.length}.eml`), message);
+            callback();
+          })
+          .catch(callback);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    raw,
+    failNext(count, code) {
+      failures = { count, code };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
