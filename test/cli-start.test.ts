@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -110,6 +110,46 @@ describe('omnijourney start', () => {
       expect(engine.stderr()).not.toMatch(/\n\s+at /);
     }
   }, 300_000);
+});
+
+describe('omnijourney start --demo', () => {
+  it('shows journey runs within 60 s and messages reach the local sinks', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'omnijourney-demo-'));
+    await chmod(dataDir, 0o755);
+    const env = {
+      OMNIJOURNEY_DATA_DIR: dataDir,
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_CLI_PATH: inject('temporalCli'),
+      API_PORT: '0',
+    };
+    const started = Date.now();
+    const engine = await startCli(['start', '--demo'], env, 'Press Ctrl-C to stop.');
+    try {
+      expect(engine.stdout()).toMatch(/Demo: 40 shoppers over the next minute/);
+      const runs = await pollUntil(async () => {
+        const listed = await runCli(['journeys', 'list', '--json'], env);
+        const total = (JSON.parse(listed.stdout || '[]') as { runs: number }[]).reduce(
+          (n, j) => n + j.runs,
+          0,
+        );
+        return total > 0 ? total : undefined;
+      }, 120);
+      expect(runs, engine.stderr()).toBeGreaterThan(0);
+      expect(Date.now() - started).toBeLessThan(60_000);
+      // The demo reports what its sinks received every 10 s; welcome emails go out at once.
+      const emails = await pollUntil(async () => {
+        const counts = [...engine.stdout().matchAll(/received (\d+) emails/g)].map((m) => Number(m[1]));
+        return counts.some((n) => n > 0) ? Math.max(...counts) : undefined;
+      }, 160);
+      expect(emails, engine.stdout()).toBeGreaterThan(0);
+      expect((await readdir(path.join(dataDir, 'demo', 'mail'))).length).toBeGreaterThan(0);
+    } finally {
+      engine.child.kill('SIGINT');
+      expect(await waitForExit(engine.child, 60_000)).toBe(0);
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe('omnijourney start with DATABASE_URL', () => {
