@@ -112,7 +112,10 @@ export async function startPushService(): Promise<PushService> {
     received,
     gone,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -23,6 +23,8 @@ export async function startSmtpCatcher(options: { saveTo?: string } = {}): Promi
   let failures: { count: number; code: number } = { count: 0, code: 451 };
   const server = new SMTPServer({
     authOptional: true,
+    // Stopping should not wait 30 s for a client's idle connection.
+    closeTimeout: 1_000,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData(stream, _session, callback) {

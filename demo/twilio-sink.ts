@@ -94,6 +94,10 @@ export async function startTwilioSink(
     failNext(count, status) {
       failures = { count, status };
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

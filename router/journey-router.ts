@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, desc, eq, gte, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { journeyRuns } from '../db/schema.js';
+import { journeyRuns, journeyVersions } from '../db/schema.js';
 import { durationMs } from '../domain/duration.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import {
@@ -53,13 +53,20 @@ export function toRunEvent(event: StoredEvent): RunEvent {
  */
 export function createJourneyRouter(options: JourneyRouterOptions): EventRouter & { invalidate(): void } {
   const { db, client, taskQueue, logger } = options;
-  let cache: { at: number; journeys: VersionedJourney[] } | undefined;
+  let cache: { at: number; journeys: VersionedJourney[]; names: Set<string> } | undefined;
   const versions = new Map<string, JourneyDefinition>();
 
-  const journeys = async (q: Queryable) => {
-    if (!cache || Date.now() - cache.at > (options.catalogTtlMs ?? 2_000))
-      cache = { at: Date.now(), journeys: await currentJourneys(q) };
-    return cache.journeys;
+  const journeys = async (q: Queryable) => (await catalog(q)).journeys;
+  /** Current journeys, and every event name that any deployed version (runs in flight included) reacts to. */
+  const catalog = async (q: Queryable) => {
+    if (!cache || Date.now() - cache.at > (options.catalogTtlMs ?? 2_000)) {
+      const all = await q.select({ definition: journeyVersions.definition }).from(journeyVersions);
+      const names = new Set<string>();
+      for (const row of all)
+        for (const name of eventsOfInterest(row.definition as unknown as JourneyDefinition)) names.add(name);
+      cache = { at: Date.now(), journeys: await currentJourneys(q), names };
+    }
+    return cache;
   };
   const definitionOf = async (q: Queryable, journeyId: string, version: string) => {
     const key = `${journeyId}@${version}`;
@@ -192,6 +199,8 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
     async route(stored: StoredEvent, customer: RoutedCustomer) {
       if (stored.type !== 'track') return;
       const event = toRunEvent(stored);
+      // Most events concern no journey: skip the lock and the queries for them.
+      if (!(await catalog(db)).names.has(event.name)) return;
       const now = options.now ? await options.now() : new Date();
       // Every query below uses this transaction's connection: waiting for the lock while holding one
       // pool connection and then asking for another could exhaust the pool.

@@ -31,5 +31,9 @@ export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
     workflowsPath: options.workflowsPath ?? workflowsPath,
     ...(options.identity ? { identity: options.identity } : {}),
     bundlerOptions,
+    // On stop, in-flight activities get 5 s to finish before they are cancelled (a cancelled send is
+    // retried by another worker and deduplicated by the ledger); a stop never takes more than 30 s.
+    shutdownGraceTime: '5s',
+    shutdownForceTime: '30s',
   });
 }

@@ -77,6 +77,7 @@ export function registerStart(program: Command): void {
             async stop() {
               clearInterval(report);
               driver.stop();
+              await driver.done;
               await stop();
               await peers.close();
             },
