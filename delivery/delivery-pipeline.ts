@@ -50,7 +50,15 @@ type Decision =
  * serialised and the second sees the first's reservation. The ledger's unique dedup key (run +
  * step) makes a step's message go out at most once across retries, replays and duplicates.
  */
-export function createDeliveryPipeline(options: DeliveryPipelineOptions): Deliverer {
+export interface DeliveryPipeline extends Deliverer {
+  /**
+   * Only the decision and the ledger reservation, under the customer's lock: no provider call.
+   * The bench measures it in isolation; a reserved row is what a crash before sending leaves.
+   */
+  reserve(request: DeliveryRequest): Promise<SendOutcome | { status: 'reserved'; channel: Channel }>;
+}
+
+export function createDeliveryPipeline(options: DeliveryPipelineOptions): DeliveryPipeline {
   const { db, logger } = options;
   const caps = options.caps ?? defaultCaps;
   const quiet = options.quietHours ?? defaultQuietHours;
@@ -357,6 +365,13 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
   };
 
   return {
+    async reserve(request) {
+      const result = await reserve(request, request.channels);
+      if ('outcome' in result && result.outcome) return result.outcome;
+      if ('reserved' in result && result.reserved)
+        return { status: 'reserved', channel: result.reserved.row.channel as Channel };
+      return { status: 'skipped', reason: 'already decided' };
+    },
     async deliver(request) {
       const outcome = await deliver(request, request.channels, 0);
       deliveryOutcomes.inc({ channel: outcome.channel ?? 'none', outcome: outcome.status });

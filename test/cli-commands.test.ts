@@ -186,7 +186,7 @@ describe('omnijourney CLI commands', () => {
     const human = await cli('customers', 'show', 'userId:zoe');
     expect(human.stdout).toMatch(/^Customer [0-9a-f-]{36} \(merged from [0-9a-f-]{36}\)/);
     expect(human.stdout).toContain('email          zoe@example.test');
-  });
+  }, 180_000);
 
   it('stats abandoned-cart matches the funnel counted by hand, in the CLI and over HTTP', async () => {
     const t0 = new Date(await env.currentTimeMs());
@@ -260,7 +260,7 @@ describe('omnijourney CLI commands', () => {
     );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(mine);
-  }, 120_000);
+  }, 300_000);
 
   it('mistakes: one clear line, a non-zero exit, no stack trace', async () => {
     const closedPort = await freePort();
@@ -301,5 +301,5 @@ describe('omnijourney CLI commands', () => {
     }
     const usage = await cli('journeys', 'runs');
     expect(usage.code).toBe(2);
-  });
+  }, 180_000);
 });

@@ -1,0 +1,48 @@
+/** Small timing helpers: rates, percentiles and bounded concurrency. */
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+export function latencySummary(samplesMs: number[]): { p50: number; p95: number; p99: number; n: number } {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const round = (v: number) => Math.round(v * 100) / 100;
+  return {
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    n: sorted.length,
+  };
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight; returns items per second. */
+export async function rate(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** Polls `done()` until true (bounded by `timeoutMs`); returns the seconds it took. */
+export async function waitUntil(
+  done: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
+  const started = performance.now();
+  while (!(await done())) {
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`bench: ${what} did not finish in ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return (performance.now() - started) / 1000;
+}

@@ -1,0 +1,43 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+import { runProcess } from '../infra/run-process.js';
+import { cliEnv } from './helpers/cli.js';
+import { createTestDatabase } from './helpers/test-database.js';
+
+const benchScript = fileURLToPath(new URL('../bench/run-bench.ts', import.meta.url));
+const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+
+/**
+ * `npm run bench -- --quick` keeps working: every figure is measured and written. No timing is
+ * asserted here (timings belong to the bench's own printed ratios, not to a test on a busy machine).
+ */
+describe('npm run bench -- --quick', () => {
+  it('measures every figure with its same-run baseline and writes the JSON', async () => {
+    const [database, out] = await Promise.all([
+      createTestDatabase({ empty: true }),
+      mkdtemp(path.join(tmpdir(), 'omnijourney-bench-')),
+    ]);
+    try {
+      const result = await runProcess(process.execPath, [tsx, benchScript, '--quick', '--out', out], {
+        env: cliEnv({ DATABASE_URL: database.url, TEMPORAL_CLI_PATH: inject('temporalCli') }),
+        timeoutMs: 280_000,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/\| ingest \(HTTP, identity, storage, journey start\)\s+\| \d/);
+      const json = JSON.parse(await readFile(path.join(out, 'latest-quick.json'), 'utf8')) as {
+        rows: { figure: string; value: number; baselineValue: number | null; ratio: number | null }[];
+      };
+      expect(json.rows).toHaveLength(15);
+      for (const row of json.rows) {
+        expect(Number.isFinite(row.value), row.figure).toBe(true);
+        if (row.baselineValue !== null) expect(row.ratio, row.figure).toBeGreaterThan(0);
+      }
+    } finally {
+      await database.drop();
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
