@@ -32,6 +32,7 @@ import { provideDatabase } from '../engine/database-target.js';
 import { provideTemporal } from '../engine/temporal-target.js';
 import { createLogger } from '../infra/logger.js';
 import { ResourceStack } from '../infra/resource-stack.js';
+import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal-cluster.js';
 import { acceptMessages } from '../ingest/accept-messages.js';
 import { startApiServer } from '../ingest/api-server.js';
@@ -78,6 +79,7 @@ const config = loadConfig({
 const logger = createLogger(config.log, 'bench');
 
 try {
+  await installTemporalRuntime(logger);
   // ── Servers ────────────────────────────────────────────────────────────────────────────────
   const database = await provideDatabase(config, stack, logger);
   await migrateDatabase(database.url);
