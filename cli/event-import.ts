@@ -59,12 +59,17 @@ export interface ImportProgress {
   stop(): void;
 }
 
-/** Streams an NDJSON file to the ingest API in batches, in file order. */
+/**
+ * Streams an NDJSON file to the ingest API in batches, in file order. By default to `/v1/import`:
+ * profiles, consents, carts and timelines take the history in, but no journey starts or wakes for
+ * it (a backfill must not mail last month's carts). `live` sends to `/v1/batch` instead.
+ */
 export async function importEvents(
   file: string,
   target: IngestTarget,
-  progress?: ImportProgress,
+  options: { progress?: ImportProgress; live?: boolean } = {},
 ): Promise<ImportResult> {
+  const { progress } = options;
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -83,7 +88,11 @@ export async function importEvents(
         const reply = await postBatch(
           target,
           batch.map((entry) => entry.message),
-          { retryUnreachable: result.stored + result.duplicates > 0 },
+          {
+            retryUnreachable: result.stored + result.duplicates > 0,
+            // History by default: journeys do not react to it; --live sends it as live traffic.
+            endpoint: options.live ? '/v1/batch' : '/v1/import',
+          },
         );
         result.stored += reply.stored;
         result.duplicates += reply.duplicates;

@@ -31,13 +31,13 @@ export class BatchRefused extends UserError {
 export async function postBatch(
   target: IngestTarget,
   batch: readonly unknown[],
-  options: { retryUnreachable?: boolean } = {},
+  options: { retryUnreachable?: boolean; endpoint?: '/v1/batch' | '/v1/import' } = {},
 ): Promise<BatchReply> {
   const body = JSON.stringify({ batch });
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     try {
-      response = await fetch(`${target.url}/v1/batch`, {
+      response = await fetch(`${target.url}${options.endpoint ?? '/v1/batch'}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -76,7 +76,9 @@ export async function acceptMessages(
   deps: AcceptDeps,
   messages: SegmentMessage[],
   receivedAt: Date,
+  options: { route?: boolean } = {},
 ): Promise<AcceptResult> {
+  const route = options.route ?? true;
   const result: AcceptResult = { stored: 0, duplicates: 0 };
   const groups = groupByIdentity(messages);
   let next = 0;
@@ -87,7 +89,7 @@ export async function acceptMessages(
       for (const message of group) {
         if (failure !== undefined) return;
         try {
-          const outcome = await acceptOne(deps, message, receivedAt);
+          const outcome = await acceptOne(deps, message, receivedAt, route);
           result[outcome]++;
           eventsIngested.inc({ type: message.type, outcome: outcome === 'stored' ? 'stored' : 'duplicate' });
         } catch (error) {
@@ -105,6 +107,7 @@ async function acceptOne(
   deps: AcceptDeps,
   message: SegmentMessage,
   receivedAt: Date,
+  route: boolean,
 ): Promise<'stored' | 'duplicates'> {
   try {
     const outcome = await ingestMessage(deps.db, message, {
@@ -112,11 +115,12 @@ async function acceptOne(
       defaultPhoneCountry: deps.defaultPhoneCountry,
     });
     if (outcome.outcome === 'stored') {
-      await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
+      // Not routed (an import of history) is marked as routed too: a later copy will not start journeys.
+      if (route) await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
       await markRouted(deps.db, outcome.event.id);
       return 'stored';
     }
-    if (!outcome.routed) {
+    if (!outcome.routed && route) {
       const customerId =
         (await canonicalCustomerId(deps.db, outcome.event.customerId)) ?? outcome.event.customerId;
       await routeOrUnavailable(deps, () =>

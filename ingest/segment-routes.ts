@@ -54,8 +54,8 @@ export function registerSegmentRoutes(
   app: FastifyInstance,
   deps: AcceptDeps & { isWriteKey: (key: string) => boolean },
 ) {
-  const accept = async (messages: SegmentMessage[]) => {
-    const { stored, duplicates } = await acceptMessages(deps, messages, new Date());
+  const accept = async (messages: SegmentMessage[], route = true) => {
+    const { stored, duplicates } = await acceptMessages(deps, messages, new Date(), { route });
     return { success: true, stored, duplicates };
   };
 
@@ -88,7 +88,8 @@ export function registerSegmentRoutes(
         }
         return parseMessage(raw, `batch[${index}]`, defaults);
       });
-      return accept(messages);
+      // /v1/import is for history: profiles and timelines take it in, journeys do not react to it.
+      return accept(messages, path === '/v1/batch');
     });
   }
 }

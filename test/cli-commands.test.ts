@@ -1,19 +1,15 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { XMLParser } from 'fast-xml-parser';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmailAdapter } from '../delivery/adapters/email-adapter.js';
-import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import { zoneWhereItIs } from '../domain/local-time.js';
 import { freePort } from '../infra/free-port.js';
 import abandonedCart from '../journeys/abandoned-cart.js';
 import type { JourneyStats } from '../reporting/journey-stats.js';
-import { templates } from '../templates/catalog.js';
 import { runCli } from './helpers/cli.js';
+import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTimeSkippingEnvironment } from './helpers/temporal.js';
@@ -38,19 +34,7 @@ describe('omnijourney CLI commands', () => {
       createTestDatabase(),
       startSmtpPeer(),
     ]);
-    const pipeline = createDeliveryPipeline({
-      db: database.db,
-      adapters: [
-        createEmailAdapter({
-          smtpUrl: smtp.url,
-          from: 'Shop <shop@example.test>',
-          messageIdDomain: 'example.test',
-        }),
-      ],
-      templates,
-      logger: pino({ level: 'silent' }),
-      now: () => new Date(Context.current().info.currentAttemptScheduledTimestampMs),
-    });
+    const pipeline = emailPipeline(database.db, smtp.url, { now: activityServerClock });
     harness = await createJourneyHarness(timeSkipping(env), database, { deliverer: pipeline });
     await harness.deploy([abandonedCart]);
     folder = await mkdtemp(path.join(tmpdir(), 'omnijourney-cli-'));
@@ -130,6 +114,24 @@ describe('omnijourney CLI commands', () => {
     expect(again.stored).toBe(0);
     expect(again.duplicates).toBe(1497);
     expect(again.bad.map((b) => b.line)).toEqual([10, 500, 1200]);
+
+    // History by default: no journey reacted to the carts in the file. --live sends it as live traffic.
+    const runs = async () =>
+      (await database.sql<{ n: number }[]>`select count(*)::int as n from journey_runs`)[0]?.n;
+    expect(await runs()).toBe(0);
+    const live = path.join(folder, 'live.ndjson');
+    await writeFile(
+      live,
+      JSON.stringify({
+        type: 'track',
+        userId: 'live-1',
+        event: 'Product Added',
+        properties: { cart_id: 'live-cart' },
+      }) + '\n',
+    );
+    const sent = await cli('events', 'import', live, '--live', '--no-progress');
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(await runs()).toBe(1);
   }, 240_000);
 
   it('customers show: a merged customer with everything in time order', async () => {

@@ -1,16 +1,15 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMessage } from '../customers/ingest-message.js';
 import { deliveries, pushSubscriptions } from '../db/schema.js';
 import { createEmailAdapter } from '../delivery/adapters/email-adapter.js';
 import { ChannelFailure, type ChannelAdapter } from '../delivery/channel-adapter.js';
 import type { DeliveryRequest } from '../delivery/deliverer.js';
-import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
+import type { DeliveryPipelineOptions } from '../delivery/delivery-pipeline.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
-import { templates } from '../templates/catalog.js';
+import { emailPipeline } from './helpers/email-pipeline.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
@@ -52,21 +51,10 @@ describe('the delivery pipeline with a real SMTP peer and real Postgres', () => 
     await database?.drop();
   });
 
-  const pipeline = (overrides: Partial<Parameters<typeof createDeliveryPipeline>[0]> = {}) =>
-    createDeliveryPipeline({
-      db: database.db,
-      adapters: [
-        createEmailAdapter({
-          smtpUrl: smtp.url,
-          from: 'Shop <shop@example.test>',
-          messageIdDomain: 'example.test',
-        }),
-        sms.adapter,
-        push.adapter,
-      ],
-      templates,
+  const pipeline = (overrides: Partial<DeliveryPipelineOptions> = {}) =>
+    emailPipeline(database.db, smtp.url, {
+      otherAdapters: [sms.adapter, push.adapter],
       unsubscribe: { secret: 'u'.repeat(64), baseUrl: 'http://127.0.0.1:3000' },
-      logger: pino({ level: 'silent' }),
       now: noon,
       ...overrides,
     });

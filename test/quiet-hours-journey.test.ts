@@ -1,14 +1,10 @@
-import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../db/schema.js';
-import { createEmailAdapter } from '../delivery/adapters/email-adapter.js';
-import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import { localParts, nextLocalTime } from '../domain/local-time.js';
 import { defineJourney } from '../journeys/define-journey.js';
-import { templates } from '../templates/catalog.js';
+import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTimeSkippingEnvironment } from './helpers/temporal.js';
@@ -85,21 +81,11 @@ describe('quiet hours in a running journey', () => {
       createTestDatabase(),
       startSmtpPeer(),
     ]);
-    const pipeline = createDeliveryPipeline({
-      db: database.db,
-      adapters: [
-        createEmailAdapter({
-          smtpUrl: smtp.url,
-          from: 'Shop <shop@example.test>',
-          messageIdDomain: 'example.test',
-        }),
-      ],
-      templates,
+    const pipeline = emailPipeline(database.db, smtp.url, {
       // One message a day, so a message sent overnight uses the slot a deferred one waits for.
       caps: [{ id: 'one-a-day', max: 1, windowMs: 86_400_000 }],
-      logger: pino({ level: 'silent' }),
       // The activity runs at wall time; the decision must use the server's (skipped) time.
-      now: () => new Date(Context.current().info.currentAttemptScheduledTimestampMs),
+      now: activityServerClock,
     });
     harness = await createJourneyHarness(timeSkipping(env), database, { deliverer: pipeline });
     await harness.deploy([nightlyReminder, skippedAtNight, orderConfirmation]);

@@ -115,19 +115,22 @@ export function registerEvents(program: Command): void {
     .command('import')
     .argument('<file>', 'newline-delimited JSON, one Segment message per line')
     .description(
-      'Import events from an NDJSON file, in order. Bad lines are reported by number and the rest imported; re-running imports nothing twice (messageId, or a hash of the line).',
+      'Import history from an NDJSON file, in order: profiles and timelines take it in, journeys do not react (--live: they do). Bad lines are reported by number and the rest imported; re-running imports nothing twice (messageId, or a hash of the line).',
     )
     .option('--json', 'print JSON')
     .option('--no-progress', 'no progress bar')
+    .option(
+      '--live',
+      'send as live traffic: journeys start and wake for these events (default: history, they do not)',
+    )
     .action(
-      action(async (file: string, options: OutputOptions & { progress: boolean }) => {
+      action(async (file: string, options: OutputOptions & { progress: boolean; live?: boolean }) => {
         await withDeployment(loadConfig(), async (deployment) => {
           const started = Date.now();
-          const result = await importEvents(
-            file,
-            await deployment.api(),
-            options.progress ? progressBar() : undefined,
-          );
+          const result = await importEvents(file, await deployment.api(), {
+            progress: options.progress ? progressBar() : undefined,
+            live: options.live,
+          });
           print(options, result, (r) => summary(file, r, (Date.now() - started) / 1000));
           if (result.bad.length > 0) process.exitCode = exitCodes.failure;
         });
