@@ -59,6 +59,10 @@ const amount = (value: unknown): number | undefined => {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 };
 
+/** An order's value: its `total`, else its `revenue` (Segment e-commerce v2), else 0. */
+export const orderTotal = (properties: Record<string, unknown>): number =>
+  amount(properties.total) ?? amount(properties.revenue) ?? 0;
+
 const quantityOf = (value: unknown): number => {
   const n = amount(value);
   return n !== undefined && n > 0 ? Math.min(Math.floor(n), 10_000) : 1;
@@ -140,7 +144,7 @@ export function applyCommerceEvent(
       return { ...state, cart: withItems(state.cart, kept, at, cartId) };
     }
     case 'Order Completed': {
-      const total = amount(p.total) ?? amount(p.revenue) ?? 0;
+      const total = orderTotal(p);
       const products = productsOf(p, at) ?? [];
       return {
         cart: null,

@@ -1,9 +1,11 @@
 import { and, eq, gte, inArray } from 'drizzle-orm';
 import type { Queryable } from '../customers/transaction.js';
 import { deliveries, events, journeyRuns, runStatuses, type RunStatus } from '../db/schema.js';
+import { orderTotal } from '../domain/commerce.js';
 import { parseDuration } from '../domain/duration.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { matches, type RunEvent } from '../domain/journey-runtime.js';
+import { toRunEvent } from '../router/event-router.js';
 
 export interface StepStats {
   id: string;
@@ -36,23 +38,6 @@ export interface JourneyStats {
 }
 
 const sentStatuses = ['sent', 'delivered'] as const;
-
-function revenueOf(properties: Record<string, unknown>): number {
-  for (const key of ['total', 'revenue']) {
-    const value = Number(properties[key]);
-    if (Number.isFinite(value)) return value;
-  }
-  return 0;
-}
-
-function toRunEvent(row: typeof events.$inferSelect): RunEvent {
-  return {
-    messageId: row.messageId,
-    name: row.name ?? row.type,
-    properties: row.properties,
-    occurredAt: row.occurredAt.toISOString(),
-  };
-}
 
 /**
  * The funnel of one journey over runs that entered since `since`. Conversions are attributed from
@@ -103,7 +88,7 @@ export async function journeyStats(
   if (goal && runs.length > 0) {
     const customerIds = [...new Set(runs.map((r) => r.customerId).filter((id): id is string => id !== null))];
     const earliest = new Date(Math.min(...runs.map((r) => r.startedAt.getTime())) - 60_000);
-    const goalEvents = customerIds.length
+    const goalRows = customerIds.length
       ? await db
           .select()
           .from(events)
@@ -116,6 +101,16 @@ export async function journeyStats(
           )
           .orderBy(events.occurredAt)
       : [];
+    // Each customer's goal events, converted once, in time order.
+    const goalEvents = new Map<
+      string,
+      { at: number; event: RunEvent; properties: Record<string, unknown> }[]
+    >();
+    for (const row of goalRows) {
+      const list = goalEvents.get(row.customerId) ?? [];
+      list.push({ at: row.occurredAt.getTime(), event: toRunEvent(row), properties: row.properties });
+      goalEvents.set(row.customerId, list);
+    }
     const triggerIds = runs.map((r) => r.triggerMessageId).filter((id): id is string => id !== null);
     const triggers = new Map(
       (triggerIds.length
@@ -129,14 +124,10 @@ export async function journeyStats(
       const from = run.startedAt.getTime() - 60_000;
       const until =
         windowMs > 0 ? run.startedAt.getTime() + windowMs : (run.endedAt?.getTime() ?? Date.now());
-      const hit = goalEvents.find(
-        (e) =>
-          e.customerId === run.customerId &&
-          e.occurredAt.getTime() >= from &&
-          e.occurredAt.getTime() <= until &&
-          matches(goal, toRunEvent(e), { trigger }),
+      const hit = (run.customerId ? goalEvents.get(run.customerId) : undefined)?.find(
+        (e) => e.at >= from && e.at <= until && matches(goal, e.event, { trigger }),
       );
-      if (hit) converted.set(run.runId, { at: hit.occurredAt, revenue: revenueOf(hit.properties) });
+      if (hit) converted.set(run.runId, { at: new Date(hit.at), revenue: orderTotal(hit.properties) });
       else if (run.status === 'converted')
         converted.set(run.runId, { at: run.endedAt ?? run.startedAt, revenue: 0 });
     }

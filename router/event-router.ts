@@ -1,3 +1,5 @@
+import type { RunEvent } from '../domain/journey-runtime.js';
+
 /**
  * The hand-off from ingest to the journey router. Ingest calls `route` once per stored event,
  * after the event and the customer's profile are committed. If `route` throws, the event stays
@@ -20,6 +22,18 @@ export interface StoredEvent {
   /** Corrected for client clock skew. */
   occurredAt: Date;
   receivedAt: Date;
+}
+
+/** An event as a run sees it: the plain snapshot that signals and conditions carry. */
+export function toRunEvent(
+  event: Pick<StoredEvent, 'messageId' | 'name' | 'type' | 'properties' | 'occurredAt'>,
+): RunEvent {
+  return {
+    messageId: event.messageId,
+    name: event.name ?? event.type,
+    properties: event.properties,
+    occurredAt: event.occurredAt.toISOString(),
+  };
 }
 
 export interface RoutedCustomer {

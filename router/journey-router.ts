@@ -22,7 +22,7 @@ import {
   type journeyRun,
   type JourneyRunInput,
 } from '../workflows/journey-run.js';
-import type { EventRouter, RoutedCustomer, StoredEvent } from './event-router.js';
+import { toRunEvent, type EventRouter, type RoutedCustomer, type StoredEvent } from './event-router.js';
 
 export interface JourneyRouterOptions {
   db: Database;
@@ -33,15 +33,6 @@ export interface JourneyRouterOptions {
   catalogTtlMs?: number;
   /** The clock for re-entry decisions; tests pass the time-skipping server's. */
   now?: () => Promise<Date> | Date;
-}
-
-export function toRunEvent(event: StoredEvent): RunEvent {
-  return {
-    messageId: event.messageId,
-    name: event.name ?? event.type,
-    properties: event.properties,
-    occurredAt: event.occurredAt.toISOString(),
-  };
 }
 
 /**
