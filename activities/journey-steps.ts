@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { customers } from '../db/schema.js';
@@ -38,6 +39,8 @@ export async function loadProfileSnapshot(
   };
 }
 
+const heartbeatEveryMs = 2_000;
+
 /** Activities that journey steps call: read the profile, update it, and ask for a delivery. */
 export function createJourneyStepActivities(db: Database, deliverer: Deliverer) {
   return {
@@ -66,8 +69,20 @@ export function createJourneyStepActivities(db: Database, deliverer: Deliverer) 
       });
     },
 
+    /**
+     * Heartbeats while it works, so a worker that dies mid-send is noticed within the workflow's
+     * heartbeat timeout (seconds) rather than the send's start-to-close timeout (minutes); a slow
+     * provider on a live worker keeps heartbeating and is not cut off.
+     */
     async deliver(request: DeliveryRequest): Promise<SendOutcome> {
-      return deliverer.deliver(request);
+      const context = Context.current();
+      context.heartbeat();
+      const beat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+      try {
+        return await deliverer.deliver(request);
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }

@@ -87,6 +87,9 @@ const envSchema = z.object({
   ),
   WEBHOOK_URL: optional(z.url({ protocol: /^https?$/ })),
   WEBHOOK_SECRET: optional(z.string().min(32, { message: 'is shorter than 32 characters' })),
+  WORKER_MAX_CACHED_WORKFLOWS: optional(z.coerce.number().int().min(1).max(1_000_000)),
+  WORKER_MAX_WORKFLOW_TASKS: optional(z.coerce.number().int().min(1).max(1_000)),
+  WORKER_MAX_ACTIVITIES: optional(z.coerce.number().int().min(1).max(10_000)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
 });
@@ -134,6 +137,9 @@ const fixes: Record<keyof z.infer<typeof envSchema>, string> = {
   TWILIO_MESSAGING_SERVICE_SID: 'set it to a Messaging Service SID (starts with MG)',
   WEBHOOK_URL: 'set it to the http(s) URL that receives webhook-channel messages',
   WEBHOOK_SECRET: 'set it to a random string of at least 32 characters',
+  WORKER_MAX_CACHED_WORKFLOWS: 'set it to a whole number from 1 to 1000000 (workflows kept in memory)',
+  WORKER_MAX_WORKFLOW_TASKS: 'set it to a whole number from 1 to 1000 (workflow tasks run at once)',
+  WORKER_MAX_ACTIVITIES: 'set it to a whole number from 1 to 10000 (activities run at once)',
   LOG_LEVEL: 'set it to one of fatal, error, warn, info, debug, trace, silent',
   LOG_FORMAT: 'set it to pretty or json',
 };
@@ -145,9 +151,17 @@ export interface TemporalTlsConfig {
   serverName?: string;
 }
 
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
 export interface Config {
   dataDir: string;
   toolsDir: string;
+  /** Worker tuning; unset values keep the SDK's defaults (README "Tuning"). */
+  worker: WorkerTuning;
   database: {
     /** Unset: the engine runs an embedded PostgreSQL in `${dataDir}/postgres`. */
     url?: string;
@@ -222,6 +236,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     dataDir: path.resolve(e.OMNIJOURNEY_DATA_DIR ?? '.omnijourney'),
     toolsDir: path.resolve(e.OMNIJOURNEY_TOOLS_DIR ?? path.join(projectRoot, '.tools')),
+    worker: {
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_WORKFLOW_TASKS,
+      maxConcurrentActivityTaskExecutions: e.WORKER_MAX_ACTIVITIES,
+    },
     database: {
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE ?? 20,

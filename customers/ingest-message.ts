@@ -110,8 +110,11 @@ export async function ingestMessage(
 ): Promise<IngestOutcome> {
   const messageId = message.messageId ?? `omnijourney-${randomUUID()}`;
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`message:${messageId}`}, 0))`);
-    const [existing] = await tx.select().from(events).where(eq(events.messageId, messageId));
+    // One round trip: the lookup is queued behind the lock on the same connection.
+    const [, [existing]] = await Promise.all([
+      tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`message:${messageId}`}, 0))`),
+      tx.select().from(events).where(eq(events.messageId, messageId)),
+    ]);
     if (existing)
       return { outcome: 'duplicate', event: toStoredEvent(existing), routed: existing.routedAt !== null };
 

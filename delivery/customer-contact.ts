@@ -26,13 +26,34 @@ export async function loadCustomerContact(
   customerId: string,
 ): Promise<CustomerContact | undefined> {
   const id = (await canonicalCustomerId(db, customerId)) ?? customerId;
-  const [row] = await db.select().from(customers).where(eq(customers.id, id));
-  if (!row) return undefined;
-  const [ids, consentRows, subscriptions] = await Promise.all([
+  return contactOf(id, await Promise.all(contactReads(db, id)));
+}
+
+/**
+ * The reads behind a contact for an already canonical id. Issued together they go out in one
+ * round trip (postgres.js pipelines a connection's queries), so callers can batch them with theirs.
+ */
+export function contactReads(db: Queryable, id: string) {
+  return [
+    db.select().from(customers).where(eq(customers.id, id)),
     db.select().from(identities).where(eq(identities.customerId, id)),
     db.select().from(consents).where(eq(consents.customerId, id)),
     db.select().from(pushSubscriptions).where(eq(pushSubscriptions.customerId, id)),
-  ]);
+  ] as const;
+}
+
+type ContactRows = [
+  (typeof customers.$inferSelect)[],
+  (typeof identities.$inferSelect)[],
+  (typeof consents.$inferSelect)[],
+  (typeof pushSubscriptions.$inferSelect)[],
+];
+
+export function contactOf(
+  id: string,
+  [[row], ids, consentRows, subscriptions]: ContactRows,
+): CustomerContact | undefined {
+  if (!row) return undefined;
   const reachable = (kind: 'email' | 'phone') =>
     ids.filter((i) => i.kind === kind && !i.unreachableAt).map((i) => i.value);
   const phones = reachable('phone');

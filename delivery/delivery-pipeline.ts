@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deliveries, identities, journeyRuns, pushSubscriptions } from '../db/schema.js';
 import { setConsent } from '../customers/set-consent.js';
@@ -11,7 +11,14 @@ import { defaultQuietHours, quietUntil, type QuietHours } from '../domain/quiet-
 import type { Logger } from '../infra/logger.js';
 import type { TemplateParts } from '../templates/catalog.js';
 import { ChannelFailure, type ChannelAdapter, type Recipient } from './channel-adapter.js';
-import { loadCustomerContact, recipientOn, type CustomerContact } from './customer-contact.js';
+import { canonicalCustomerId } from '../customers/resolve-customer.js';
+import {
+  contactOf,
+  contactReads,
+  loadCustomerContact,
+  recipientOn,
+  type CustomerContact,
+} from './customer-contact.js';
 import { capsHit, deliveryOutcomes, triggerToSend } from '../metrics/engine-metrics.js';
 import { ledgerRow, type Deliverer, type DeliveryRequest } from './deliverer.js';
 import { renderMessage } from './render-message.js';
@@ -94,34 +101,20 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     return row;
   };
 
-  const decide = async (
-    tx: Tx,
+  const intentWindowOf = (request: DeliveryRequest) =>
+    request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000;
+
+  /** The decision itself, over rows read under the lock: no queries here. */
+  const decide = (
     request: DeliveryRequest,
     contact: CustomerContact,
+    runStatus: string | undefined,
+    recent: (typeof deliveries.$inferSelect)[],
     at: Date,
-  ): Promise<Decision> => {
-    const [run] = await tx
-      .select({ status: journeyRuns.status })
-      .from(journeyRuns)
-      .where(eq(journeyRuns.runId, request.runId));
-    if (run && run.status !== 'running') return { kind: 'skip', reason: `the run has ended (${run.status})` };
-
-    const horizon = new Date(
-      at.getTime() -
-        Math.max(capHorizonMs(caps), request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000),
-    );
-    const recent = await tx
-      .select()
-      .from(deliveries)
-      .where(
-        and(
-          eq(deliveries.customerId, contact.customerId),
-          inArray(deliveries.status, [...counted]),
-          gt(deliveries.createdAt, horizon),
-        ),
-      );
-
-    const intentWindow = request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000;
+  ): Decision => {
+    if (runStatus && runStatus !== 'running')
+      return { kind: 'skip', reason: `the run has ended (${runStatus})` };
+    const intentWindow = intentWindowOf(request);
     const sameIntent = recent.find(
       (d) => d.intentKey === request.intentKey && d.createdAt.getTime() > at.getTime() - intentWindow,
     );
@@ -178,21 +171,52 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     };
   };
 
-  /** Decide and reserve under the customer's lock; returns the reserved row, or a final outcome. */
+  /**
+   * Decide and reserve under the customer's lock; returns the reserved row, or a final outcome.
+   * Round trips are the cost here: after the customer id is resolved, the lock and every read the
+   * decision needs go out together (postgres.js pipelines them on the transaction's connection,
+   * and Postgres runs them in order, so the reads see the world as of holding the lock).
+   */
   const reserve = (request: DeliveryRequest, channels: Channel[]) =>
     db.transaction(async (tx) => {
-      const [existing] = await tx.select().from(deliveries).where(eq(deliveries.dedupKey, request.dedupKey));
-      if (existing) return { existing };
-      const contact = await loadCustomerContact(tx, request.customerId);
-      if (!contact) return { outcome: { status: 'skipped', reason: 'customer not found' } as SendOutcome };
-      await tx.execute(
-        sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${contact.customerId}`}, 0))`,
-      );
-      // Re-read under the lock: a racing duplicate of this very step may have reserved meanwhile.
-      const [raced] = await tx.select().from(deliveries).where(eq(deliveries.dedupKey, request.dedupKey));
-      if (raced) return { existing: raced };
+      const customerId = await canonicalCustomerId(tx, request.customerId);
+      if (!customerId) {
+        const [existing] = await tx
+          .select()
+          .from(deliveries)
+          .where(eq(deliveries.dedupKey, request.dedupKey));
+        if (existing) return { existing };
+        return { outcome: { status: 'skipped', reason: 'customer not found' } as SendOutcome };
+      }
       const at = now();
-      const decision = await decide(tx, { ...request, channels }, contact, at);
+      const horizon = new Date(at.getTime() - Math.max(capHorizonMs(caps), intentWindowOf(request)));
+      const [, ledger, runs, ...contactRows] = await Promise.all([
+        tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
+        // This step's own row (a retry, a replay or a racing duplicate) and the rows caps and intents count.
+        tx
+          .select()
+          .from(deliveries)
+          .where(
+            or(
+              eq(deliveries.dedupKey, request.dedupKey),
+              and(
+                eq(deliveries.customerId, customerId),
+                inArray(deliveries.status, [...counted]),
+                gt(deliveries.createdAt, horizon),
+              ),
+            ),
+          ),
+        tx
+          .select({ status: journeyRuns.status })
+          .from(journeyRuns)
+          .where(eq(journeyRuns.runId, request.runId)),
+        ...contactReads(tx, customerId),
+      ]);
+      const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
+      if (existing) return { existing };
+      const contact = contactOf(customerId, contactRows);
+      if (!contact) return { outcome: { status: 'skipped', reason: 'customer not found' } as SendOutcome };
+      const decision = decide({ ...request, channels }, contact, runs[0]?.status, ledger, at);
       if (decision.kind === 'skip') {
         const row = await record(tx, request, contact.customerId, {
           status: 'skipped',
@@ -304,10 +328,13 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       unsubscribe_url: unsubscribeUrl,
     });
 
-    await db
-      .update(deliveries)
-      .set({ status: 'sending', updatedAt: new Date() })
-      .where(eq(deliveries.id, row.id));
+    // "sending" tells a retry that the provider may have the message: only at-most-once channels
+    // act on it, so at-least-once channels save the round trip (a retry resends with the same key).
+    if (adapter.crashWindow === 'at-most-once')
+      await db
+        .update(deliveries)
+        .set({ status: 'sending', updatedAt: new Date() })
+        .where(eq(deliveries.id, row.id));
     try {
       const sent = await adapter.send({
         message,

@@ -127,6 +127,7 @@ export async function startEngine(
         connection,
         namespace: temporal.target.namespace,
         taskQueue: config.temporal.taskQueue,
+        tuning: config.worker,
         activities: createActivities({
           db,
           deliverer: delivererFromConfig({

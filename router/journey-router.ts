@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { journeyRuns, journeyVersions } from '../db/schema.js';
+import { events, journeyRuns, journeyVersions } from '../db/schema.js';
 import { durationMs } from '../domain/duration.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import {
@@ -23,6 +23,9 @@ import {
   type JourneyRunInput,
 } from '../workflows/journey-run.js';
 import { toRunEvent, type EventRouter, type RoutedCustomer, type StoredEvent } from './event-router.js';
+
+/** A run learns at most this many events that were routed before it started. */
+const maxBacklog = 50;
 
 export interface JourneyRouterOptions {
   db: Database;
@@ -68,11 +71,16 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
     return versions.get(key);
   };
 
-  const wakeRunningRuns = async (q: Queryable, customerId: string, event: RunEvent) => {
-    const running = await q
+  const runningRuns = (q: Queryable, customerId: string) =>
+    q
       .select()
       .from(journeyRuns)
       .where(and(eq(journeyRuns.customerId, customerId), eq(journeyRuns.status, 'running')));
+  const wakeRunningRuns = async (
+    q: Queryable,
+    running: (typeof journeyRuns.$inferSelect)[],
+    event: RunEvent,
+  ) => {
     for (const run of running) {
       const definition = await definitionOf(q, run.journeyId, run.journeyVersion);
       if (!definition || !eventsOfInterest(definition).has(event.name)) continue;
@@ -83,6 +91,41 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
         // It ended a moment ago; its outcome is being recorded.
       }
     }
+  };
+
+  /**
+   * Events that happened at or after the trigger but were routed before this run existed (two
+   * devices, a client's retry, events delivered out of order): the run sees them at once, so an
+   * order that arrived ahead of its add-to-cart still ends the run before anything is sent.
+   */
+  const backlogOf = async (
+    q: Queryable,
+    definition: JourneyDefinition,
+    customerId: string,
+    trigger: RunEvent,
+  ): Promise<RunEvent[]> => {
+    const rows = await q
+      .select({
+        messageId: events.messageId,
+        name: events.name,
+        type: events.type,
+        properties: events.properties,
+        occurredAt: events.occurredAt,
+      })
+      .from(events)
+      .where(
+        and(
+          eq(events.customerId, customerId),
+          eq(events.type, 'track'),
+          inArray(events.name, [...eventsOfInterest(definition)]),
+          gte(events.occurredAt, new Date(trigger.occurredAt)),
+          ne(events.messageId, trigger.messageId),
+          isNotNull(events.routedAt),
+        ),
+      )
+      .orderBy(asc(events.occurredAt), asc(events.id))
+      .limit(maxBacklog);
+    return rows.map(toRunEvent);
   };
 
   /** Re-entry and entry limits, from the run history in Postgres (it outlives Temporal's retention). */
@@ -141,9 +184,17 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
     entryKey: string,
     event: RunEvent,
     now: Date,
+    backlog: RunEvent[],
   ) => {
     const workflowId = journeyWorkflowId(definition.id, customerId, entryKey);
-    const input: JourneyRunInput = { journey: definition, version, customerId, entryKey, trigger: event };
+    const input: JourneyRunInput = {
+      journey: definition,
+      version,
+      customerId,
+      entryKey,
+      trigger: event,
+      ...(backlog.length > 0 ? { backlog } : {}),
+    };
     const handle = await client.workflow.signalWithStart<typeof journeyRun, [RunEvent]>('journeyRun', {
       taskQueue,
       workflowId,
@@ -196,8 +247,12 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
       // Every query below uses this transaction's connection: waiting for the lock while holding one
       // pool connection and then asking for another could exhaust the pool.
       await db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`route:${customer.id}`}, 0))`);
-        await wakeRunningRuns(tx, customer.id, event);
+        // Sent together (one round trip): Postgres runs the read after the lock is held.
+        const [, running] = await Promise.all([
+          tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`route:${customer.id}`}, 0))`),
+          runningRuns(tx, customer.id),
+        ]);
+        await wakeRunningRuns(tx, running, event);
         let profile: unknown;
         for (const journey of await journeys(tx)) {
           if (journey.definition.trigger.event !== event.name) continue;
@@ -212,8 +267,20 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
             );
             continue;
           }
-          const decision = await mayEnter(tx, journey.definition, customer.id, entryKey, now);
-          if (decision.enter) await startOrJoin(tx, journey, customer.id, entryKey, event, now);
+          const [decision, backlog] = await Promise.all([
+            mayEnter(tx, journey.definition, customer.id, entryKey, now),
+            backlogOf(tx, journey.definition, customer.id, event),
+          ]);
+          if (decision.enter)
+            await startOrJoin(
+              tx,
+              journey,
+              customer.id,
+              entryKey,
+              event,
+              now,
+              decision.reason === 'new run' ? backlog : [],
+            );
           else
             logger.debug(
               {

@@ -122,6 +122,23 @@ describe('abandoned cart', () => {
     expect(harness.deliverer.forCustomer(customerId)).toEqual([]);
   });
 
+  it('the order arrives before its add-to-cart (out of order): the run ends at once, nothing sent', async () => {
+    const user = `out-of-order-${randomUUID()}`;
+    const now = new Date(await env.currentTimeMs());
+    // The completion happened a second after the add-to-cart, but reaches the engine first.
+    await harness.track(
+      user,
+      'Order Completed',
+      { cart_id: 'cart-o', order_id: 'o-o' },
+      new Date(now.getTime() + 1_000),
+    );
+    await harness.track(user, 'Product Added', { cart_id: 'cart-o', product_id: 'sku-o', price: 5 }, now);
+    const customerId = await harness.customerId(user);
+    const result = await harness.result('abandoned-cart', customerId, 'cart-o');
+    expect(result).toMatchObject({ outcome: 'converted', reason: 'goal: Order Completed' });
+    expect(harness.deliverer.forCustomer(customerId)).toEqual([]);
+  });
+
   it('the same trigger twice for a cart: one run; another cart: a second run; the cooldown holds', async () => {
     const user = `repeat-${randomUUID()}`;
     await addToCart(user, 'cart-f');

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { WorkerTuning } from '../config/config.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -19,6 +20,8 @@ export interface CreateWorkerOptions {
   /** Defaults to the engine's workflows; tests pass their own fixtures. */
   workflowsPath?: string;
   identity?: string;
+  /** Cache and concurrency limits (WORKER_* settings); unset ones keep the SDK's defaults. */
+  tuning?: WorkerTuning;
 }
 
 /** The one place workers are built, for `start`, `worker` and the tests alike. */
@@ -30,6 +33,7 @@ export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
     activities: options.activities,
     workflowsPath: options.workflowsPath ?? workflowsPath,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...Object.fromEntries(Object.entries(options.tuning ?? {}).filter(([, value]) => value !== undefined)),
     bundlerOptions,
     // On stop, in-flight activities get 5 s to finish before they are cancelled (a cancelled send is
     // retried by another worker and deduplicated by the ledger); a stop never takes more than 30 s.

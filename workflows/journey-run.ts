@@ -4,7 +4,9 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -32,6 +34,8 @@ export interface JourneyRunInput {
   customerId: string;
   entryKey: string;
   trigger: RunEvent;
+  /** Events at or after the trigger that were routed before the run existed (oldest first). */
+  backlog?: RunEvent[];
 }
 
 export interface StepRecord {
@@ -71,6 +75,15 @@ const { recordJourneyRun } = proxyActivities<JourneyRunActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 20, maximumInterval: '1 minute' },
 });
+/**
+ * Run bookkeeping as a local activity: it runs inside the workflow task, so recording an outcome
+ * costs no activity task and no extra workflow task on the server (the biggest per-run cost).
+ */
+const localBookkeeping = proxyLocalActivities<JourneyRunActivities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { maximumAttempts: 20, maximumInterval: '1 minute' },
+});
 const { loadProfile, updateProfileTraits } = proxyActivities<JourneyStepActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 20, maximumInterval: '1 minute' },
@@ -78,6 +91,8 @@ const { loadProfile, updateProfileTraits } = proxyActivities<JourneyStepActiviti
 /** Bounded: a provider that keeps failing ends as a failed step, not an endless retry. */
 const deliverOptions = {
   startToCloseTimeout: '2 minutes',
+  // The activity heartbeats every 2 s: a worker killed mid-send is retried elsewhere after 10 s.
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
@@ -124,7 +139,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
     if (exit) end('exited', `exit: ${event.name}`);
   };
 
-  setHandler(customerEventSignal, (event) => {
+  const receive = (event: RunEvent) => {
     if (seen.has(event.messageId)) return; // the trigger itself, or a duplicate delivery
     seen.add(event.messageId);
     received.push(event);
@@ -134,34 +149,43 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
     }
     state.eventsReceived++;
     checkExit(event);
-  });
+  };
+  setHandler(customerEventSignal, receive);
+  for (const event of input.backlog ?? []) receive(event);
   setHandler(cancelRunSignal, (reason) => end('cancelled', reason ?? 'cancelled by an operator'));
   setHandler(runStateQuery, () => state);
 
+  // Runs started after this change skip the start record (the router inserts the row when it
+  // starts the run) and record their outcome with a local activity; older histories replay as before.
+  const cheapBookkeeping = patched('run-bookkeeping-local');
+  const runRecord = (status: RunOutcome | 'running', reason?: string) => ({
+    runId: info.runId,
+    workflowId: info.workflowId,
+    journeyId: journey.id,
+    journeyVersion: input.version,
+    customerId: input.customerId,
+    entryKey: input.entryKey,
+    triggerMessageId: input.trigger.messageId,
+    status,
+    reason,
+    startedAt,
+    endedAt: status === 'running' ? undefined : new Date().toISOString(),
+  });
   const record = (status: RunOutcome | 'running', reason?: string) =>
-    recordJourneyRun.executeWithOptions(
-      {
-        startToCloseTimeout: '30 seconds',
-        summary: status === 'running' ? 'record run start' : `record outcome: ${status}`,
-      },
-      [
-        {
-          runId: info.runId,
-          workflowId: info.workflowId,
-          journeyId: journey.id,
-          journeyVersion: input.version,
-          customerId: input.customerId,
-          entryKey: input.entryKey,
-          triggerMessageId: input.trigger.messageId,
-          status,
-          reason,
-          startedAt,
-          endedAt: status === 'running' ? undefined : new Date().toISOString(),
-        },
-      ],
-    );
+    cheapBookkeeping
+      ? localBookkeeping.recordJourneyRun.executeWithOptions(
+          { startToCloseTimeout: '30 seconds', summary: `record outcome: ${status}` },
+          [runRecord(status, reason)],
+        )
+      : recordJourneyRun.executeWithOptions(
+          {
+            startToCloseTimeout: '30 seconds',
+            summary: status === 'running' ? 'record run start' : `record outcome: ${status}`,
+          },
+          [runRecord(status, reason)],
+        );
 
-  await record('running');
+  if (!cheapBookkeeping) await record('running');
 
   let profile: ProfileSnapshot | null | undefined;
   const freshProfile = async () =>
@@ -345,7 +369,8 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   };
 
   try {
-    await steps.run(runSteps);
+    // A backlog event may already have ended the run: then no step runs at all.
+    if (!ending) await steps.run(runSteps);
   } catch (error) {
     if (!(isCancellation(error) && ending)) {
       await CancellationScope.nonCancellable(() =>
