@@ -16,6 +16,8 @@ export interface JourneyRunRecord {
   /** ISO time, taken from workflow time so replays write the same value. */
   startedAt: string;
   endedAt?: string;
+  /** When the goal or exit event that ended the run happened (ISO). */
+  endedByEventAt?: string;
 }
 
 /** Activities that keep `journey_runs` in step with Temporal, for the stats and the customer timeline. */
@@ -38,13 +40,19 @@ export function createJourneyRunActivities(db: Database) {
         reason: record.reason ?? null,
         startedAt: new Date(record.startedAt),
         endedAt: record.endedAt ? new Date(record.endedAt) : null,
+        endedByEventAt: record.endedByEventAt ? new Date(record.endedByEventAt) : null,
       };
       await db
         .insert(journeyRuns)
         .values(values)
         .onConflictDoUpdate({
           target: journeyRuns.runId,
-          set: { status: values.status, reason: values.reason, endedAt: values.endedAt },
+          set: {
+            status: values.status,
+            reason: values.reason,
+            endedAt: values.endedAt,
+            endedByEventAt: values.endedByEventAt,
+          },
           setWhere: and(eq(journeyRuns.status, 'running'), sql`${journeyRuns.endedAt} is null`),
         });
     },

@@ -40,7 +40,7 @@ import { defineJourney } from '../journeys/define-journey.js';
 import { checkJourney, deployJourneys } from '../journeys/journey-catalog.js';
 import { createJourneyRouter } from '../router/journey-router.js';
 import { templates } from '../templates/catalog.js';
-import { createWorker } from '../worker/create-worker.js';
+import { buildWorkflowBundle, createWorker } from '../worker/create-worker.js';
 import { latencySummary, rate, waitUntil } from './measure.js';
 import { createRawActivities } from './raw-activities.js';
 
@@ -49,7 +49,7 @@ const options = new Command()
   .name('bench')
   .option('--quick', 'small sizes: finishes in under a minute (CI runs it so the bench keeps working)')
   .option('--waiting <n>', 'journeys waiting at once for the scale figure', '20000')
-  .option('--burst <n>', 'how many of the waiting journeys one wake-up burst wakes', '2000')
+  .option('--burst <n>', 'how many of the waiting journeys one wake-up burst wakes', '500')
   .option('--out <dir>', 'where the JSON goes', path.join(here, 'results'))
   .parse()
   .opts<{ quick?: boolean; waiting: string; burst: string; out: string }>();
@@ -76,19 +76,20 @@ const sizes = options.quick
       caps: 200,
     }
   : {
-      sws: 2_000,
-      raw: 600,
+      sws: 1_000,
+      raw: 300,
       latency: 200,
-      ingest: 3_000,
-      journeys: 600,
+      ingest: 1_500,
+      journeys: 300,
       waiting,
       burst: Math.min(burst, waiting),
       caps: 2_000,
     };
 const concurrency = { clients: 32, lanes: 64 };
 
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const started = performance.now();
+const log = (message: string) =>
+  process.stderr.write(`bench: [${Math.round((performance.now() - started) / 1000)} s] ${message}\n`);
 const stack = new ResourceStack();
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'omnijourney-bench-'));
 stack.defer('bench data folder', () => rm(dataDir, { recursive: true, force: true }));
@@ -105,7 +106,7 @@ const logger = createLogger(config.log, 'bench');
 try {
   await installTemporalRuntime(logger);
   // ── Servers ────────────────────────────────────────────────────────────────────────────────
-  const database = await provideDatabase(config, stack, logger);
+  const database = await provideDatabase(config, stack, logger, { ephemeral: true });
   await migrateDatabase(database.url);
   const { db, close: closeDb } = await connectDatabase(database.url, {
     source: database.source,
@@ -149,6 +150,7 @@ try {
       signalArgs: [],
     });
   });
+  log(`→ swsRate: ${Math.round(swsRate * 10) / 10}/s`);
   log(`baseline: 3-activity workflows × ${sizes.raw}`);
   const rawRate = await rate(sizes.raw, concurrency.lanes, async (i) => {
     await client.workflow.execute('threeActivities', {
@@ -156,6 +158,7 @@ try {
       workflowId: `raw-3-${runTag}-${i}`,
     });
   });
+  log(`→ rawRate: ${Math.round(rawRate * 10) / 10}/s`);
   log(`baseline: start-to-first-activity × ${sizes.latency}`);
   const rawLatency: number[] = [];
   await rate(sizes.latency, 4, async (i) => {
@@ -164,6 +167,10 @@ try {
     await client.workflow.execute('oneActivity', { taskQueue: rawQueue, workflowId: key, args: [key] });
     rawLatency.push((activityStarts.get(key) ?? Number.NaN) - t0);
   });
+
+  // One prebuilt workflow bundle for the engine's workers (tuning: no bundling at each worker start).
+  const bundleFile = path.join(dataDir, 'workflow-bundle.js');
+  await writeFile(bundleFile, await buildWorkflowBundle());
 
   // ── The engine ─────────────────────────────────────────────────────────────────────────────
   const engineQueue = `bench-engine-${runTag}`;
@@ -233,6 +240,7 @@ try {
     namespace: temporal.target.namespace,
     taskQueue: engineQueue,
     activities: createActivities({ db, deliverer: { deliver: (request) => current.deliver(request) } }),
+    tuning: { ...config.worker, workflowBundle: bundleFile },
   });
   const engineRunning = engineWorker.run();
   stack.defer('engine worker', async () => {
@@ -273,6 +281,7 @@ try {
     if (response.status !== 200)
       throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
   });
+  log(`→ ingestRate: ${Math.round(ingestRate * 10) / 10}/s`);
 
   // Customers for the journeys, with an email and a daytime zone (marketing sends, quiet hours apply).
   const customers = async (prefix: string, count: number) => {
@@ -314,7 +323,9 @@ try {
     return rate(sizes.journeys, concurrency.lanes, (i) => runJourney(`${prefix}-${i}`, ids[i] ?? ''));
   };
   const journeysNoop = await journeyRate('noop', noopPipeline);
+  log(`→ journeysNoop: ${Math.round(journeysNoop * 10) / 10}/s`);
   const journeysSmtp = await journeyRate('smtp', smtpPipeline);
+  log(`→ journeysSmtp: ${Math.round(journeysSmtp * 10) / 10}/s`);
   const smtpMessages = smtp.messages.length;
 
   // c. Trigger-to-provider latency: from accepting the event to the adapter's first call.
@@ -375,6 +386,7 @@ try {
       TEMPORAL_ADDRESS: temporal.target.address,
       TEMPORAL_NAMESPACE: temporal.target.namespace,
       TEMPORAL_TASK_QUEUE: scaleQueue,
+      WORKER_WORKFLOW_BUNDLE: bundleFile,
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
     },
@@ -399,6 +411,7 @@ try {
     await scaleRouter.route(stored.event, stored.customer);
     waitIds[i] = stored.customer.id;
   });
+  log(`→ startRate: ${Math.round(startRate * 10) / 10}/s`);
   const runningCount = async () =>
     (
       await db

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerApi } from './commands/api.js';
+import { registerBundle } from './commands/bundle.js';
 import { registerCustomers } from './commands/customers.js';
 import { registerDeliveries } from './commands/deliveries.js';
 import { registerEvents } from './commands/events.js';
@@ -25,6 +26,7 @@ registerStart(program);
 registerWorker(program);
 registerApi(program);
 registerMigrate(program);
+registerBundle(program);
 registerSetup(program);
 registerJourneys(program);
 registerEvents(program);

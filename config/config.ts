@@ -90,6 +90,7 @@ const envSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: optional(z.coerce.number().int().min(1).max(1_000_000)),
   WORKER_MAX_WORKFLOW_TASKS: optional(z.coerce.number().int().min(1).max(1_000)),
   WORKER_MAX_ACTIVITIES: optional(z.coerce.number().int().min(1).max(10_000)),
+  WORKER_WORKFLOW_BUNDLE: optional(z.string().trim().min(1)),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   LOG_FORMAT: optional(z.enum(['pretty', 'json'])),
 });
@@ -139,6 +140,7 @@ const fixes: Record<keyof z.infer<typeof envSchema>, string> = {
   WEBHOOK_SECRET: 'set it to a random string of at least 32 characters',
   WORKER_MAX_CACHED_WORKFLOWS: 'set it to a whole number from 1 to 1000000 (workflows kept in memory)',
   WORKER_MAX_WORKFLOW_TASKS: 'set it to a whole number from 1 to 1000 (workflow tasks run at once)',
+  WORKER_WORKFLOW_BUNDLE: 'set it to a file written by `omnijourney bundle`',
   WORKER_MAX_ACTIVITIES: 'set it to a whole number from 1 to 10000 (activities run at once)',
   LOG_LEVEL: 'set it to one of fatal, error, warn, info, debug, trace, silent',
   LOG_FORMAT: 'set it to pretty or json',
@@ -155,6 +157,8 @@ export interface WorkerTuning {
   maxCachedWorkflows?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxConcurrentActivityTaskExecutions?: number;
+  /** A prebuilt workflow bundle (`omnijourney bundle`): the worker skips bundling at start. */
+  workflowBundle?: string;
 }
 
 export interface Config {
@@ -237,9 +241,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.OMNIJOURNEY_DATA_DIR ?? '.omnijourney'),
     toolsDir: path.resolve(e.OMNIJOURNEY_TOOLS_DIR ?? path.join(projectRoot, '.tools')),
     worker: {
-      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      // Memory is the cache: about 1 MB per cached run, so 1,000 keeps a worker near 1 GB however
+      // many runs wait (the rest are replayed from their short histories when they wake).
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS ?? 1_000,
       maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_WORKFLOW_TASKS,
       maxConcurrentActivityTaskExecutions: e.WORKER_MAX_ACTIVITIES,
+      workflowBundle: e.WORKER_WORKFLOW_BUNDLE && path.resolve(e.WORKER_WORKFLOW_BUNDLE),
     },
     database: {
       url: e.DATABASE_URL,

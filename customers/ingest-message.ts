@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import { customers, events, identities } from '../db/schema.js';
 import type { Database } from '../db/client.js';
-import { applyCommerceEvent } from '../domain/commerce.js';
+import { applyCommerceEvent, commerceEvents, emptyCommerce, type CommerceState } from '../domain/commerce.js';
 import { consentFromTraits } from '../domain/consent-traits.js';
 import { correctedTimestamp } from '../domain/event-time.js';
 import { identityKeysOf, type IdentityKey } from '../domain/identity-keys.js';
@@ -134,20 +134,44 @@ export async function ingestMessage(
     });
     const customerId = resolution.customerId;
 
-    const [profile] = await tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
+    const isCommerce = message.type === 'track' && commerceEventNames.has(message.event);
+    const [[profile], later] = await Promise.all([
+      tx.select().from(customers).where(eq(customers.id, customerId)).for('update'),
+      // Does a commerce event that happened after this one exist already (out-of-order arrival)?
+      isCommerce
+        ? tx
+            .select({ id: events.id })
+            .from(events)
+            .where(
+              and(
+                eq(events.customerId, customerId),
+                inArray(events.name, [...commerceEvents]),
+                gt(events.occurredAt, occurredAt),
+              ),
+            )
+            .limit(1)
+        : Promise.resolve([]),
+    ]);
     if (!profile) throw new Error(`customer ${customerId} vanished during ingest`);
     const context = message.context ?? {};
     const merged = traits
       ? mergeTraits({ traits: profile.traits, traitTimes: profile.traitTimes }, traits, occurredAt)
       : profile;
     const commerce =
-      message.type === 'track'
-        ? applyCommerceEvent(commerceOf(profile), {
-            name: message.event,
-            properties: message.properties ?? {},
-            occurredAt,
-          })
-        : commerceOf(profile);
+      message.type !== 'track'
+        ? commerceOf(profile)
+        : later.length > 0
+          ? // Arrived out of order: the cart and last order are the fold of the history in time order.
+            await refoldCommerce(tx, customerId, {
+              name: message.event,
+              properties: message.properties ?? {},
+              occurredAt,
+            })
+          : applyCommerceEvent(commerceOf(profile), {
+              name: message.event,
+              properties: message.properties ?? {},
+              occurredAt,
+            });
     const timeZone =
       typeof context.timezone === 'string' && context.timezone.length <= 64 ? context.timezone : undefined;
     const locale =
@@ -196,6 +220,25 @@ export async function ingestMessage(
       customer: { id: customerId, created: resolution.created, mergedFrom: resolution.merged },
     };
   });
+}
+
+const commerceEventNames: ReadonlySet<string> = new Set(commerceEvents);
+
+/** The commerce state from every stored commerce event of the customer plus `incoming`, oldest first. */
+async function refoldCommerce(
+  tx: Tx,
+  customerId: string,
+  incoming: { name: string; properties: Record<string, unknown>; occurredAt: Date },
+): Promise<CommerceState> {
+  const stored = await tx
+    .select({ name: events.name, properties: events.properties, occurredAt: events.occurredAt })
+    .from(events)
+    .where(and(eq(events.customerId, customerId), inArray(events.name, [...commerceEvents])))
+    .orderBy(asc(events.occurredAt), asc(events.id));
+  const history = [...stored.map((e) => ({ ...e, name: e.name ?? '' })), incoming].sort(
+    (a, b) => a.occurredAt.getTime() - b.occurredAt.getTime(),
+  );
+  return history.reduce(applyCommerceEvent, emptyCommerce);
 }
 
 export async function markRouted(db: Database, eventId: number): Promise<void> {

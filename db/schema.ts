@@ -228,6 +228,8 @@ export const journeyRuns = pgTable(
     steps: integer('steps').notNull().default(0),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** When the goal or exit event that ended the run happened: a trigger older than it is late, not new. */
+    endedByEventAt: timestamp('ended_by_event_at', { withTimezone: true }),
   },
   (t) => [
     index('journey_runs_journey_idx').on(t.journeyId, t.startedAt),

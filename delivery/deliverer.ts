@@ -22,6 +22,8 @@ export interface DeliveryRequest {
   tags: string[];
   overCap: 'skip' | 'defer' | 'nextChannel';
   quietHours: 'defer' | 'skip';
+  /** Absent in requests from runs started before it existed: `retry`. */
+  onOutage?: 'retry' | 'nextChannel';
   trigger: RunEvent;
 }
 

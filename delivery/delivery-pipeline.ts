@@ -8,6 +8,7 @@ import type { Channel } from '../domain/channels.js';
 import { capHit, capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
 import { defaultQuietHours, quietUntil, type QuietHours } from '../domain/quiet-hours.js';
+import { throughOutage } from '../infra/database-outage.js';
 import type { Logger } from '../infra/logger.js';
 import type { TemplateParts } from '../templates/catalog.js';
 import { ChannelFailure, type ChannelAdapter, type Recipient } from './channel-adapter.js';
@@ -335,23 +336,21 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         .update(deliveries)
         .set({ status: 'sending', updatedAt: new Date() })
         .where(eq(deliveries.id, row.id));
+    let sent: { providerMessageId: string };
     try {
-      const sent = await adapter.send({
+      sent = await adapter.send({
         message,
         recipient,
         idempotencyKey: request.dedupKey,
         category: request.category,
         unsubscribeUrl,
       });
-      await db
-        .update(deliveries)
-        .set({ status: 'sent', providerMessageId: sent.providerMessageId, updatedAt: new Date() })
-        .where(eq(deliveries.id, row.id));
-      return { status: 'sent', channel, providerMessageId: sent.providerMessageId };
     } catch (error) {
       const failure =
         error instanceof ChannelFailure ? error : new ChannelFailure('transient', (error as Error).message);
-      if (failure.kind === 'transient') {
+      const remaining = channels.slice(channels.indexOf(channel) + 1);
+      const reroute = request.onOutage === 'nextChannel' && remaining.length > 0;
+      if (failure.kind === 'transient' && !reroute) {
         // Not accepted: back to reserved (the slot stays ours) and let the activity retry with backoff.
         await db
           .update(deliveries)
@@ -376,11 +375,11 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         .set({
           status: 'failed',
           reason: `${failure.kind}: ${failure.message}`,
-          dedupKey: `${request.dedupKey}#${channel}`,
+          // The row id keeps it unique should the same channel fail again for this step after a retry.
+          dedupKey: `${request.dedupKey}#${channel}#${row.id}`,
           updatedAt: new Date(),
         })
         .where(eq(deliveries.id, row.id));
-      const remaining = channels.slice(channels.indexOf(channel) + 1);
       if (remaining.length === 0 || depth >= channels.length)
         return {
           status: 'skipped',
@@ -389,6 +388,14 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
         };
       return deliver(request, remaining, depth + 1);
     }
+    // The provider has it: recording that must outlast a database blip, or a retry would send again.
+    await throughOutage(() =>
+      db
+        .update(deliveries)
+        .set({ status: 'sent', providerMessageId: sent.providerMessageId, updatedAt: new Date() })
+        .where(eq(deliveries.id, row.id)),
+    );
+    return { status: 'sent', channel, providerMessageId: sent.providerMessageId };
   };
 
   return {

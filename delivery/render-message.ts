@@ -65,6 +65,14 @@ const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]+/g, ' ').t
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const plain = (text: string) => text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 
+/**
+ * Push and SMS are text: markup that a value brought in (a name such as `<script>…`) is removed,
+ * since some phones render a notification's HTML. Escaped entities stay as typed.
+ */
+const textOnly = (text: string) => text.replace(/<\/?[a-zA-Z!][^<>]*>/g, '').replace(/[<>]/g, '');
+/** A push opens this URL on tap: only http(s), else the shop's own URL. */
+const safeUrl = (url: string, fallback: string) => (/^https?:\/\/[^\s]+$/i.test(url) ? url : fallback);
+
 export async function renderMessage(
   template: TemplateParts,
   channel: Channel,
@@ -84,15 +92,15 @@ export async function renderMessage(
         text: plain(await text('text')),
       };
     case 'sms': {
-      const body = plain(await text('text'));
+      const body = textOnly(plain(await text('text')));
       return { channel, text: body.length > smsMaxLength ? `${body.slice(0, smsMaxLength - 1)}…` : body };
     }
     case 'push':
       return {
         channel,
-        title: oneLine(await text('title')),
-        body: oneLine(await text('body')),
-        url: oneLine(await text('url')),
+        title: textOnly(oneLine(await text('title'))),
+        body: textOnly(oneLine(await text('body'))),
+        url: safeUrl(oneLine(await text('url')), context.shop.url),
       };
     case 'webhook':
       return { channel, body: await text('body') };

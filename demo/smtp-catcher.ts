@@ -17,7 +17,9 @@ export interface SmtpCatcher {
   close(): Promise<void>;
 }
 
-export async function startSmtpCatcher(options: { saveTo?: string } = {}): Promise<SmtpCatcher> {
+export async function startSmtpCatcher(
+  options: { saveTo?: string; /** Default: a free one. */ port?: number } = {},
+): Promise<SmtpCatcher> {
   const messages: ParsedMail[] = [];
   const raw: Buffer[] = [];
   let failures: { count: number; code: number } = { count: 0, code: 451 };
@@ -51,7 +53,10 @@ export async function startSmtpCatcher(options: { saveTo?: string } = {}): Promi
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -85,6 +85,11 @@ export const sendStep = z.strictObject({
   tags: z.array(z.string().min(1).max(60)).max(10).default([]),
   overCap: z.enum(['skip', 'defer', 'nextChannel']).default('skip'),
   quietHours: z.enum(['defer', 'skip']).default('defer'),
+  /**
+   * A channel's provider is down (a retryable failure): `retry` it with backoff (the message waits
+   * for the provider), or go to the `nextChannel` at once (the message goes out now, elsewhere).
+   */
+  onOutage: z.enum(['retry', 'nextChannel']).default('retry'),
 });
 export const updateProfileStep = z.strictObject({
   ...stepBase,

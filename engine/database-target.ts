@@ -18,12 +18,19 @@ export async function provideDatabase(
   config: Config,
   stack: ResourceStack,
   logger: Logger,
+  /** Throw the embedded cluster away on stop (the bench's scratch database). */
+  options: { ephemeral?: boolean } = {},
 ): Promise<ProvidedDatabase> {
   if (config.database.url) return { url: config.database.url, source: 'DATABASE_URL' };
   const port = await choosePort(config.database.embeddedPort, false);
   const dataDir = path.join(config.dataDir, 'postgres');
   logger.info({ dataDir, port }, 'starting the embedded PostgreSQL');
-  const server = await startEmbeddedPostgres({ dataDir, port, database: 'omnijourney' });
+  const server = await startEmbeddedPostgres({
+    dataDir,
+    port,
+    database: 'omnijourney',
+    ephemeral: options.ephemeral,
+  });
   stack.defer('embedded PostgreSQL', () => server.stop());
   await ensureDatabase(server.adminUrl, 'omnijourney');
   return { url: server.url, embeddedPid: server.pid };

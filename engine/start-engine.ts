@@ -18,6 +18,7 @@ import { createJourneyRouter } from '../router/journey-router.js';
 import { devSecrets, environmentSecrets } from './secrets.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { delivererFromConfig } from '../delivery/deliverer-from-config.js';
+import { registerSecrets } from '../infra/log-masking.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { provideDatabase } from './database-target.js';
 import { writeEngineState } from './engine-state.js';
@@ -113,6 +114,16 @@ export async function startEngine(
           ? environmentSecrets(config)
           : await devSecrets(config);
     const secrets: Partial<Secrets> = apiSecrets ?? config.secrets;
+    registerSecrets([
+      ...(secrets.writeKeys ?? []),
+      secrets.adminToken,
+      secrets.unsubscribeSecret,
+      secrets.twilioAuthToken,
+      secrets.vapid?.privateKey,
+      config.temporal.apiKey,
+      passwordOf(database.url),
+      config.channels.email ? passwordOf(config.channels.email.smtpUrl) : undefined,
+    ]);
     const apiPort =
       parts.api === false
         ? config.api.port
@@ -213,4 +224,12 @@ export async function startEngine(
 export function journeyListUrl(uiUrl: string, namespace: string): string {
   const query = encodeURIComponent('JourneyId IS NOT NULL');
   return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`;
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

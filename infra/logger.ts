@@ -1,16 +1,30 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { maskValue } from './log-masking.js';
 import type { Config } from '../config/config.js';
 
 export type { Logger };
 
 /**
- * One pino logger for the process. Secrets never reach it: URLs are masked by the callers and
- * the redact list covers the fields that may carry credentials or contact data.
+ * One pino logger for the process. Secrets and contact data never reach it: every argument of
+ * every call is masked (registered secrets, URL passwords, query tokens, emails, phone numbers),
+ * and the redact list blanks the fields that carry credentials. `destination`: tests read it.
  */
-export function createLogger(config: Config['log'], name = 'omnijourney'): Logger {
-  return pino({
+export function createLogger(
+  config: Config['log'],
+  name = 'omnijourney',
+  destination?: DestinationStream,
+): Logger {
+  const options = {
     name,
     level: config.level,
+    hooks: {
+      logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((arg) => maskValue(arg)),
+        );
+      },
+    },
     redact: {
       paths: [
         'password',
@@ -24,11 +38,12 @@ export function createLogger(config: Config['log'], name = 'omnijourney'): Logge
       censor: '***',
     },
     transport:
-      config.format === 'pretty'
+      config.format === 'pretty' && !destination
         ? {
             target: 'pino-pretty',
             options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' },
           }
         : undefined,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -90,6 +90,8 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+const closeGraceMs = 3_000;
+
 /** Builds and listens; the base URL is fixed once the port is known. */
 export async function startApiServer(
   deps: Omit<ApiDeps, 'publicBaseUrl'> & { host: string; port: number; publicBaseUrl?: string },
@@ -101,5 +103,16 @@ export async function startApiServer(
   const port = typeof address === 'object' && address ? address.port : deps.port;
   const url = `http://${deps.host.includes(':') ? `[${deps.host}]` : deps.host}:${port}`;
   if (!deps.publicBaseUrl) base = url;
-  return { url, app, close: () => app.close() };
+  return {
+    url,
+    app,
+    // In-flight requests get a few seconds; then connections still open (a client's keep-alive
+    // socket, a request stuck on an outage) are cut, so a stop is never held up for a minute.
+    async close() {
+      const closing = app.close();
+      const timer = setTimeout(() => app.server.closeAllConnections(), closeGraceMs);
+      await closing;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -134,10 +134,16 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
     definition: JourneyDefinition,
     customerId: string,
     entryKey: string,
+    trigger: RunEvent,
     now: Date,
   ) => {
     const previous = await q
-      .select({ status: journeyRuns.status, startedAt: journeyRuns.startedAt, endedAt: journeyRuns.endedAt })
+      .select({
+        status: journeyRuns.status,
+        startedAt: journeyRuns.startedAt,
+        endedAt: journeyRuns.endedAt,
+        endedByEventAt: journeyRuns.endedByEventAt,
+      })
       .from(journeyRuns)
       .where(
         and(
@@ -150,6 +156,13 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
       .limit(1);
     const last = previous[0];
     if (last?.status === 'running') return { enter: true, reason: 'joins the running run' };
+    // A trigger that happened before the previous run ended (it arrived late, out of order) would
+    // have joined that run: it starts no new one, whatever the re-entry rule.
+    if (last && last.status !== 'failed') {
+      const endedAt = (last.endedByEventAt ?? last.endedAt)?.getTime();
+      if (endedAt !== undefined && Date.parse(trigger.occurredAt) <= endedAt)
+        return { enter: false, reason: 'late trigger of an ended run' };
+    }
     if (last) {
       if (definition.reEntry.mode === 'never') return { enter: false, reason: 're-entry: never' };
       if (definition.reEntry.mode === 'cooldown') {
@@ -268,7 +281,7 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
             continue;
           }
           const [decision, backlog] = await Promise.all([
-            mayEnter(tx, journey.definition, customer.id, entryKey, now),
+            mayEnter(tx, journey.definition, customer.id, entryKey, event, now),
             backlogOf(tx, journey.definition, customer.id, event),
           ]);
           if (decision.enter)

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { WorkerTuning } from '../config/config.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -10,6 +10,21 @@ export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
     ...config,
     resolve: { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } },
   }),
+};
+
+/** The engine's workflow bundle as code, for `omnijourney bundle` and for tests that restart workers. */
+export async function buildWorkflowBundle(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, ...bundlerOptions, logger: quietBundler });
+  return code;
+}
+
+const quietBundler = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`bundler: ${message}\n`),
+  error: (message: string) => process.stderr.write(`bundler: ${message}\n`),
 };
 
 export interface CreateWorkerOptions {
@@ -33,11 +48,20 @@ export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
     activities: options.activities,
     workflowsPath: options.workflowsPath ?? workflowsPath,
     ...(options.identity ? { identity: options.identity } : {}),
-    ...Object.fromEntries(Object.entries(options.tuning ?? {}).filter(([, value]) => value !== undefined)),
+    // Only the limits that are set: an explicit undefined would override the SDK's defaults.
+    ...definedOnly({
+      maxCachedWorkflows: options.tuning?.maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions: options.tuning?.maxConcurrentWorkflowTaskExecutions,
+      maxConcurrentActivityTaskExecutions: options.tuning?.maxConcurrentActivityTaskExecutions,
+    }),
     bundlerOptions,
     // On stop, in-flight activities get 5 s to finish before they are cancelled (a cancelled send is
     // retried by another worker and deduplicated by the ledger); a stop never takes more than 30 s.
     shutdownGraceTime: '5s',
     shutdownForceTime: '30s',
   });
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -123,20 +123,21 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   const received: RunEvent[] = [];
   const seen = new Set<string>([input.trigger.messageId]);
   let consumedUpTo = 0;
-  let ending: { outcome: RunOutcome; reason: string } | undefined;
+  let ending: { outcome: RunOutcome; reason: string; eventAt?: string } | undefined;
   let matchedEvent: RunEvent | undefined;
   const steps = new CancellationScope();
 
-  const end = (outcome: RunOutcome, reason: string) => {
+  const end = (outcome: RunOutcome, reason: string, eventAt?: string) => {
     if (ending) return;
-    ending = { outcome, reason };
+    ending = { outcome, reason, eventAt };
     steps.cancel();
   };
   const checkExit = (event: RunEvent) => {
     const context = { trigger: input.trigger };
-    if (journey.goal && matches(journey.goal, event, context)) return end('converted', `goal: ${event.name}`);
+    if (journey.goal && matches(journey.goal, event, context))
+      return end('converted', `goal: ${event.name}`, event.occurredAt);
     const exit = journey.exit.find((match) => matches(match, event, context));
-    if (exit) end('exited', `exit: ${event.name}`);
+    if (exit) end('exited', `exit: ${event.name}`, event.occurredAt);
   };
 
   const receive = (event: RunEvent) => {
@@ -158,7 +159,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   // Runs started after this change skip the start record (the router inserts the row when it
   // starts the run) and record their outcome with a local activity; older histories replay as before.
   const cheapBookkeeping = patched('run-bookkeeping-local');
-  const runRecord = (status: RunOutcome | 'running', reason?: string) => ({
+  const runRecord = (status: RunOutcome | 'running', reason?: string, endedByEventAt?: string) => ({
     runId: info.runId,
     workflowId: info.workflowId,
     journeyId: journey.id,
@@ -170,12 +171,13 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
     reason,
     startedAt,
     endedAt: status === 'running' ? undefined : new Date().toISOString(),
+    ...(endedByEventAt ? { endedByEventAt } : {}),
   });
-  const record = (status: RunOutcome | 'running', reason?: string) =>
+  const record = (status: RunOutcome | 'running', reason?: string, endedByEventAt?: string) =>
     cheapBookkeeping
       ? localBookkeeping.recordJourneyRun.executeWithOptions(
           { startToCloseTimeout: '30 seconds', summary: `record outcome: ${status}` },
-          [runRecord(status, reason)],
+          [runRecord(status, reason, endedByEventAt)],
         )
       : recordJourneyRun.executeWithOptions(
           {
@@ -357,6 +359,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
             tags: step.tags,
             overCap: step.overCap,
             quietHours: step.quietHours,
+            onOutage: step.onOutage,
             trigger: input.trigger,
           },
         ],
@@ -379,13 +382,16 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
       throw error;
     }
   }
-  const final = ending ?? { outcome: 'completed' as const, reason: 'all steps done' };
+  const final: { outcome: RunOutcome; reason: string; eventAt?: string } = ending ?? {
+    outcome: 'completed',
+    reason: 'all steps done',
+  };
   state.status = final.outcome;
   state.reason = final.reason;
   state.currentStep = undefined;
   state.waitingFor = undefined;
   state.waitingUntil = undefined;
   setCurrentDetails(`**${journey.name}**: ${final.outcome} (${final.reason})`);
-  await CancellationScope.nonCancellable(() => record(final.outcome, final.reason));
+  await CancellationScope.nonCancellable(() => record(final.outcome, final.reason, final.eventAt));
   return { outcome: final.outcome, reason: final.reason, steps: state.steps };
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "journey_runs" ADD COLUMN "ended_by_event_at" timestamp with time zone;
