@@ -76,6 +76,19 @@ describe('configuration', () => {
     expect(configError({ LOG_LEVEL: 'loud' }).toLine()).toContain('LOG_LEVEL');
   });
 
+  it('worker tuning: a bounded cache by default, and a bad number named with its fix', () => {
+    expect(loadConfig({}).worker).toMatchObject({ maxCachedWorkflows: 1000 });
+    expect(
+      loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '250', WORKER_MAX_ACTIVITIES: '20' }).worker,
+    ).toMatchObject({
+      maxCachedWorkflows: 250,
+      maxConcurrentActivityTaskExecutions: 20,
+    });
+    const line = configError({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' }).toLine();
+    expect(line).toContain('WORKER_MAX_CACHED_WORKFLOWS="lots"');
+    expect(line).toContain('whole number');
+  });
+
   it('masks passwords in printed URLs', () => {
     expect(maskUrl('postgres://u:p%40ss@h:5432/d')).toBe('postgres://u:***@h:5432/d');
     expect(maskUrl('postgres://u@h/d')).toBe('postgres://u@h/d');
