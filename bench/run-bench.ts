@@ -49,7 +49,7 @@ const options = new Command()
   .name('bench')
   .option('--quick', 'small sizes: finishes in under a minute (CI runs it so the bench keeps working)')
   .option('--waiting <n>', 'journeys waiting at once for the scale figure', '20000')
-  .option('--burst <n>', 'how many of the waiting journeys one wake-up burst wakes', '1000')
+  .option('--burst <n>', 'how many of the waiting journeys one wake-up burst wakes', '200')
   .option('--out <dir>', 'where the JSON goes', path.join(here, 'results'))
   .parse()
   .opts<{ quick?: boolean; waiting: string; burst: string; out: string }>();
