@@ -45,6 +45,8 @@ export interface ChaosRig {
   writeKey: string;
   /** POST to the Segment-compatible API with the write key; returns the status. */
   post(type: 'track' | 'identify' | 'batch', body: Record<string, unknown>): Promise<number>;
+  /** `count` customers `<prefix>-<i>` with an email (`@chaos.test`) and a daytime zone; returns their user ids. */
+  identifyCustomers(prefix: string, count: number): Promise<string[]>;
   customerIdOf(userId: string): Promise<string>;
   runStatuses(journeyId: string): Promise<Map<string, string>>;
   close(): Promise<void>;
@@ -141,26 +143,42 @@ export async function createChaosRig(
     return worker;
   };
 
+  const zone = zoneWhereItIs(13, new Date());
+  const post: ChaosRig['post'] = async (type, body) => {
+    const response = await fetch(`${api.url}/v1/${type}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+      },
+      body: JSON.stringify(body),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
   return {
     database,
     client,
     api,
     smtp,
     taskQueue,
-    zone: zoneWhereItIs(13, new Date()),
+    zone,
     writeKey,
     startWorker,
-    async post(type, body) {
-      const response = await fetch(`${api.url}/v1/${type}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
-        },
-        body: JSON.stringify(body),
+    post,
+    async identifyCustomers(prefix, count) {
+      const users = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+      await inLanes(count, 16, async (i) => {
+        const status = await post('identify', {
+          userId: users[i],
+          messageId: `${users[i]}-identify`,
+          traits: { email: `${users[i]}@chaos.test`, name: `Customer ${i}` },
+          context: { timezone: zone },
+        });
+        if (status !== 200) throw new Error(`identify ${users[i]}: HTTP ${status}`);
       });
-      await response.arrayBuffer();
-      return response.status;
+      return users;
     },
     async customerIdOf(userId) {
       const [row] = await database.db

@@ -59,16 +59,7 @@ describe('PostgreSQL restart under load', () => {
   }, 300_000);
 
   it('activities retry, ingest answers 503 while it is down, the Segment client’s retries land; nothing lost or doubled', async () => {
-    const users = Array.from({ length: runs }, (_, i) => `restart-${i}`);
-    await inLanes(runs, 8, async (i) => {
-      const status = await rig.post('identify', {
-        userId: users[i],
-        messageId: `identify-${i}`,
-        traits: { email: `${users[i]}@chaos.test` },
-        context: { timezone: rig.zone },
-      });
-      expect(status).toBe(200);
-    });
+    const users = await rig.identifyCustomers('restart', runs);
     const worker = rig.startWorker();
     await inLanes(runs, 8, async (i) => {
       expect(

@@ -40,16 +40,7 @@ describe('races between two workers', () => {
   }, 600_000);
 
   it('six candidate messages per customer, two journeys, two workers: one offer, exactly the cap, never more', async () => {
-    const users = Array.from({ length: customers }, (_, i) => `race-${i}`);
-    await inLanes(customers, 16, async (i) => {
-      const status = await rig.post('identify', {
-        userId: users[i],
-        messageId: `identify-${i}`,
-        traits: { email: `${users[i]}@chaos.test` },
-        context: { timezone: rig.zone },
-      });
-      expect(status).toBe(200);
-    });
+    const users = await rig.identifyCustomers('race', customers);
     rig.startWorker();
     rig.startWorker();
     await inLanes(customers, 16, async (i) => {

@@ -52,16 +52,7 @@ describe('worker crashes (SIGKILL) while runs are in flight', () => {
   }, 900_000);
 
   it(`${runs} runs, ${kills} kills at random moments: every run ends, every message once, no cap broken`, async () => {
-    const users = Array.from({ length: runs }, (_, i) => `crash-${i}`);
-    await inLanes(runs, 16, async (i) => {
-      const status = await rig.post('identify', {
-        userId: users[i],
-        messageId: `identify-${i}`,
-        traits: { email: `${users[i]}@chaos.test`, name: `Crash ${i}` },
-        context: { timezone: rig.zone },
-      });
-      expect(status).toBe(200);
-    });
+    const users = await rig.identifyCustomers('crash', runs);
     worker = rig.startWorker();
     const started = Date.now();
     const triggers = inLanes(runs, 8, async (i) => {
