@@ -157,21 +157,16 @@ export async function ingestMessage(
     const merged = traits
       ? mergeTraits({ traits: profile.traits, traitTimes: profile.traitTimes }, traits, occurredAt)
       : profile;
-    const commerce =
-      message.type !== 'track'
-        ? commerceOf(profile)
-        : later.length > 0
-          ? // Arrived out of order: the cart and last order are the fold of the history in time order.
-            await refoldCommerce(tx, customerId, {
-              name: message.event,
-              properties: message.properties ?? {},
-              occurredAt,
-            })
-          : applyCommerceEvent(commerceOf(profile), {
-              name: message.event,
-              properties: message.properties ?? {},
-              occurredAt,
-            });
+    const incoming =
+      message.type === 'track'
+        ? { name: message.event, properties: message.properties ?? {}, occurredAt }
+        : undefined;
+    const commerce = !incoming
+      ? commerceOf(profile)
+      : later.length > 0
+        ? // Arrived out of order: the cart and last order are the fold of the history in time order.
+          await refoldCommerce(tx, customerId, incoming)
+        : applyCommerceEvent(commerceOf(profile), incoming);
     const timeZone =
       typeof context.timezone === 'string' && context.timezone.length <= 64 ? context.timezone : undefined;
     const locale =

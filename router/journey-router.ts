@@ -155,7 +155,7 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
       .orderBy(desc(journeyRuns.startedAt))
       .limit(1);
     const last = previous[0];
-    if (last?.status === 'running') return { enter: true, reason: 'joins the running run' };
+    if (last?.status === 'running') return { enter: true, joins: true, reason: 'joins the running run' };
     // A trigger that happened before the previous run ended (it arrived late, out of order) would
     // have joined that run: it starts no new one, whatever the re-entry rule.
     if (last && last.status !== 'failed') {
@@ -187,7 +187,7 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
       if ((row?.count ?? 0) >= definition.entryLimit.max)
         return { enter: false, reason: 'entry limit reached' };
     }
-    return { enter: true, reason: 'new run' };
+    return { enter: true, joins: false, reason: 'new run' };
   };
 
   const startOrJoin = async (
@@ -285,15 +285,7 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
             backlogOf(tx, journey.definition, customer.id, event),
           ]);
           if (decision.enter)
-            await startOrJoin(
-              tx,
-              journey,
-              customer.id,
-              entryKey,
-              event,
-              now,
-              decision.reason === 'new run' ? backlog : [],
-            );
+            await startOrJoin(tx, journey, customer.id, entryKey, event, now, decision.joins ? [] : backlog);
           else
             logger.debug(
               {

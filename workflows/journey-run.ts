@@ -184,7 +184,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
             startToCloseTimeout: '30 seconds',
             summary: status === 'running' ? 'record run start' : `record outcome: ${status}`,
           },
-          [runRecord(status, reason)],
+          [runRecord(status, reason, endedByEventAt)],
         );
 
   if (!cheapBookkeeping) await record('running');
