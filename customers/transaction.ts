@@ -3,5 +3,5 @@ import type { Database } from '../db/client.js';
 /** A drizzle transaction on our schema. */
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
-/** Either a transaction or the pool: read helpers accept both. */
-export type Queryable = Database | Tx;
+/** The pool, a transaction or a pipelined transaction's connection: read and write helpers accept all. */
+export type Queryable = Pick<Database, 'select' | 'selectDistinctOn' | 'insert' | 'update' | 'delete' | 'execute'>;

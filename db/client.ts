@@ -4,7 +4,8 @@ import { maskUrl } from '../config/config.js';
 import { UserError } from '../infra/user-error.js';
 import * as schema from './schema.js';
 
-export type Database = PostgresJsDatabase<typeof schema>;
+/** Drizzle over the pool; `$client` is the pool itself (pipelined transactions reserve connections from it). */
+export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 
 export interface DatabaseHandle {
   db: Database;
@@ -37,7 +38,23 @@ export async function connectDatabase(url: string, options: ConnectOptions = {})
         : undefined,
     );
   }
-  return { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
+  return { db: drizzle(namedStatements(sql), { schema }), sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * Drizzle asks postgres.js for unnamed statements, which postgres.js must describe before it can
+ * bind them: two round trips for every query with parameters, and nothing pipelines behind it.
+ * Named statements are described once per connection; after that a query is one round trip and
+ * queries sent together share it. (A pooler in transaction mode needs PgBouncer 1.21 or later.)
+ */
+export function namedStatements<Client extends postgres.Sql>(client: Client): Client {
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      if (key !== 'unsafe') return Reflect.get(target, key, receiver) as unknown;
+      return (...[text, parameters, options]: Parameters<postgres.Sql['unsafe']>) =>
+        target.unsafe(text, parameters, { ...options, prepare: true });
+    },
+  });
 }
 
 export function describePgError(error: unknown): string {

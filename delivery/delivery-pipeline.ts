@@ -3,7 +3,8 @@ import type { Database } from '../db/client.js';
 import { deliveries, identities, journeyRuns, pushSubscriptions } from '../db/schema.js';
 import { setConsent } from '../customers/set-consent.js';
 import { createUnsubscribeToken } from '../customers/unsubscribe-token.js';
-import type { Tx } from '../customers/transaction.js';
+import type { Queryable } from '../customers/transaction.js';
+import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import type { Channel } from '../domain/channels.js';
 import { capHit, capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
@@ -12,7 +13,6 @@ import { throughOutage } from '../infra/database-outage.js';
 import type { Logger } from '../infra/logger.js';
 import type { TemplateParts } from '../templates/catalog.js';
 import { ChannelFailure, type ChannelAdapter, type Recipient } from './channel-adapter.js';
-import { canonicalCustomerId } from '../customers/resolve-customer.js';
 import {
   contactOf,
   contactReads,
@@ -88,18 +88,21 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     };
   };
 
-  const record = async (
-    tx: Tx,
+  /** The ledger insert for a decision, unawaited: it goes out with the transaction's COMMIT. */
+  const record = (
+    tx: Queryable,
     request: DeliveryRequest,
     customerId: string,
     values: Partial<typeof deliveries.$inferInsert>,
-  ) => {
-    const [row] = await tx
+  ) =>
+    tx
       .insert(deliveries)
       .values({ ...ledgerRow(request, customerId), status: 'skipped', ...values })
       .returning();
-    if (!row) throw new Error('ledger insert returned nothing');
-    return row;
+
+  const single = <Row>(rows: Row[]): Row => {
+    if (!rows[0]) throw new Error('ledger insert returned nothing');
+    return rows[0];
   };
 
   const intentWindowOf = (request: DeliveryRequest) =>
@@ -174,59 +177,58 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
 
   /**
    * Decide and reserve under the customer's lock; returns the reserved row, or a final outcome.
-   * Round trips are the cost here: after the customer id is resolved, the lock and every read the
-   * decision needs go out together (postgres.js pipelines them on the transaction's connection,
-   * and Postgres runs them in order, so the reads see the world as of holding the lock).
+   * Round trips are the cost here, so it takes two: BEGIN, the lock and every read the decision
+   * needs go out together (Postgres runs them in order, so the reads see the world as of holding
+   * the lock); the ledger row goes out with COMMIT. The request's customer id is taken as canonical;
+   * if the customer was merged since, a second batch locks and reads the surviving customer.
    */
   const reserve = (request: DeliveryRequest, channels: Channel[]) =>
-    db.transaction(async (tx) => {
-      const customerId = await canonicalCustomerId(tx, request.customerId);
-      if (!customerId) {
-        const [existing] = await tx
-          .select()
-          .from(deliveries)
-          .where(eq(deliveries.dedupKey, request.dedupKey));
-        if (existing) return { existing };
-        return { outcome: { status: 'skipped', reason: 'customer not found' } as SendOutcome };
-      }
+    pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
       const at = now();
       const horizon = new Date(at.getTime() - Math.max(capHorizonMs(caps), intentWindowOf(request)));
-      const [, ledger, runs, ...contactRows] = await Promise.all([
-        tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
-        // This step's own row (a retry, a replay or a racing duplicate) and the rows caps and intents count.
-        tx
-          .select()
-          .from(deliveries)
-          .where(
-            or(
-              eq(deliveries.dedupKey, request.dedupKey),
-              and(
-                eq(deliveries.customerId, customerId),
-                inArray(deliveries.status, [...counted]),
-                gt(deliveries.createdAt, horizon),
+      const readUnderLock = (customerId: string) =>
+        batch(
+          tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
+          // This step's own row (a retry, a replay or a racing duplicate) and the rows caps and intents count.
+          tx
+            .select()
+            .from(deliveries)
+            .where(
+              or(
+                eq(deliveries.dedupKey, request.dedupKey),
+                and(
+                  eq(deliveries.customerId, customerId),
+                  inArray(deliveries.status, [...counted]),
+                  gt(deliveries.createdAt, horizon),
+                ),
               ),
             ),
-          ),
-        tx
-          .select({ status: journeyRuns.status })
-          .from(journeyRuns)
-          .where(eq(journeyRuns.runId, request.runId)),
-        ...contactReads(tx, customerId),
-      ]);
+          tx
+            .select({ status: journeyRuns.status })
+            .from(journeyRuns)
+            .where(eq(journeyRuns.runId, request.runId)),
+          ...contactReads(tx, customerId),
+        );
+      let [, ledger, runs, ...contactRows] = await readUnderLock(request.customerId);
+      const mergedInto = contactRows[0][0]?.mergedIntoId;
+      if (mergedInto) [, ledger, runs, ...contactRows] = await readUnderLock(mergedInto);
       const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
       if (existing) return { existing };
-      const contact = contactOf(customerId, contactRows);
+      const contact = contactOf(mergedInto ?? request.customerId, contactRows);
       if (!contact) return { outcome: { status: 'skipped', reason: 'customer not found' } as SendOutcome };
       const decision = decide({ ...request, channels }, contact, runs[0]?.status, ledger, at);
       if (decision.kind === 'skip') {
-        const row = await record(tx, request, contact.customerId, {
-          status: 'skipped',
-          reason: decision.reason,
-        });
+        const row = single(
+          await commitWith(
+            record(tx, request, contact.customerId, { status: 'skipped', reason: decision.reason }),
+          ),
+        );
         return { outcome: outcomeOf(row) };
       }
       if (decision.kind === 'defer') {
-        await record(tx, request, contact.customerId, { status: 'deferred', reason: decision.reason });
+        await commitWith(
+          record(tx, request, contact.customerId, { status: 'deferred', reason: decision.reason }),
+        );
         return {
           outcome: {
             status: 'deferred',
@@ -235,13 +237,19 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
           } as SendOutcome,
         };
       }
-      const row = await record(tx, request, contact.customerId, {
-        status: 'reserved',
-        channel: decision.channel,
-        reason:
-          decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
-        createdAt: at,
-      });
+      const row = single(
+        await commitWith(
+          record(tx, request, contact.customerId, {
+            status: 'reserved',
+            channel: decision.channel,
+            reason:
+              decision.skippedChannels.length > 0
+                ? `fell back: ${decision.skippedChannels.join('; ')}`
+                : null,
+            createdAt: at,
+          }),
+        ),
+      );
       return { reserved: { row, contact, recipient: decision.recipient } };
     });
 
