@@ -12,7 +12,8 @@ import type { RoutedCustomer, StoredEvent } from '../router/event-router.js';
 import { commerceOf } from './merge-customers.js';
 import { resolveCustomer } from './resolve-customer.js';
 import { setConsent } from './set-consent.js';
-import type { Tx } from './transaction.js';
+import type { Queryable } from './transaction.js';
+import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import { channels } from '../domain/channels.js';
 
 export type IngestOutcome =
@@ -45,7 +46,7 @@ export function toStoredEvent(row: EventRow): StoredEvent {
 
 /** For alias: previousId may be an old userId or an anonymousId; whichever is known. */
 async function aliasKeys(
-  tx: Tx,
+  tx: Queryable,
   message: Extract<SegmentMessage, { type: 'alias' }>,
 ): Promise<IdentityKey[]> {
   const previous = message.previousId;
@@ -109,12 +110,13 @@ export async function ingestMessage(
   options: IngestOptions,
 ): Promise<IngestOutcome> {
   const messageId = message.messageId ?? `omnijourney-${randomUUID()}`;
-  return db.transaction(async (tx) => {
-    // One round trip: the lookup is queued behind the lock on the same connection.
-    const [, [existing]] = await Promise.all([
+  // Round trips: BEGIN with the messageId lock and lookup; resolution (locks with the owners' read,
+  // then the candidates); the profile; then the profile update, the event insert and COMMIT together.
+  return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
+    const [, [existing]] = await batch(
       tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`message:${messageId}`}, 0))`),
       tx.select().from(events).where(eq(events.messageId, messageId)),
-    ]);
+    );
     if (existing)
       return { outcome: 'duplicate', event: toStoredEvent(existing), routed: existing.routedAt !== null };
 
@@ -135,11 +137,12 @@ export async function ingestMessage(
     const customerId = resolution.customerId;
 
     const isCommerce = message.type === 'track' && commerceEventNames.has(message.event);
-    const [[profile], later] = await Promise.all([
-      tx.select().from(customers).where(eq(customers.id, customerId)).for('update'),
-      // Does a commerce event that happened after this one exist already (out-of-order arrival)?
-      isCommerce
-        ? tx
+    const profileForUpdate = tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
+    // Does a commerce event that happened after this one exist already (out-of-order arrival)?
+    const [[profile], later = []] = isCommerce
+      ? await batch(
+          profileForUpdate,
+          tx
             .select({ id: events.id })
             .from(events)
             .where(
@@ -149,9 +152,9 @@ export async function ingestMessage(
                 gt(events.occurredAt, occurredAt),
               ),
             )
-            .limit(1)
-        : Promise.resolve([]),
-    ]);
+            .limit(1),
+        )
+      : await batch(profileForUpdate);
     if (!profile) throw new Error(`customer ${customerId} vanished during ingest`);
     const context = message.context ?? {};
     const merged = traits
@@ -171,7 +174,13 @@ export async function ingestMessage(
       typeof context.timezone === 'string' && context.timezone.length <= 64 ? context.timezone : undefined;
     const locale =
       typeof context.locale === 'string' && context.locale.length <= 35 ? context.locale : undefined;
-    await tx
+    const consent = consentFromTraits(traits);
+    for (const channel of channels) {
+      const status = consent[channel];
+      if (status) await setConsent(tx, { customerId, channel, status, source: 'identify', at: occurredAt });
+    }
+
+    const profileUpdate = tx
       .update(customers)
       .set({
         traits: merged.traits,
@@ -187,13 +196,7 @@ export async function ingestMessage(
       })
       .where(eq(customers.id, customerId));
 
-    const consent = consentFromTraits(traits);
-    for (const channel of channels) {
-      const status = consent[channel];
-      if (status) await setConsent(tx, { customerId, channel, status, source: 'identify', at: occurredAt });
-    }
-
-    const [row] = await tx
+    const eventInsert = tx
       .insert(events)
       .values({
         messageId,
@@ -208,6 +211,7 @@ export async function ingestMessage(
         receivedAt: options.receivedAt,
       })
       .returning();
+    const [, [row]] = await commitWith(profileUpdate, eventInsert);
     if (!row) throw new Error('event insert returned nothing');
     return {
       outcome: 'stored',
@@ -221,7 +225,7 @@ const commerceEventNames: ReadonlySet<string> = new Set(commerceEvents);
 
 /** The commerce state from every stored commerce event of the customer plus `incoming`, oldest first. */
 async function refoldCommerce(
-  tx: Tx,
+  tx: Queryable,
   customerId: string,
   incoming: { name: string; properties: Record<string, unknown>; occurredAt: Date },
 ): Promise<CommerceState> {

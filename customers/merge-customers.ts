@@ -10,7 +10,7 @@ import {
   journeyRuns,
   pushSubscriptions,
 } from '../db/schema.js';
-import type { Tx } from './transaction.js';
+import type { Queryable } from './transaction.js';
 
 type CustomerRow = typeof customers.$inferSelect;
 
@@ -29,7 +29,7 @@ export function commerceOf(row: CustomerRow): CommerceState {
  * them for the survivor. Traits merge per key (newest wins), carts unite, orders add up.
  * Consent: per channel the most recent decision wins; on a tie, unsubscribed wins.
  */
-export async function mergeCustomers(tx: Tx, survivorId: string, loserIds: string[]): Promise<void> {
+export async function mergeCustomers(tx: Queryable, survivorId: string, loserIds: string[]): Promise<void> {
   const losers = loserIds.filter((id) => id !== survivorId);
   if (losers.length === 0) return;
   const rows = await tx

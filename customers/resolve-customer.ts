@@ -2,7 +2,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { customers, identities } from '../db/schema.js';
 import { identityKeyString, identityKindsByStrength, type IdentityKey } from '../domain/identity-keys.js';
 import { mergeCustomers } from './merge-customers.js';
-import type { Queryable, Tx } from './transaction.js';
+import type { Queryable } from './transaction.js';
 
 export interface ResolveRequest {
   keys: IdentityKey[];
@@ -28,42 +28,41 @@ export interface Resolution {
  * identity (taken in a fixed order), so concurrent events for the same person resolve to the
  * same customer instead of creating two.
  */
-export async function resolveCustomer(tx: Tx, request: ResolveRequest): Promise<Resolution> {
+export async function resolveCustomer(tx: Queryable, request: ResolveRequest): Promise<Resolution> {
   const keys = request.keys;
   if (keys.length === 0) throw new Error('resolveCustomer needs at least one identity');
-  for (const text of keys.map(identityKeyString).sort()) {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${text}, 0))`);
-  }
-
-  const owned = await tx
+  // The identity locks (in a fixed order) and the owners' read go out together: one round trip,
+  // and Postgres runs the read once every lock is held.
+  const owners = tx
     .select({ customerId: identities.customerId, kind: identities.kind, value: identities.value })
     .from(identities)
     .where(or(...keys.map((key) => and(eq(identities.kind, key.kind), eq(identities.value, key.value)))));
+  const locks = keys
+    .map(identityKeyString)
+    .sort()
+    .map((text) => tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${text}, 0))`));
+  const owned = (await Promise.all([...locks, owners])).at(-1) as Awaited<typeof owners>;
   const ownerOf = (key: IdentityKey) =>
     owned.find((row) => row.kind === key.kind && row.value === key.value)?.customerId;
 
   const candidates = [...new Set(owned.map((row) => row.customerId))];
-  const knownIds = new Set(
+  const [known, oldest] =
     candidates.length === 0
-      ? []
-      : (
-          await tx
+      ? [[], []]
+      : await Promise.all([
+          tx
             .selectDistinct({ customerId: identities.customerId })
             .from(identities)
-            .where(and(inArray(identities.customerId, candidates), eq(identities.kind, 'user_id')))
-        ).map((row) => row.customerId),
-  );
-  const oldestFirst =
-    candidates.length === 0
-      ? []
-      : (
-          await tx
+            .where(and(inArray(identities.customerId, candidates), eq(identities.kind, 'user_id'))),
+          tx
             .select({ id: customers.id })
             .from(customers)
             .where(inArray(customers.id, candidates))
             .orderBy(customers.createdAt, customers.id)
-            .for('update')
-        ).map((row) => row.id);
+            .for('update'),
+        ]);
+  const knownIds = new Set(known.map((row) => row.customerId));
+  const oldestFirst = oldest.map((row) => row.id);
 
   const userKey = keys.find((key) => key.kind === 'user_id');
   let survivor: string | undefined;

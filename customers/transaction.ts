@@ -4,4 +4,7 @@ import type { Database } from '../db/client.js';
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** The pool, a transaction or a pipelined transaction's connection: read and write helpers accept all. */
-export type Queryable = Pick<Database, 'select' | 'selectDistinctOn' | 'insert' | 'update' | 'delete' | 'execute'>;
+export type Queryable = Pick<
+  Database,
+  'select' | 'selectDistinct' | 'selectDistinctOn' | 'insert' | 'update' | 'delete' | 'execute'
+>;

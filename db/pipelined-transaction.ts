@@ -15,8 +15,10 @@ export interface PipelinedTx {
   batch<const Q extends readonly PromiseLike<unknown>[]>(
     ...statements: Q
   ): Promise<{ -readonly [K in keyof Q]: Awaited<Q[K]> }>;
-  /** Sends `last` with COMMIT right behind it: the final write and the commit cost one round trip. */
-  commitWith<T>(last: PromiseLike<T>): Promise<T>;
+  /** Sends the last statements with COMMIT right behind them: the final writes and the commit cost one round trip. */
+  commitWith<const Q extends readonly PromiseLike<unknown>[]>(
+    ...statements: Q
+  ): Promise<{ -readonly [K in keyof Q]: Awaited<Q[K]> }>;
 }
 
 /**
@@ -66,14 +68,14 @@ export async function pipelinedTransaction<T>(
       Promise.all([begin, ...statements.map(send)]).then(
         ([, ...results]) => results,
       )) as PipelinedTx['batch'],
-    commitWith: async (last) => {
-      const result = send(last);
+    commitWith: (async (...statements: PromiseLike<unknown>[]) => {
+      const results = statements.map(send);
       commit = connection.unsafe('commit').execute();
       pending.push(commit.catch(() => undefined));
-      // A failed last statement aborts the transaction, and Postgres answers that COMMIT with a rollback.
-      const [value] = await Promise.all([result, commit, begin]);
-      return value;
-    },
+      // A failed statement aborts the transaction, and Postgres answers that COMMIT with a rollback.
+      const [, , ...values] = await Promise.all([begin, commit, ...results]);
+      return values;
+    }) as PipelinedTx['commitWith'],
   };
   try {
     const result = await work(tx);

@@ -100,11 +100,6 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       .values({ ...ledgerRow(request, customerId), status: 'skipped', ...values })
       .returning();
 
-  const single = <Row>(rows: Row[]): Row => {
-    if (!rows[0]) throw new Error('ledger insert returned nothing');
-    return rows[0];
-  };
-
   const intentWindowOf = (request: DeliveryRequest) =>
     request.intentWindowMs ?? options.defaultIntentWindowMs ?? 86_400_000;
 
@@ -217,18 +212,15 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       const contact = contactOf(mergedInto ?? request.customerId, contactRows);
       if (!contact) return { outcome: { status: 'skipped', reason: 'customer not found' } as SendOutcome };
       const decision = decide({ ...request, channels }, contact, runs[0]?.status, ledger, at);
-      if (decision.kind === 'skip') {
-        const row = single(
-          await commitWith(
-            record(tx, request, contact.customerId, { status: 'skipped', reason: decision.reason }),
-          ),
-        );
-        return { outcome: outcomeOf(row) };
-      }
+      const commitRow = async (values: Partial<typeof deliveries.$inferInsert>) => {
+        const [[row]] = await commitWith(record(tx, request, contact.customerId, values));
+        if (!row) throw new Error('ledger insert returned nothing');
+        return row;
+      };
+      if (decision.kind === 'skip')
+        return { outcome: outcomeOf(await commitRow({ status: 'skipped', reason: decision.reason })) };
       if (decision.kind === 'defer') {
-        await commitWith(
-          record(tx, request, contact.customerId, { status: 'deferred', reason: decision.reason }),
-        );
+        await commitRow({ status: 'deferred', reason: decision.reason });
         return {
           outcome: {
             status: 'deferred',
@@ -237,19 +229,13 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
           } as SendOutcome,
         };
       }
-      const row = single(
-        await commitWith(
-          record(tx, request, contact.customerId, {
-            status: 'reserved',
-            channel: decision.channel,
-            reason:
-              decision.skippedChannels.length > 0
-                ? `fell back: ${decision.skippedChannels.join('; ')}`
-                : null,
-            createdAt: at,
-          }),
-        ),
-      );
+      const row = await commitRow({
+        status: 'reserved',
+        channel: decision.channel,
+        reason:
+          decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
+        createdAt: at,
+      });
       return { reserved: { row, contact, recipient: decision.recipient } };
     });
 

@@ -14,6 +14,7 @@ import {
 import { searchAttributes } from '../domain/search-attributes.js';
 import { loadProfileSnapshot } from '../activities/journey-steps.js';
 import type { Queryable } from '../customers/transaction.js';
+import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import type { Logger } from '../infra/logger.js';
 import { currentJourneys, journeyAtVersion, type VersionedJourney } from '../journeys/journey-catalog.js';
 import {
@@ -230,8 +231,10 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
         definition.description,
       ].join('\n\n'),
     });
-    // Record the run now, so the customer's next event (routed after this returns) finds it.
-    await q
+    // The run's row, unawaited: it goes out with the routing transaction's COMMIT, so the
+    // customer's next event (routed after this returns) finds it.
+    // (Wrapped: an async function returning the builder would run it.)
+    const runRow = q
       .insert(journeyRuns)
       .values({
         runId: handle.signaledRunId,
@@ -245,6 +248,7 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
         startedAt: now,
       })
       .onConflictDoNothing();
+    return { runRow };
   };
 
   return {
@@ -259,12 +263,14 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
       const now = options.now ? await options.now() : new Date();
       // Every query below uses this transaction's connection: waiting for the lock while holding one
       // pool connection and then asking for another could exhaust the pool.
-      await db.transaction(async (tx) => {
-        // Sent together (one round trip): Postgres runs the read after the lock is held.
-        const [, running] = await Promise.all([
+      // Round trips: BEGIN, the lock and the running runs together; per matching journey its history
+      // and backlog together; the new runs' rows with COMMIT.
+      await pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
+        const [, running] = await batch(
           tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`route:${customer.id}`}, 0))`),
           runningRuns(tx, customer.id),
-        ]);
+        );
+        const newRuns: PromiseLike<unknown>[] = [];
         await wakeRunningRuns(tx, running, event);
         let profile: unknown;
         for (const journey of await journeys(tx)) {
@@ -285,7 +291,19 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
             backlogOf(tx, journey.definition, customer.id, event),
           ]);
           if (decision.enter)
-            await startOrJoin(tx, journey, customer.id, entryKey, event, now, decision.joins ? [] : backlog);
+            newRuns.push(
+              (
+                await startOrJoin(
+                  tx,
+                  journey,
+                  customer.id,
+                  entryKey,
+                  event,
+                  now,
+                  decision.joins ? [] : backlog,
+                )
+              ).runRow,
+            );
           else
             logger.debug(
               {
@@ -297,6 +315,7 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
               'not entered',
             );
         }
+        if (newRuns.length > 0) await commitWith(...newRuns);
       });
     },
   };

@@ -29,7 +29,7 @@ describe('pipelinedTransaction', () => {
         db.execute<{ id: string }>(txid),
         db.insert(probes).values({ id: 1, note: 'first' }).returning(),
       );
-      const [last] = await commitWith(db.execute<{ id: string }>(txid));
+      const [[last]] = await commitWith(db.execute<{ id: string }>(txid));
       return { first: first?.id, last: last?.id, inserted };
     });
     expect(seen.first).toBeDefined();
