@@ -43,12 +43,15 @@ export async function pipelinedTransaction<T>(
       if (key === 'options') return pool.$client.options;
       if (key !== 'unsafe') return Reflect.get(target, key, receiver) as unknown;
       return (...[text, parameters, options]: Parameters<postgres.Sql['unsafe']>) => {
+        // After COMMIT a statement would run on its own, outside the transaction: refuse it.
+        if (commit) throw new Error('pipelinedTransaction: a statement after COMMIT');
         handedOver++;
         // Named statements, as on the pool (see namedStatements): one round trip, and they pipeline.
         return target.unsafe(text, parameters, { ...options, prepare: true }).execute();
       };
     },
   });
+  let commit: Promise<unknown> | undefined;
   const db = drizzle(eager);
   const pending: Promise<unknown>[] = [];
   const send = <R>(statement: PromiseLike<R>): Promise<R> => {
@@ -61,7 +64,6 @@ export async function pipelinedTransaction<T>(
   };
   const begin = connection.unsafe('begin').execute();
   pending.push(begin.catch(() => undefined));
-  let commit: Promise<unknown> | undefined;
   const tx: PipelinedTx = {
     db,
     batch: ((...statements: PromiseLike<unknown>[]) =>

@@ -68,6 +68,19 @@ describe('pipelinedTransaction', () => {
     expect(await notes()).toEqual(['1:first']);
   });
 
+  it('refuses a statement after COMMIT, which would otherwise run outside the transaction', async () => {
+    await expect(
+      pipelinedTransaction(database.db, async ({ db, commitWith }) => {
+        await commitWith(db.insert(probes).values({ id: 6, note: 'committed' }));
+        await db.insert(probes).values({ id: 7, note: 'after the commit' });
+      }),
+    ).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/a statement after COMMIT/) as unknown },
+    });
+    expect(await notes()).toEqual(['1:first', '6:committed']);
+    await database.db.execute(sql`delete from pipeline_probes where id = 6`);
+  });
+
   it('under an advisory lock, concurrent "count then insert" never exceeds the limit', async () => {
     const limit = 5;
     const attempts = Array.from({ length: 40 }, (_, i) => i + 100);
