@@ -1,8 +1,5 @@
 import type { Database } from '../db/client.js';
 
-/** A drizzle transaction on our schema. */
-export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-
 /** The pool, a transaction or a pipelined transaction's connection: read and write helpers accept all. */
 export type Queryable = Pick<
   Database,

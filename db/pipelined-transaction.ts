@@ -1,6 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
-import type { Database } from './client.js';
+import { namedStatements, type Database } from './client.js';
 
 export interface PipelinedTx {
   /**
@@ -36,22 +36,22 @@ export async function pipelinedTransaction<T>(
 ): Promise<T> {
   const connection = await pool.$client.reserve();
   let handedOver = 0;
-  // Every statement is sent the moment drizzle builds it, so the wire order is the call order.
-  const eager = new Proxy(connection, {
+  let commit: Promise<unknown> | undefined;
+  // Every statement is sent the moment drizzle builds it, so the wire order is the call order;
+  // as named statements, like the pool's (one round trip each, and they pipeline).
+  const eager = new Proxy(namedStatements(connection), {
     get(target, key, receiver) {
       // A reserved connection lacks the pool's options, which drizzle reads for its type parsers.
       if (key === 'options') return pool.$client.options;
       if (key !== 'unsafe') return Reflect.get(target, key, receiver) as unknown;
-      return (...[text, parameters, options]: Parameters<postgres.Sql['unsafe']>) => {
+      return (...args: Parameters<postgres.Sql['unsafe']>) => {
         // After COMMIT a statement would run on its own, outside the transaction: refuse it.
         if (commit) throw new Error('pipelinedTransaction: a statement after COMMIT');
         handedOver++;
-        // Named statements, as on the pool (see namedStatements): one round trip, and they pipeline.
-        return target.unsafe(text, parameters, { ...options, prepare: true }).execute();
+        return target.unsafe(...args).execute();
       };
     },
   });
-  let commit: Promise<unknown> | undefined;
   const db = drizzle(eager);
   const pending: Promise<unknown>[] = [];
   const send = <R>(statement: PromiseLike<R>): Promise<R> => {
