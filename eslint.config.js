@@ -19,20 +19,48 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node APIs, no I/O.
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    // A promise nobody awaits loses its error and its ordering: every one is awaited, returned or voided.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: it imports pure `domain/` code,
+    // activity *types* and Temporal's workflow API, nothing else (scripts/check-layers.ts checks
+    // which of our folders it reaches). `lifecycle.ts` is the client side: it starts and signals runs.
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/**/lifecycle.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['node:*'], message: 'Workflows and domain code must stay deterministic and pure.' },
             {
-              group: ['**/activities/*', '!**/activities/*.types.js'],
+              // Bare specifiers: only Temporal's workflow API (no Node built-ins, no I/O libraries).
+              regex: '^(?!@temporalio/workflow$|\\.{1,2}/)',
+              message: 'Workflows import only @temporalio/workflow, domain/ code and activity types.',
+            },
+            {
+              group: ['**/activities/*'],
               allowTypeImports: true,
               message: 'Workflows import only activity types.',
             },
-            { group: ['**/db/*', '**/infra/*', '**/worker/*'], message: 'No I/O modules in workflows.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Domain code is pure: shared by workflows and activities, tested without servers.
+    files: ['domain/**/*.ts'],
+    ignores: ['domain/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'Domain code stays pure: no Node APIs.' },
+            { regex: '^\\.\\./', message: 'Domain code imports only domain code.' },
           ],
         },
       ],

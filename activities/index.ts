@@ -1,7 +1,7 @@
 import type { Database } from '../db/client.js';
 import { ledgerOnlyDeliverer, type Deliverer } from '../delivery/deliverer.js';
-import { createJourneyRunActivities } from './journey-runs.js';
-import { createJourneyStepActivities } from './journey-steps.js';
+import { createJourneyRunActivities } from './run-records.js';
+import { createJourneyStepActivities } from './step-activities.js';
 
 export interface ActivityDependencies {
   db: Database;

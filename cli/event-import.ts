@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { problemsOf, segmentMessage } from '../domain/segment-message.js';
 import { UserError } from '../infra/user-error.js';
-import { BatchRefused, postBatch, type IngestTarget } from './ingest-client.js';
+import { BatchRefused, postBatch, type IngestTarget } from '../api/ingest-client.js';
 
 export interface BadLine {
   line: number;

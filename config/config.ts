@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { maskUrl } from '../infra/log-masking.js';
+import type { TemporalTlsConfig } from '../infra/temporal-cluster.js';
 import { UserError } from '../infra/user-error.js';
 
 /**
@@ -145,13 +147,6 @@ const fixes: Record<keyof z.infer<typeof envSchema>, string> = {
   LOG_LEVEL: 'set it to one of fatal, error, warn, info, debug, trace, silent',
   LOG_FORMAT: 'set it to pretty or json',
 };
-
-export interface TemporalTlsConfig {
-  certPath?: string;
-  keyPath?: string;
-  caPath?: string;
-  serverName?: string;
-}
 
 export interface WorkerTuning {
   maxCachedWorkflows?: number;
@@ -318,17 +313,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     },
   };
-}
-
-/** A URL safe to print: the password replaced by ***. */
-export function maskUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return value.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
 }
 
 /** DKIM needs all three variables, or none. */

@@ -1,7 +1,7 @@
 import { asc, desc, eq } from 'drizzle-orm';
 import { consents, customers, identities, pushSubscriptions } from '../db/schema.js';
 import type { Cart, LastOrder } from '../domain/commerce.js';
-import type { Queryable } from './transaction.js';
+import type { Queryable } from '../db/queryable.js';
 
 export interface CustomerView {
   id: string;

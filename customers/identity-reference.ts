@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normaliseEmail, normalisePhone, type IdentityKey } from '../domain/identity-keys.js';
-import type { Queryable } from './transaction.js';
+import type { Queryable } from '../db/queryable.js';
 import { findCustomerByIdentity } from './resolve-customer.js';
 
 const kindAliases: Record<string, IdentityKey['kind']> = {

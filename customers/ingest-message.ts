@@ -8,11 +8,11 @@ import { correctedTimestamp } from '../domain/event-time.js';
 import { identityKeysOf, type IdentityKey } from '../domain/identity-keys.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import { mergeTraits } from '../domain/traits.js';
-import type { RoutedCustomer, StoredEvent } from '../router/event-router.js';
+import type { RoutedCustomer, StoredEvent } from './stored-event.js';
 import { commerceOf } from './merge-customers.js';
 import { resolveCustomer } from './resolve-customer.js';
 import { setConsent } from './set-consent.js';
-import type { Queryable } from './transaction.js';
+import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import { channels } from '../domain/channels.js';
 

@@ -10,7 +10,7 @@ import {
   journeyRuns,
   pushSubscriptions,
 } from '../db/schema.js';
-import type { Queryable } from './transaction.js';
+import type { Queryable } from '../db/queryable.js';
 
 type CustomerRow = typeof customers.$inferSelect;
 

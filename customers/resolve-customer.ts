@@ -2,7 +2,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { customers, identities } from '../db/schema.js';
 import { identityKeyString, identityKindsByStrength, type IdentityKey } from '../domain/identity-keys.js';
 import { mergeCustomers } from './merge-customers.js';
-import type { Queryable } from './transaction.js';
+import type { Queryable } from '../db/queryable.js';
 
 export interface ResolveRequest {
   keys: IdentityKey[];

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Channel } from '../domain/channels.js';
 import type { ConsentStatus } from '../domain/consent-traits.js';
 import { consents } from '../db/schema.js';
-import type { Queryable } from './transaction.js';
+import type { Queryable } from '../db/queryable.js';
 
 /**
  * Records a consent decision. A decision older than the one stored is ignored (events can arrive

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Queryable } from './transaction.js';
+import type { Queryable } from '../db/queryable.js';
 
 export interface TimelineItem {
   kind: 'event' | 'delivery' | 'journey_run';

@@ -1,6 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { maskUrl } from '../config/config.js';
+import { maskUrl } from '../infra/log-masking.js';
 import { UserError } from '../infra/user-error.js';
 import * as schema from './schema.js';
 

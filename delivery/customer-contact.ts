@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { consents, customers, identities, pushSubscriptions } from '../db/schema.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
-import type { Queryable } from '../customers/transaction.js';
+import type { Queryable } from '../db/queryable.js';
 import type { Channel } from '../domain/channels.js';
 import { phoneCountry } from '../domain/identity-keys.js';
 import { isValidTimeZone } from '../domain/local-time.js';

@@ -2,7 +2,7 @@ import type { Config, Secrets } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../infra/logger.js';
 import { readPemFile } from '../infra/read-pem.js';
-import { templates } from '../templates/catalog.js';
+import { templates } from '../journeys/templates.js';
 import { createEmailAdapter } from './adapters/email-adapter.js';
 import { createPushAdapter } from './adapters/push-adapter.js';
 import { createSmsAdapter } from './adapters/sms-adapter.js';

@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import { deliveries, identities, journeyRuns, pushSubscriptions } from '../db/schema.js';
 import { setConsent } from '../customers/set-consent.js';
 import { createUnsubscribeToken } from '../customers/unsubscribe-token.js';
-import type { Queryable } from '../customers/transaction.js';
+import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import type { Channel } from '../domain/channels.js';
 import { capHit, capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
@@ -11,7 +11,7 @@ import type { SendOutcome } from '../domain/journey-runtime.js';
 import { defaultQuietHours, quietUntil, type QuietHours } from '../domain/quiet-hours.js';
 import { throughOutage } from '../infra/database-outage.js';
 import type { Logger } from '../infra/logger.js';
-import type { TemplateParts } from '../templates/catalog.js';
+import type { TemplateParts } from '../journeys/templates.js';
 import { ChannelFailure, type ChannelAdapter, type Recipient } from './channel-adapter.js';
 import {
   contactOf,
@@ -20,7 +20,7 @@ import {
   recipientOn,
   type CustomerContact,
 } from './customer-contact.js';
-import { capsHit, deliveryOutcomes, triggerToSend } from '../metrics/engine-metrics.js';
+import { capsHit, deliveryOutcomes, triggerToSend } from '../infra/metrics.js';
 import { ledgerRow, type Deliverer, type DeliveryRequest } from './deliverer.js';
 import { renderMessage } from './render-message.js';
 

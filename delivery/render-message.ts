@@ -1,7 +1,7 @@
 import { Liquid } from 'liquidjs';
 import type { Channel } from '../domain/channels.js';
 import type { InputProblem } from '../domain/input-problem.js';
-import type { TemplateParts } from '../templates/catalog.js';
+import type { TemplateParts } from '../journeys/templates.js';
 
 /** What a channel adapter sends: the template's part for that channel, rendered. */
 export type RenderedMessage =

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { postBatch, type IngestTarget } from '../cli/ingest-client.js';
+import { postBatch, type IngestTarget } from '../api/ingest-client.js';
 import { zoneWhereItIs } from '../domain/local-time.js';
 import type { Logger } from '../infra/logger.js';
 import type { PushService } from './push-service.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtInJourneys } from '../journeys/index.js';
-import { templateIds } from '../templates/catalog.js';
+import { templateIds } from '../journeys/templates.js';
 import { validateJourney, type JourneyDefinitionInput } from './journey-definition.js';
 
 const base: JourneyDefinitionInput = {

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { maskUrl, type Config, type Secrets } from '../config/config.js';
+import type { Config, Secrets } from '../config/config.js';
+import { maskUrl } from '../infra/log-masking.js';
 import { connectDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import type { Logger } from '../infra/logger.js';
@@ -10,11 +11,11 @@ import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/t
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 import { createWorker } from '../worker/create-worker.js';
 import { choosePort } from '../infra/free-port.js';
-import { startApiServer } from '../ingest/api-server.js';
+import { startApiServer } from '../api/api-server.js';
 import { Client } from '@temporalio/client';
 import { builtInJourneys } from '../journeys/index.js';
-import { checkJourney, deployJourneys } from '../journeys/journey-catalog.js';
-import { createJourneyRouter } from '../router/journey-router.js';
+import { checkJourney, deployJourneys } from '../catalog/journey-catalog.js';
+import { createJourneyRouter } from '../runs/journey-router.js';
 import { devSecrets, environmentSecrets } from './secrets.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { delivererFromConfig } from '../delivery/deliverer-from-config.js';

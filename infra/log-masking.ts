@@ -55,3 +55,14 @@ export function maskValue(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => maskValue(item, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, maskValue(child, depth + 1)]));
 }
+
+/** A URL safe to print: the password replaced by ***. */
+export function maskUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return value.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}

@@ -1,8 +1,12 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { maskValue } from './log-masking.js';
-import type { Config } from '../config/config.js';
 
 export type { Logger };
+
+export interface LogSettings {
+  level: string;
+  format: 'pretty' | 'json';
+}
 
 /**
  * One pino logger for the process. Secrets and contact data never reach it: every argument of
@@ -10,7 +14,7 @@ export type { Logger };
  * and the redact list blanks the fields that carry credentials. `destination`: tests read it.
  */
 export function createLogger(
-  config: Config['log'],
+  config: LogSettings,
   name = 'omnijourney',
   destination?: DestinationStream,
 ): Logger {

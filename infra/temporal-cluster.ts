@@ -2,10 +2,17 @@ import { Connection, type TLSConfig } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { TemporalTlsConfig } from '../config/config.js';
 import { searchAttributeNames } from '../domain/search-attributes.js';
 import { readPemFile } from './read-pem.js';
 import { UserError } from './user-error.js';
+
+/** mTLS files and server name for a configured cluster (paths to PEM files). */
+export interface TemporalTlsConfig {
+  certPath?: string;
+  keyPath?: string;
+  caPath?: string;
+  serverName?: string;
+}
 
 /** Where and how to reach a Temporal cluster: the embedded dev server or a configured one. */
 export interface TemporalTarget {

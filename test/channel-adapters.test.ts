@@ -15,7 +15,7 @@ import {
 import type { DeliveryRequest } from '../delivery/deliverer.js';
 import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
-import { templates } from '../templates/catalog.js';
+import { templates } from '../journeys/templates.js';
 import { startPushPeer, type PushPeer } from './helpers/push-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 import { startTwilioPeer, type TwilioPeer } from './helpers/twilio-peer.js';

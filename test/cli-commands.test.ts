@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zoneWhereItIs } from '../domain/local-time.js';
 import { freePort } from '../infra/free-port.js';
 import abandonedCart from '../journeys/abandoned-cart.js';
-import type { JourneyStats } from '../reporting/journey-stats.js';
+import type { JourneyStats } from '../runs/journey-stats.js';
 import { runCli } from './helpers/cli.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, maskUrl } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
+import { maskUrl } from '../infra/log-masking.js';
 import { UserError } from '../infra/user-error.js';
 
 function configError(env: NodeJS.ProcessEnv): UserError {

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJourneyRunActivities } from '../activities/journey-runs.js';
+import { createJourneyRunActivities } from '../activities/run-records.js';
 import { journeyRuns } from '../db/schema.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 

@@ -6,7 +6,7 @@ import type { JourneyDefinitionInput } from '../domain/journey-definition.js';
 import { journeyWorkflowId } from '../domain/journey-runtime.js';
 import { searchAttributes } from '../domain/search-attributes.js';
 import abandonedCart from '../journeys/abandoned-cart.js';
-import { runStateQuery } from '../workflows/journey-run.js';
+import { runStateQuery } from '../workflows/journey-run/signals.js';
 import {
   createJourneyHarness,
   useTimeSkippingJourneys,
@@ -139,7 +139,7 @@ describe('ops in the Temporal UI (dev server, real visibility)', () => {
     expect(metadata.currentDetails).toMatch(/step `wait-1h`: waiting 1h until \d{4}-/);
 
     // Ops can cancel a run; it ends at once with a recorded outcome.
-    const { cancelJourneyRun } = await import('../router/journey-router.js');
+    const { cancelJourneyRun } = await import('../runs/journey-router.js');
     await cancelJourneyRun(server.client, found[0]!, 'test: cancelled by ops');
     const result = (await handle.result()) as { outcome: string };
     expect(result.outcome).toBe('cancelled');

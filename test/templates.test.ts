@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkTemplate, renderMessage, type RenderContext } from '../delivery/render-message.js';
-import { checkJourney, InvalidJourneyError } from '../journeys/journey-catalog.js';
-import { templates } from '../templates/catalog.js';
+import { checkJourney, InvalidJourneyError } from '../catalog/journey-catalog.js';
+import { templates } from '../journeys/templates.js';
 
 const context = (traits: Record<string, unknown> = { name: 'Ann' }): RenderContext => ({
   profile: { traits },

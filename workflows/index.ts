@@ -2,4 +2,4 @@
  * The workflows the worker registers. This module is bundled into Temporal's deterministic
  * sandbox: it may import pure code from `domain/` and activity *types* only.
  */
-export { journeyRun } from './journey-run.js';
+export { journeyRun } from './journey-run/workflow.js';

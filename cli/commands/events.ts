@@ -7,7 +7,7 @@ import { simulateShop } from '../../demo/shop-simulation.js';
 import { UserError } from '../../infra/user-error.js';
 import { withDeployment } from '../deployment.js';
 import { importEvents, parseEventLine, type ImportProgress, type ImportResult } from '../event-import.js';
-import { postBatch } from '../ingest-client.js';
+import { postBatch } from '../../api/ingest-client.js';
 import { print, type OutputOptions } from '../output.js';
 import { action, exitCodes } from '../run-action.js';
 import { wholeNumber } from '../whole-number.js';

@@ -14,9 +14,9 @@ import {
   InvalidJourneyError,
   loadJourneyFile,
   type VersionedJourney,
-} from '../../journeys/journey-catalog.js';
-import { journeyDiagram } from '../../journeys/journey-diagram.js';
-import { cancelJourneyRun } from '../../router/journey-router.js';
+} from '../../catalog/journey-catalog.js';
+import { journeyDiagram } from '../../catalog/journey-diagram.js';
+import { cancelJourneyRun } from '../../runs/journey-router.js';
 import { withDeployment } from '../deployment.js';
 import { formatTable, print, type OutputOptions } from '../output.js';
 import { action, exitCodes } from '../run-action.js';

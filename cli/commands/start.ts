@@ -6,7 +6,7 @@ import { driveShop } from '../../demo/shop-driver.js';
 import { startEngine, type EngineInfo, type RunningEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
 import { builtInJourneys } from '../../journeys/index.js';
-import { checkJourney } from '../../journeys/journey-catalog.js';
+import { checkJourney } from '../../catalog/journey-catalog.js';
 import { action } from '../run-action.js';
 import { untilStopSignal } from '../stop-signal.js';
 import { wholeNumber } from '../whole-number.js';

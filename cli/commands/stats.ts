@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { UserError } from '../../infra/user-error.js';
-import { currentJourneys } from '../../journeys/journey-catalog.js';
+import { currentJourneys } from '../../catalog/journey-catalog.js';
 import {
   journeyStats,
   parseSince,
   visibilityWaitingCounter,
   type JourneyStats,
-} from '../../reporting/journey-stats.js';
+} from '../../runs/journey-stats.js';
 import { withDeployment } from '../deployment.js';
 import { formatTable, print, type OutputOptions } from '../output.js';
 import { action } from '../run-action.js';

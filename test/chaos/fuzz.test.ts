@@ -6,7 +6,7 @@ import { createEmailAdapter } from '../../delivery/adapters/email-adapter.js';
 import { renderMessage, type RenderContext } from '../../delivery/render-message.js';
 import { validateJourney } from '../../domain/journey-definition.js';
 import { builtInJourneys } from '../../journeys/index.js';
-import { templateIds, templates } from '../../templates/catalog.js';
+import { templateIds, templates } from '../../journeys/templates.js';
 import { postJson, useApiWithDatabase, type TestApi } from '../helpers/api.js';
 import { startSmtpPeer } from '../helpers/smtp-peer.js';
 import type { TestDatabase } from '../helpers/test-database.js';

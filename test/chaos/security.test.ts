@@ -8,8 +8,8 @@ import { createUnsubscribeToken } from '../../customers/unsubscribe-token.js';
 import { signWebhook, verifyWebhook } from '../../delivery/adapters/webhook-adapter.js';
 import { registerSecrets } from '../../infra/log-masking.js';
 import { createLogger } from '../../infra/logger.js';
-import { startApiServer, type RunningApi } from '../../ingest/api-server.js';
-import type { EventRouter } from '../../router/event-router.js';
+import { startApiServer, type RunningApi } from '../../api/api-server.js';
+import type { EventRouter } from '../../runs/event-router.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 /** Everything the engine's logger wrote, as one string. */

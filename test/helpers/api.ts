@@ -3,8 +3,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import type { Secrets } from '../../config/config.js';
 import type { Database } from '../../db/client.js';
-import { startApiServer } from '../../ingest/api-server.js';
-import type { EventRouter, RoutedCustomer, StoredEvent } from '../../router/event-router.js';
+import { startApiServer } from '../../api/api-server.js';
+import type { RoutedCustomer, StoredEvent } from '../../customers/stored-event.js';
+import type { EventRouter } from '../../runs/event-router.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /**

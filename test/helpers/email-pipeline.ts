@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.js';
 import { createEmailAdapter } from '../../delivery/adapters/email-adapter.js';
 import type { ChannelAdapter } from '../../delivery/channel-adapter.js';
 import { createDeliveryPipeline, type DeliveryPipelineOptions } from '../../delivery/delivery-pipeline.js';
-import { templates } from '../../templates/catalog.js';
+import { templates } from '../../journeys/templates.js';
 
 /** The production email adapter, sending to a local SMTP peer. */
 export function emailAdapterFor(smtpUrl: string): ChannelAdapter {

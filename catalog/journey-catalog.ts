@@ -5,12 +5,12 @@ import path from 'node:path';
 import { desc, eq } from 'drizzle-orm';
 import { parse as parseYaml } from 'yaml';
 import type { Database } from '../db/client.js';
-import type { Queryable } from '../customers/transaction.js';
+import type { Queryable } from '../db/queryable.js';
 import { journeyVersions } from '../db/schema.js';
 import { validateJourney, type JourneyDefinition } from '../domain/journey-definition.js';
 import type { InputProblem } from '../domain/input-problem.js';
 import { UserError } from '../infra/user-error.js';
-import { templateChannelMap, templateIds } from '../templates/catalog.js';
+import { templateChannelMap, templateIds } from '../journeys/templates.js';
 import { journeyVersion } from './journey-version.js';
 
 export interface VersionedJourney {

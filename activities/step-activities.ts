@@ -6,38 +6,7 @@ import type { Deliverer, DeliveryRequest } from '../delivery/deliverer.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
 import { mergeTraits } from '../domain/traits.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
-import type { Queryable } from '../customers/transaction.js';
-
-/** The profile as conditions see it (`profile.traits.plan`, `profile.orderCount`, …). */
-export interface ProfileSnapshot {
-  customerId: string;
-  traits: Record<string, unknown>;
-  timeZone: string | null;
-  locale: string | null;
-  orderCount: number;
-  lifetimeValue: number;
-  cart: unknown;
-  lastOrder: unknown;
-}
-
-export async function loadProfileSnapshot(
-  db: Queryable,
-  customerId: string,
-): Promise<ProfileSnapshot | null> {
-  const id = (await canonicalCustomerId(db, customerId)) ?? customerId;
-  const [row] = await db.select().from(customers).where(eq(customers.id, id));
-  if (!row) return null;
-  return {
-    customerId: row.id,
-    traits: row.traits,
-    timeZone: row.timeZone,
-    locale: row.locale,
-    orderCount: row.orderCount,
-    lifetimeValue: row.lifetimeValue,
-    cart: row.cart ?? null,
-    lastOrder: row.lastOrder ?? null,
-  };
-}
+import { loadProfileSnapshot, type ProfileSnapshot } from '../customers/profile-snapshot.js';
 
 const heartbeatEveryMs = 2_000;
 

@@ -2,8 +2,8 @@ import type { Database } from '../db/client.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
 import { ingestMessage, markRouted } from '../customers/ingest-message.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
-import type { EventRouter } from '../router/event-router.js';
-import { eventsIngested } from '../metrics/engine-metrics.js';
+import type { EventRouter } from '../runs/event-router.js';
+import { eventsIngested } from '../infra/metrics.js';
 import { isOutage, unavailable } from './http-errors.js';
 
 export interface AcceptDeps {

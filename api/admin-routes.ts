@@ -7,8 +7,8 @@ import { customerIdFor, parseIdentity } from '../customers/identity-reference.js
 import { setConsent } from '../customers/set-consent.js';
 import { decodeCursor, loadTimeline } from '../customers/timeline.js';
 import { channels } from '../domain/channels.js';
-import { currentJourneys } from '../journeys/journey-catalog.js';
-import { journeyStats, parseSince, visibilityWaitingCounter } from '../reporting/journey-stats.js';
+import { currentJourneys } from '../catalog/journey-catalog.js';
+import { journeyStats, parseSince, visibilityWaitingCounter } from '../runs/journey-stats.js';
 import { HttpError } from './http-errors.js';
 
 const timelineQuery = z.object({

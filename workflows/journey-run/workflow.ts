@@ -1,8 +1,6 @@
 import {
   CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
   isCancellation,
   patched,
   proxyActivities,
@@ -13,63 +11,28 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { JourneyRunActivities } from '../activities/journey-runs.js';
-import type { JourneyStepActivities, ProfileSnapshot } from '../activities/journey-steps.js';
-import { evaluate, isRef, pathsOf, valueAt, type EvaluationContext } from '../domain/condition.js';
-import { durationMs, formatDuration, parseDuration } from '../domain/duration.js';
-import type { JourneyDefinition, Step } from '../domain/journey-definition.js';
-import { matches, type RunEvent, type RunOutcome, type SendOutcome } from '../domain/journey-runtime.js';
-import { isValidTimeZone, localTimeOnDate, nextLocalTime } from '../domain/local-time.js';
-import { searchAttributes } from '../domain/search-attributes.js';
-import { chooseArm } from '../domain/split.js';
+import type { JourneyRunActivities } from '../../activities/run-records.js';
+import type { JourneyStepActivities } from '../../activities/step-activities.js';
+import { evaluate, isRef, pathsOf, valueAt, type EvaluationContext } from '../../domain/condition.js';
+import { durationMs, formatDuration, parseDuration } from '../../domain/duration.js';
+import type { Step } from '../../domain/journey-definition.js';
+import { matches, type RunEvent, type RunOutcome, type SendOutcome } from '../../domain/journey-runtime.js';
+import { isValidTimeZone, localTimeOnDate, nextLocalTime } from '../../domain/local-time.js';
+import {
+  cancelRunSignal,
+  customerEventSignal,
+  runStateQuery,
+  type JourneyRunInput,
+  type JourneyRunResult,
+  type JourneyRunState,
+} from './signals.js';
+import { searchAttributes } from '../../domain/search-attributes.js';
+import { chooseArm } from '../../domain/split.js';
 
 /**
  * The one generic journey workflow: it interprets the definition snapshot it was started with,
  * so editing or redeploying a journey never changes runs in flight.
  */
-
-export interface JourneyRunInput {
-  journey: JourneyDefinition;
-  version: string;
-  customerId: string;
-  entryKey: string;
-  trigger: RunEvent;
-  /** Events at or after the trigger that were routed before the run existed (oldest first). */
-  backlog?: RunEvent[];
-}
-
-export interface StepRecord {
-  outcome: string;
-  channel?: string;
-  reason?: string;
-  at: string;
-}
-
-export interface JourneyRunState {
-  journeyId: string;
-  version: string;
-  customerId: string;
-  entryKey: string;
-  status: 'running' | RunOutcome;
-  currentStep?: string;
-  waitingFor?: string;
-  waitingUntil?: string;
-  steps: Record<string, StepRecord>;
-  eventsReceived: number;
-  reason?: string;
-}
-
-export interface JourneyRunResult {
-  outcome: RunOutcome;
-  reason?: string;
-  steps: Record<string, StepRecord>;
-}
-
-/** Events for this customer that the router thinks the run may care about. */
-export const customerEventSignal = defineSignal<[RunEvent]>('customerEvent');
-/** Ends the run at once, outcome "cancelled". */
-export const cancelRunSignal = defineSignal<[string | undefined]>('cancelRun');
-export const runStateQuery = defineQuery<JourneyRunState>('runState');
 
 const { recordJourneyRun } = proxyActivities<JourneyRunActivities>({
   startToCloseTimeout: '30 seconds',
@@ -189,7 +152,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
 
   if (!cheapBookkeeping) await record('running');
 
-  let profile: ProfileSnapshot | null | undefined;
+  let profile: Awaited<ReturnType<JourneyStepActivities['loadProfile']>> | undefined;
   const freshProfile = async () =>
     (profile = await loadProfile.executeWithOptions(
       { startToCloseTimeout: '30 seconds', summary: 'load profile' },

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Secrets } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../infra/logger.js';
-import type { EventRouter } from '../router/event-router.js';
+import type { EventRouter } from '../runs/event-router.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { HttpError, isOutage, retryAfterSeconds } from './http-errors.js';
 import { registerMetricsRoute } from './metrics-route.js';

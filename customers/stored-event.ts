@@ -1,13 +1,6 @@
 import type { RunEvent } from '../domain/journey-runtime.js';
 
-/**
- * The hand-off from ingest to the journey router. Ingest calls `route` once per stored event,
- * after the event and the customer's profile are committed. If `route` throws, the event stays
- * stored but unrouted, the client gets a retryable 503, and its retry routes it again — so a
- * router must be idempotent for one event (the journey router uses signal-with-start keyed by
- * workflow id and the event's messageId).
- */
-
+/** An event as ingest stored it, and the customer it was stored for: what the router is handed. */
 export interface StoredEvent {
   id: number;
   messageId: string;
@@ -43,8 +36,4 @@ export interface RoutedCustomer {
   created: boolean;
   /** Customers folded into `id` by this event; runs keyed by those ids may need re-keying. */
   mergedFrom: string[];
-}
-
-export interface EventRouter {
-  route(event: StoredEvent, customer: RoutedCustomer): Promise<void>;
 }

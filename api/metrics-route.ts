@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { temporalMetricsUrl } from '../infra/temporal-runtime.js';
-import { registry } from '../metrics/engine-metrics.js';
+import { registry } from '../infra/metrics.js';
 
 /**
  * GET /metrics in Prometheus text format: the engine's metrics and, when a worker runs in this

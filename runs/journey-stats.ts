@@ -1,11 +1,11 @@
 import { and, eq, gte, inArray } from 'drizzle-orm';
-import type { Queryable } from '../customers/transaction.js';
+import type { Queryable } from '../db/queryable.js';
 import { deliveries, events, journeyRuns, runStatuses, type RunStatus } from '../db/schema.js';
 import { orderTotal } from '../domain/commerce.js';
 import { parseDuration } from '../domain/duration.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { matches, type RunEvent } from '../domain/journey-runtime.js';
-import { toRunEvent } from '../router/event-router.js';
+import { toRunEvent } from '../customers/stored-event.js';
 
 export interface StepStats {
   id: string;

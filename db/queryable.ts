@@ -1,4 +1,4 @@
-import type { Database } from '../db/client.js';
+import type { Database } from './client.js';
 
 /** The pool, a transaction or a pipelined transaction's connection: read and write helpers accept all. */
 export type Queryable = Pick<

@@ -12,18 +12,19 @@ import {
   type RunEvent,
 } from '../domain/journey-runtime.js';
 import { searchAttributes } from '../domain/search-attributes.js';
-import { loadProfileSnapshot } from '../activities/journey-steps.js';
-import type { Queryable } from '../customers/transaction.js';
+import { loadProfileSnapshot } from '../customers/profile-snapshot.js';
+import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import type { Logger } from '../infra/logger.js';
-import { currentJourneys, journeyAtVersion, type VersionedJourney } from '../journeys/journey-catalog.js';
+import { currentJourneys, journeyAtVersion, type VersionedJourney } from '../catalog/journey-catalog.js';
 import {
   cancelRunSignal,
   customerEventSignal,
-  type journeyRun,
   type JourneyRunInput,
-} from '../workflows/journey-run.js';
-import { toRunEvent, type EventRouter, type RoutedCustomer, type StoredEvent } from './event-router.js';
+} from '../workflows/journey-run/signals.js';
+import type { journeyRun } from '../workflows/journey-run/workflow.js';
+import { toRunEvent, type RoutedCustomer, type StoredEvent } from '../customers/stored-event.js';
+import type { EventRouter } from './event-router.js';
 
 /** A run learns at most this many events that were routed before it started. */
 const maxBacklog = 50;
