@@ -12,7 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { channels, type Channel } from '../domain/channels.js';
+import { channels, messageCategories, type Channel } from '../domain/channels.js';
 import type { Cart, LastOrder } from '../domain/commerce.js';
 import { identityKindsByStrength } from '../domain/identity-keys.js';
 import { segmentMessageTypes } from '../domain/segment-message.js';
@@ -29,7 +29,6 @@ const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull(
 export const identityKinds = identityKindsByStrength;
 export { channels };
 export const consentStatuses = ['subscribed', 'unsubscribed', 'never_asked'] as const;
-export const messageCategories = ['marketing', 'transactional'] as const;
 /** reserved → sending → sent → delivered; or failed / bounced; skipped and deferred never reach a provider. */
 export const deliveryStatuses = [
   'reserved',

@@ -1,4 +1,4 @@
-import type { Channel } from '../domain/channels.js';
+import type { Channel, MessageCategory } from '../domain/channels.js';
 import type { RenderedMessage } from './render-message.js';
 
 /**
@@ -31,7 +31,7 @@ export interface SendInput {
   recipient: Recipient;
   /** Stable per (run, step): providers that support it deduplicate on it. */
   idempotencyKey: string;
-  category: 'marketing' | 'transactional';
+  category: MessageCategory;
   /** One-click unsubscribe link for this customer and channel (marketing). */
   unsubscribeUrl?: string;
 }

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deliveries } from '../db/schema.js';
-import type { Channel } from '../domain/channels.js';
+import type { Channel, MessageCategory } from '../domain/channels.js';
 import type { RunEvent, SendOutcome } from '../domain/journey-runtime.js';
 
 /** What a send step asks for; the delivery pipeline decides whether, when and where it goes. */
@@ -18,7 +18,7 @@ export interface DeliveryRequest {
   channels: Channel[];
   intentKey: string;
   intentWindowMs?: number;
-  category: 'marketing' | 'transactional';
+  category: MessageCategory;
   tags: string[];
   overCap: 'skip' | 'defer' | 'nextChannel';
   quietHours: 'defer' | 'skip';

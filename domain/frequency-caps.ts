@@ -1,4 +1,4 @@
-import type { Channel } from './channels.js';
+import type { Channel, MessageCategory } from './channels.js';
 
 /**
  * Frequency caps: limits on deliveries per customer in rolling windows, across every channel and
@@ -37,7 +37,7 @@ export interface CapCandidate {
   channel: Channel;
   journeyId: string | null;
   tags: string[];
-  category: 'marketing' | 'transactional';
+  category: MessageCategory;
 }
 
 export interface CapHit {

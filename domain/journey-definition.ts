@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channels } from './channels.js';
+import { channels, messageCategories } from './channels.js';
 import { conditionSchema, type Condition } from './condition.js';
 import { parseDuration } from './duration.js';
 import { formatPath, type InputProblem } from './input-problem.js';
@@ -81,7 +81,7 @@ export const sendStep = z.strictObject({
   /** Two messages with the same intent are "the same offer", across channels and journeys. */
   intentKey: z.string().min(1).max(200),
   intentWindow: duration.optional(),
-  category: z.enum(['marketing', 'transactional']).default('marketing'),
+  category: z.enum(messageCategories).default('marketing'),
   tags: z.array(z.string().min(1).max(60)).max(10).default([]),
   overCap: z.enum(['skip', 'defer', 'nextChannel']).default('skip'),
   quietHours: z.enum(['defer', 'skip']).default('defer'),
