@@ -8,12 +8,13 @@ import { correctedTimestamp } from '../domain/event-time.js';
 import { identityKeysOf, type IdentityKey } from '../domain/identity-keys.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import { mergeTraits } from '../domain/traits.js';
-import type { RoutedCustomer, StoredEvent } from './stored-event.js';
+import { eventRow } from './event-row.js';
+import { toStoredEvent, type RoutedCustomer, type StoredEvent } from './stored-event.js';
 import { commerceOf } from './merge-customers.js';
 import { resolveCustomer } from './resolve-customer.js';
 import { setConsent } from './set-consent.js';
 import type { Queryable } from '../db/queryable.js';
-import { pipelinedTransaction } from '../db/pipelined-transaction.js';
+import { pipelinedTransaction, type PipelinedTx } from '../db/pipelined-transaction.js';
 import { channels } from '../domain/channels.js';
 
 export type IngestOutcome =
@@ -24,24 +25,6 @@ export interface IngestOptions {
   receivedAt: Date;
   /** Country for phone numbers written without a country code. */
   defaultPhoneCountry?: string;
-}
-
-type EventRow = typeof events.$inferSelect;
-
-export function toStoredEvent(row: EventRow): StoredEvent {
-  return {
-    id: row.id,
-    messageId: row.messageId,
-    type: row.type,
-    name: row.name,
-    customerId: row.customerId,
-    userId: row.userId,
-    anonymousId: row.anonymousId,
-    properties: row.properties,
-    context: row.context,
-    occurredAt: row.occurredAt,
-    receivedAt: row.receivedAt,
-  };
 }
 
 /** For alias: previousId may be an old userId or an anonymousId; whichever is known. */
@@ -70,33 +53,6 @@ async function aliasKeys(
   if (message.anonymousId && message.anonymousId !== previous)
     keys.push({ kind: 'anonymous_id', value: message.anonymousId });
   return keys;
-}
-
-function eventName(message: SegmentMessage): string | null {
-  switch (message.type) {
-    case 'track':
-      return message.event;
-    case 'page':
-    case 'screen':
-      return message.name ?? null;
-    default:
-      return null;
-  }
-}
-
-function propertiesOf(message: SegmentMessage): Record<string, unknown> {
-  switch (message.type) {
-    case 'track':
-    case 'page':
-    case 'screen':
-      return message.properties ?? {};
-    case 'identify':
-      return { traits: message.traits ?? {} };
-    case 'group':
-      return { groupId: message.groupId, traits: message.traits ?? {} };
-    case 'alias':
-      return { previousId: message.previousId };
-  }
 }
 
 /**
@@ -135,83 +91,23 @@ export async function ingestMessage(
       mode: message.type === 'alias' ? 'alias' : 'resolve',
     });
     const customerId = resolution.customerId;
-
-    const isCommerce = message.type === 'track' && commerceEventNames.has(message.event);
-    const profileForUpdate = tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
-    // Does a commerce event that happened after this one exist already (out-of-order arrival)?
-    const [[profile], later = []] = isCommerce
-      ? await batch(
-          profileForUpdate,
-          tx
-            .select({ id: events.id })
-            .from(events)
-            .where(
-              and(
-                eq(events.customerId, customerId),
-                inArray(events.name, [...commerceEvents]),
-                gt(events.occurredAt, occurredAt),
-              ),
-            )
-            .limit(1),
-        )
-      : await batch(profileForUpdate);
-    if (!profile) throw new Error(`customer ${customerId} vanished during ingest`);
-    const context = message.context ?? {};
-    const merged = traits
-      ? mergeTraits({ traits: profile.traits, traitTimes: profile.traitTimes }, traits, occurredAt)
-      : profile;
-    const incoming =
-      message.type === 'track'
-        ? { name: message.event, properties: message.properties ?? {}, occurredAt }
-        : undefined;
-    const commerce = !incoming
-      ? commerceOf(profile)
-      : later.length > 0
-        ? // Arrived out of order: the cart and last order are the fold of the history in time order.
-          await refoldCommerce(tx, customerId, incoming)
-        : applyCommerceEvent(commerceOf(profile), incoming);
-    const timeZone =
-      typeof context.timezone === 'string' && context.timezone.length <= 64 ? context.timezone : undefined;
-    const locale =
-      typeof context.locale === 'string' && context.locale.length <= 35 ? context.locale : undefined;
+    const { profile, commerce } = await readProfile(tx, batch, customerId, message, occurredAt);
     const consent = consentFromTraits(traits);
     for (const channel of channels) {
       const status = consent[channel];
       if (status) await setConsent(tx, { customerId, channel, status, source: 'identify', at: occurredAt });
     }
 
-    const profileUpdate = tx
-      .update(customers)
-      .set({
-        traits: merged.traits,
-        traitTimes: merged.traitTimes,
-        cart: commerce.cart,
-        orderCount: commerce.orderCount,
-        lifetimeValue: commerce.lifetimeValue,
-        lastOrder: commerce.lastOrder,
-        timeZone: timeZone ?? profile.timeZone,
-        locale: locale ?? profile.locale,
-        lastSeenAt: profile.lastSeenAt && profile.lastSeenAt > occurredAt ? profile.lastSeenAt : occurredAt,
-        updatedAt: new Date(),
-      })
-      .where(eq(customers.id, customerId));
-
-    const eventInsert = tx
-      .insert(events)
-      .values({
-        messageId,
-        customerId,
-        type: message.type,
-        name: eventName(message),
-        userId: message.userId ?? null,
-        anonymousId: message.anonymousId ?? null,
-        properties: propertiesOf(message),
-        context,
-        occurredAt,
-        receivedAt: options.receivedAt,
-      })
-      .returning();
-    const [, [row]] = await commitWith(profileUpdate, eventInsert);
+    const [, [row]] = await commitWith(
+      tx
+        .update(customers)
+        .set(profileUpdate(profile, commerce, message, occurredAt))
+        .where(eq(customers.id, customerId)),
+      tx
+        .insert(events)
+        .values(eventRow(message, { messageId, customerId }, { occurredAt, receivedAt: options.receivedAt }))
+        .returning(),
+    );
     if (!row) throw new Error('event insert returned nothing');
     return {
       outcome: 'stored',
@@ -219,6 +115,82 @@ export async function ingestMessage(
       customer: { id: customerId, created: resolution.created, mergedFrom: resolution.merged },
     };
   });
+}
+
+type Profile = typeof customers.$inferSelect;
+
+/**
+ * The customer's row, locked for update, and the commerce state after this message. A commerce
+ * event older than one already stored (out-of-order arrival) refolds the history in time order.
+ */
+async function readProfile(
+  tx: Queryable,
+  batch: PipelinedTx['batch'],
+  customerId: string,
+  message: SegmentMessage,
+  occurredAt: Date,
+): Promise<{ profile: Profile; commerce: CommerceState }> {
+  const isCommerce = message.type === 'track' && commerceEventNames.has(message.event);
+  const profileForUpdate = tx.select().from(customers).where(eq(customers.id, customerId)).for('update');
+  // Does a commerce event that happened after this one exist already (out-of-order arrival)?
+  const [[profile], later = []] = isCommerce
+    ? await batch(
+        profileForUpdate,
+        tx
+          .select({ id: events.id })
+          .from(events)
+          .where(
+            and(
+              eq(events.customerId, customerId),
+              inArray(events.name, [...commerceEvents]),
+              gt(events.occurredAt, occurredAt),
+            ),
+          )
+          .limit(1),
+      )
+    : await batch(profileForUpdate);
+  if (!profile) throw new Error(`customer ${customerId} vanished during ingest`);
+  if (message.type !== 'track') return { profile, commerce: commerceOf(profile) };
+  const incoming = { name: message.event, properties: message.properties ?? {}, occurredAt };
+  const commerce =
+    later.length > 0
+      ? await refoldCommerce(tx, customerId, incoming)
+      : applyCommerceEvent(commerceOf(profile), incoming);
+  return { profile, commerce };
+}
+
+/** What the message changes on the profile: traits (newer wins), commerce, zone, locale, last seen. */
+function profileUpdate(
+  profile: Profile,
+  commerce: CommerceState,
+  message: SegmentMessage,
+  occurredAt: Date,
+): Partial<typeof customers.$inferInsert> {
+  const context = message.context ?? {};
+  const merged =
+    message.type === 'identify'
+      ? mergeTraits(
+          { traits: profile.traits, traitTimes: profile.traitTimes },
+          message.traits ?? {},
+          occurredAt,
+        )
+      : profile;
+  const timeZone =
+    typeof context.timezone === 'string' && context.timezone.length <= 64 ? context.timezone : undefined;
+  const locale =
+    typeof context.locale === 'string' && context.locale.length <= 35 ? context.locale : undefined;
+  return {
+    traits: merged.traits,
+    traitTimes: merged.traitTimes,
+    cart: commerce.cart,
+    orderCount: commerce.orderCount,
+    lifetimeValue: commerce.lifetimeValue,
+    lastOrder: commerce.lastOrder,
+    timeZone: timeZone ?? profile.timeZone,
+    locale: locale ?? profile.locale,
+    lastSeenAt: profile.lastSeenAt && profile.lastSeenAt > occurredAt ? profile.lastSeenAt : occurredAt,
+    updatedAt: new Date(),
+  };
 }
 
 const commerceEventNames: ReadonlySet<string> = new Set(commerceEvents);

@@ -1,6 +1,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { customers, identities } from '../db/schema.js';
-import { identityKeyString, identityKindsByStrength, type IdentityKey } from '../domain/identity-keys.js';
+import { identityKeyString, type IdentityKey } from '../domain/identity-keys.js';
+import { mergePlan } from '../domain/merge-plan.js';
 import { mergeCustomers } from './merge-customers.js';
 import type { Queryable } from '../db/queryable.js';
 
@@ -61,31 +62,15 @@ export async function resolveCustomer(tx: Queryable, request: ResolveRequest): P
             .orderBy(customers.createdAt, customers.id)
             .for('update'),
         ]);
-  const knownIds = new Set(known.map((row) => row.customerId));
-  const oldestFirst = oldest.map((row) => row.id);
-
-  const userKey = keys.find((key) => key.kind === 'user_id');
-  let survivor: string | undefined;
-  let toMerge: string[];
-  if (request.mode === 'alias') {
-    survivor = (userKey && ownerOf(userKey)) ?? oldestFirst[0];
-    toMerge = candidates;
-  } else if (userKey) {
-    const anonymous = oldestFirst.filter((id) => !knownIds.has(id));
-    // The userId's owner; else an anonymous profile adopts the userId; else a new customer.
-    survivor = ownerOf(userKey) ?? anonymous[0];
-    toMerge = anonymous;
-  } else if (knownIds.size <= 1) {
-    survivor = [...knownIds][0] ?? oldestFirst[0];
-    toMerge = candidates;
-  } else {
-    // Identities of two known people and no userId to decide: follow the strongest key.
-    const strongest = [...keys].sort(
-      (a, b) => identityKindsByStrength.indexOf(a.kind) - identityKindsByStrength.indexOf(b.kind),
-    );
-    survivor = strongest.map(ownerOf).find((id) => id !== undefined);
-    toMerge = oldestFirst.filter((id) => !knownIds.has(id));
-  }
+  const plan = mergePlan({
+    keys,
+    mode: request.mode,
+    ownerOf,
+    candidates,
+    knownIds: new Set(known.map((row) => row.customerId)),
+    oldestFirst: oldest.map((row) => row.id),
+  });
+  let survivor = plan.survivor;
 
   let created = false;
   if (!survivor) {
@@ -94,7 +79,7 @@ export async function resolveCustomer(tx: Queryable, request: ResolveRequest): P
     survivor = row.id;
     created = true;
   }
-  const merged = toMerge.filter((id) => id !== survivor);
+  const merged = plan.toMerge.filter((id) => id !== survivor);
   await mergeCustomers(tx, survivor, merged);
 
   const finalOwners = new Set([survivor, ...merged]);

@@ -1,3 +1,4 @@
+import type { events } from '../db/schema.js';
 import type { RunEvent } from '../domain/journey-runtime.js';
 
 /** An event as ingest stored it, and the customer it was stored for: what the router is handed. */
@@ -36,4 +37,23 @@ export interface RoutedCustomer {
   created: boolean;
   /** Customers folded into `id` by this event; runs keyed by those ids may need re-keying. */
   mergedFrom: string[];
+}
+
+type EventRow = typeof events.$inferSelect;
+
+/** A stored row as the router and API see it. */
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    messageId: row.messageId,
+    type: row.type,
+    name: row.name,
+    customerId: row.customerId,
+    userId: row.userId,
+    anonymousId: row.anonymousId,
+    properties: row.properties,
+    context: row.context,
+    occurredAt: row.occurredAt,
+    receivedAt: row.receivedAt,
+  };
 }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { IdentityKey } from './identity-keys.js';
+import { mergePlan, type MergeFacts } from './merge-plan.js';
+
+const email = (value: string): IdentityKey => ({ kind: 'email', value });
+const user = (value: string): IdentityKey => ({ kind: 'user_id', value });
+const anon = (value: string): IdentityKey => ({ kind: 'anonymous_id', value });
+const phone = (value: string): IdentityKey => ({ kind: 'phone', value });
+
+/** Facts from a table of key → owner and the owners that carry a userId. */
+function facts(
+  keys: IdentityKey[],
+  owners: Record<string, string>,
+  known: string[],
+  mode: MergeFacts['mode'] = 'resolve',
+): MergeFacts {
+  const candidates = [...new Set(Object.values(owners))];
+  return {
+    keys,
+    mode,
+    ownerOf: (key) => owners[`${key.kind}:${key.value}`],
+    candidates,
+    knownIds: new Set(known),
+    oldestFirst: [...candidates].sort(),
+  };
+}
+
+describe('mergePlan', () => {
+  it('creates a customer when no key is known', () => {
+    expect(mergePlan(facts([user('u1')], {}, []))).toEqual({ survivor: undefined, toMerge: [] });
+  });
+
+  it('lets an anonymous profile adopt a new userId', () => {
+    const plan = mergePlan(facts([user('u1'), anon('a1')], { 'anonymous_id:a1': 'c-anon' }, []));
+    expect(plan).toEqual({ survivor: 'c-anon', toMerge: ['c-anon'] });
+  });
+
+  it('never folds another known person into a userId owner without an alias', () => {
+    const plan = mergePlan(
+      facts([user('u1'), email('x@example.com')], { 'user_id:u1': 'c1', 'email:x@example.com': 'c2' }, [
+        'c1',
+        'c2',
+      ]),
+    );
+    expect(plan).toEqual({ survivor: 'c1', toMerge: [] });
+  });
+
+  it('merges two known people on an alias, the userId owner surviving', () => {
+    const plan = mergePlan(
+      facts([user('u2'), user('u1')], { 'user_id:u1': 'c1', 'user_id:u2': 'c2' }, ['c1', 'c2'], 'alias'),
+    );
+    expect(plan.survivor).toBe('c2');
+    expect(plan.toMerge).toEqual(['c1', 'c2']);
+  });
+
+  it('follows the strongest key when identities of two known people arrive without a userId', () => {
+    const plan = mergePlan(
+      facts(
+        [phone('+15550100'), email('x@example.com')],
+        { 'phone:+15550100': 'c1', 'email:x@example.com': 'c2', 'anonymous_id:a1': 'c3' },
+        ['c1', 'c2'],
+      ),
+    );
+    // email ranks above phone; the unknown (anonymous) profile is folded in.
+    expect(plan).toEqual({ survivor: 'c2', toMerge: ['c3'] });
+  });
+});
