@@ -53,7 +53,13 @@ function summary(file: string, result: ImportResult, seconds: number): string {
 
 export function registerEvents(program: Command): void {
   const events = program.command('events').description('Send customer events to the ingest API.');
+  sendCommand(events);
+  generateCommand(events);
+  importCommand(events);
+}
 
+/** `events send`: one message through the ingest API, as an SDK would send it. */
+function sendCommand(events: Command): void {
   events
     .command('send')
     .argument(
@@ -78,7 +84,10 @@ export function registerEvents(program: Command): void {
         });
       }),
     );
+}
 
+/** `events generate`: a simulated shop as NDJSON. */
+function generateCommand(events: Command): void {
   events
     .command('generate')
     .description(
@@ -110,7 +119,10 @@ export function registerEvents(program: Command): void {
         } else process.stdout.write(text);
       }),
     );
+}
 
+/** `events import`: history from NDJSON, in order, re-runnable. */
+function importCommand(events: Command): void {
   events
     .command('import')
     .argument('<file>', 'newline-delimited JSON, one Segment message per line')
