@@ -1,28 +1,22 @@
 import { mkdir } from 'node:fs/promises';
-import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
 import type { Config, Secrets } from '../config/config.js';
-import { maskUrl } from '../infra/log-masking.js';
-import { connectDatabase } from '../db/client.js';
+import { connectDatabase, type Database } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { maskUrl, registerSecrets } from '../infra/log-masking.js';
 import type { Logger } from '../infra/logger.js';
 import { ResourceStack } from '../infra/resource-stack.js';
-import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal-cluster.js';
+import { connectClient, ensureSearchAttributes } from '../infra/temporal-cluster.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
-import { createWorker } from '../worker/create-worker.js';
 import { choosePort } from '../infra/free-port.js';
-import { startApiServer } from '../api/api-server.js';
-import { Client } from '@temporalio/client';
 import { builtInJourneys } from '../journeys/index.js';
 import { checkJourney, deployJourneys } from '../catalog/journey-catalog.js';
-import { createJourneyRouter } from '../runs/journey-router.js';
-import { devSecrets, environmentSecrets } from './secrets.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { delivererFromConfig } from '../delivery/deliverer-from-config.js';
-import { registerSecrets } from '../infra/log-masking.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { provideDatabase } from './database-target.js';
+import { startEngineApi, startEngineWorker } from './engine-services.js';
 import { writeEngineState } from './engine-state.js';
+import { devSecrets, environmentSecrets } from './secrets.js';
 import { provideTemporal } from './temporal-target.js';
 
 export interface EngineInfo {
@@ -94,17 +88,7 @@ export async function startEngine(
     const client = await connectClient(temporal.target);
     stack.defer('temporal client connection', () => client.close());
     await ensureSearchAttributes(client, temporal.target.namespace, logger);
-
-    const toDeploy = [
-      ...(parts.deployBuiltInJourneys
-        ? builtInJourneys.map((journey) => checkJourney(journey, `journeys/${journey.id}.ts`))
-        : []),
-      ...(parts.journeys ?? []).map((journey) => checkJourney(journey, journey.id)),
-    ];
-    if (toDeploy.length > 0) {
-      const deployed = await deployJourneys(db, toDeploy);
-      logger.info({ journeys: deployed.map((d) => `${d.journeyId}@${d.version}`) }, 'journeys deployed');
-    }
+    await deployAtStart(db, parts, logger);
 
     // Secrets and the API address first: the worker's delivery pipeline signs unsubscribe links and
     // Twilio status callbacks with them.
@@ -115,110 +99,117 @@ export async function startEngine(
           ? environmentSecrets(config)
           : await devSecrets(config);
     const secrets: Partial<Secrets> = apiSecrets ?? config.secrets;
-    registerSecrets([
-      ...(secrets.writeKeys ?? []),
-      secrets.adminToken,
-      secrets.unsubscribeSecret,
-      secrets.twilioAuthToken,
-      secrets.vapid?.privateKey,
-      config.temporal.apiKey,
-      passwordOf(database.url),
-      config.channels.email ? passwordOf(config.channels.email.smtpUrl) : undefined,
-    ]);
+    registerEngineSecrets(config, secrets, database.url);
     const apiPort =
       parts.api === false
         ? config.api.port
         : await choosePort(config.api.port, process.env.API_PORT === undefined);
     const publicBaseUrl = config.api.publicBaseUrl ?? `http://${config.api.host}:${apiPort}`;
 
-    let finished: Promise<void> = new Promise(() => undefined);
-    if (parts.worker !== false) {
-      const connection = await connectWorker(temporal.target);
-      stack.defer('temporal worker connection', () => connection.close());
-      const worker: Worker = await createWorker({
-        connection,
-        namespace: temporal.target.namespace,
-        taskQueue: config.temporal.taskQueue,
-        tuning: config.worker,
-        activities: createActivities({
+    const { finished } =
+      parts.worker === false
+        ? { finished: new Promise<void>(() => undefined) }
+        : await startEngineWorker({ config, temporal: temporal.target, stack, logger, db }, () =>
+            delivererFromConfig({
+              config,
+              secrets,
+              db,
+              logger,
+              publicBaseUrl,
+              adapters: parts.adapters?.(secrets),
+            }),
+          );
+    const api = apiSecrets
+      ? await startEngineApi({
+          config,
           db,
-          deliverer: delivererFromConfig({
-            config,
-            secrets,
-            db,
-            logger,
-            publicBaseUrl,
-            adapters: parts.adapters?.(secrets),
-          }),
-        }),
-      });
-      finished = worker.run();
-      stack.defer('worker', async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await finished.catch(() => undefined);
-      });
-      logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
-    }
+          connection: client,
+          namespace: temporal.target.namespace,
+          secrets: apiSecrets,
+          port: apiPort,
+          stack,
+          logger,
+          showWriteKey: parts.secrets !== 'environment',
+        })
+      : undefined;
 
-    let api: { url: string; writeKey?: string; devSecretsFile?: string } | undefined;
-    if (apiSecrets) {
-      const workflowClient = new Client({ connection: client, namespace: temporal.target.namespace });
-      const server = await startApiServer({
-        db,
-        router: createJourneyRouter({
-          db,
-          client: workflowClient,
-          taskQueue: config.temporal.taskQueue,
-          logger: logger.child({ component: 'router' }),
-        }),
-        secrets: apiSecrets,
-        countWorkflows: async (query) => (await workflowClient.workflow.count(query)).count,
-        logger: logger.child({ component: 'api' }),
-        host: config.api.host,
-        port: apiPort,
-        publicBaseUrl: config.api.publicBaseUrl,
-        defaultPhoneCountry: config.api.defaultPhoneCountry,
-      });
-      stack.defer('api server', () => server.close());
-      api = {
-        url: server.url,
-        writeKey: parts.secrets === 'environment' ? undefined : apiSecrets.writeKeys[0],
-        devSecretsFile: 'generatedFile' in apiSecrets ? String(apiSecrets.generatedFile) : undefined,
-      };
-      logger.info({ url: server.url }, 'api listening');
-    }
-
-    const info: EngineInfo = {
-      apiUrl: api?.url,
-      writeKey: api?.writeKey,
-      devSecretsFile: api?.devSecretsFile,
-      temporalAddress: temporal.target.address,
-      namespace: temporal.target.namespace,
-      taskQueue: config.temporal.taskQueue,
-      temporalUiUrl: temporal.uiUrl ? journeyListUrl(temporal.uiUrl, temporal.target.namespace) : undefined,
-      databaseUrl: maskUrl(database.url),
-      childPids: [temporal.devServerPid, database.embeddedPid].filter(
-        (pid): pid is number => pid !== undefined,
-      ),
-    };
-    if (parts.announce) {
-      const remove = await writeEngineState(config.dataDir, {
-        pid: process.pid,
-        apiUrl: api?.url,
-        databaseUrl: database.url,
-        temporalAddress: temporal.target.address,
-        namespace: temporal.target.namespace,
-        taskQueue: config.temporal.taskQueue,
-        temporalUiUrl: info.temporalUiUrl,
-        startedAt: new Date().toISOString(),
-      });
-      stack.defer('engine state file', remove);
-    }
+    const info = engineInfo(config, temporal, database, api);
+    if (parts.announce) stack.defer('engine state file', await announce(config, temporal, database, info));
     return { info, finished, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+type ProvidedTemporal = Awaited<ReturnType<typeof provideTemporal>>;
+type ProvidedDatabase = Awaited<ReturnType<typeof provideDatabase>>;
+
+function engineInfo(
+  config: Config,
+  temporal: ProvidedTemporal,
+  database: ProvidedDatabase,
+  api: { url: string; writeKey?: string; devSecretsFile?: string } | undefined,
+): EngineInfo {
+  return {
+    apiUrl: api?.url,
+    writeKey: api?.writeKey,
+    devSecretsFile: api?.devSecretsFile,
+    temporalAddress: temporal.target.address,
+    namespace: temporal.target.namespace,
+    taskQueue: config.temporal.taskQueue,
+    temporalUiUrl: temporal.uiUrl ? journeyListUrl(temporal.uiUrl, temporal.target.namespace) : undefined,
+    databaseUrl: maskUrl(database.url),
+    childPids: [temporal.devServerPid, database.embeddedPid].filter(
+      (pid): pid is number => pid !== undefined,
+    ),
+  };
+}
+
+/** `engine.json` in the data folder, so the data commands find this engine; returns its remover. */
+function announce(
+  config: Config,
+  temporal: ProvidedTemporal,
+  database: ProvidedDatabase,
+  info: EngineInfo,
+): Promise<() => Promise<void>> {
+  return writeEngineState(config.dataDir, {
+    pid: process.pid,
+    apiUrl: info.apiUrl,
+    databaseUrl: database.url,
+    temporalAddress: temporal.target.address,
+    namespace: temporal.target.namespace,
+    taskQueue: config.temporal.taskQueue,
+    temporalUiUrl: info.temporalUiUrl,
+    startedAt: new Date().toISOString(),
+  });
+}
+
+/** The built-in journeys (all-in-one `start`) and any given ones, deployed before runs can start. */
+async function deployAtStart(db: Database, parts: EngineParts, logger: Logger): Promise<void> {
+  const toDeploy = [
+    ...(parts.deployBuiltInJourneys
+      ? builtInJourneys.map((journey) => checkJourney(journey, `journeys/${journey.id}.ts`))
+      : []),
+    ...(parts.journeys ?? []).map((journey) => checkJourney(journey, journey.id)),
+  ];
+  if (toDeploy.length === 0) return;
+  const deployed = await deployJourneys(db, toDeploy);
+  logger.info({ journeys: deployed.map((d) => `${d.journeyId}@${d.version}`) }, 'journeys deployed');
+}
+
+/** Every secret the engine holds is blanked wherever it would appear in a log line. */
+function registerEngineSecrets(config: Config, secrets: Partial<Secrets>, databaseUrl: string): void {
+  registerSecrets([
+    ...(secrets.writeKeys ?? []),
+    secrets.adminToken,
+    secrets.unsubscribeSecret,
+    secrets.twilioAuthToken,
+    secrets.vapid?.privateKey,
+    config.temporal.apiKey,
+    passwordOf(databaseUrl),
+    config.channels.email ? passwordOf(config.channels.email.smtpUrl) : undefined,
+  ]);
 }
 
 /** The Temporal UI's workflow list, filtered to journey runs (those with a JourneyId). */
