@@ -24,7 +24,8 @@ export interface PushService {
   close(): Promise<void>;
 }
 
-export async function startPushService(): Promise<PushService> {
+/** A throwaway self-signed certificate for 127.0.0.1 (web-push always speaks HTTPS). */
+async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'omnijourney-push-'));
   const made = await runProcess(
     'openssl',
@@ -58,6 +59,13 @@ export async function startPushService(): Promise<PushService> {
     readFile(path.join(dir, 'key.pem')),
     readFile(path.join(dir, 'cert.pem')),
   ]);
+  // Both are in memory now: the files need not outlive this call.
+  await rm(dir, { recursive: true, force: true });
+  return { key, cert };
+}
+
+export async function startPushService(): Promise<PushService> {
+  const { key, cert } = await selfSignedCertificate();
   const keys = new Map<string, { ecdh: ReturnType<typeof createECDH>; auth: Buffer }>();
   const received: PushService['received'] = [];
   const gone = new Set<string>();
@@ -116,7 +124,6 @@ export async function startPushService(): Promise<PushService> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

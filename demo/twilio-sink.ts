@@ -17,6 +17,11 @@ export interface TwilioSink {
   close(): Promise<void>;
 }
 
+function reply(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
 export async function startTwilioSink(
   options: {
     /** Contract problems of a request's form parameters; any → 400 as Twilio would answer. */
@@ -31,10 +36,6 @@ export async function startTwilioSink(
   const contractViolations: string[] = [];
   const optedOut = new Set<string>();
   let failures = { count: 0, status: 503 };
-  const reply = (res: http.ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
@@ -70,15 +71,7 @@ export async function startTwilioSink(
       }
       messages.push(params);
       options.onMessage?.(params);
-      const sid = `SM${randomBytes(16).toString('hex')}`;
-      return reply(res, 201, {
-        sid,
-        account_sid: accountSid,
-        to: params.To,
-        from: params.From ?? null,
-        body: params.Body,
-        status: 'queued',
-      });
+      return reply(res, 201, queuedMessage(accountSid, params));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -99,5 +92,17 @@ export async function startTwilioSink(
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** Twilio's answer to an accepted message (the Message resource, status queued). */
+function queuedMessage(accountSid: string, params: Record<string, string>) {
+  return {
+    sid: `SM${randomBytes(16).toString('hex')}`,
+    account_sid: accountSid,
+    to: params.To,
+    from: params.From ?? null,
+    body: params.Body,
+    status: 'queued',
   };
 }
