@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'domain/**/*.test.ts'],
+    // Unit tests sit beside their modules; test/ holds the integration, chaos and end-to-end suites.
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', '.tools/**', '.omnijourney/**'],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-file.ts'],
     // Temporal's native worker wants a process of its own, not a worker thread.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createUnsubscribeToken, verifyUnsubscribeToken } from '../customers/unsubscribe-token.js';
+import { createUnsubscribeToken, verifyUnsubscribeToken } from './unsubscribe-token.js';
 
 describe('unsubscribe tokens', () => {
   const secret = 's'.repeat(64);
