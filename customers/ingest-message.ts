@@ -192,7 +192,6 @@ export async function ingestMessage(
         timeZone: timeZone ?? profile.timeZone,
         locale: locale ?? profile.locale,
         lastSeenAt: profile.lastSeenAt && profile.lastSeenAt > occurredAt ? profile.lastSeenAt : occurredAt,
-        updatedAt: new Date(),
       })
       .where(eq(customers.id, customerId));
 
