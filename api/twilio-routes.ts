@@ -80,7 +80,7 @@ export function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps
       await deps.db.transaction(async (tx) => {
         const [delivery] = await tx
           .update(deliveries)
-          .set({ status, reason: errorCode ? `twilio error ${errorCode}` : null, updatedAt: new Date() })
+          .set({ status, reason: errorCode ? `twilio error ${errorCode}` : null })
           .where(and(eq(deliveries.providerMessageId, sid), eq(deliveries.channel, 'sms')))
           .returning({ customerId: deliveries.customerId });
         const phone = normalisePhone(params.To);

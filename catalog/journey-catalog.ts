@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { parse as parseYaml } from 'yaml';
 import type { Database } from '../db/client.js';
 import type { Queryable } from '../db/queryable.js';
@@ -93,7 +93,7 @@ export async function deployJourneys(
         .values({
           journeyId: definition.id,
           version,
-          definition: definition as unknown as Record<string, unknown>,
+          definition,
           deployedAt: new Date(),
         })
         .onConflictDoUpdate({
@@ -112,10 +112,7 @@ export async function currentJourneys(db: Queryable): Promise<VersionedJourney[]
     .selectDistinctOn([journeyVersions.journeyId])
     .from(journeyVersions)
     .orderBy(journeyVersions.journeyId, desc(journeyVersions.deployedAt));
-  return rows.map((row) => ({
-    definition: row.definition as unknown as JourneyDefinition,
-    version: row.version,
-  }));
+  return rows.map(({ definition, version }) => ({ definition, version }));
 }
 
 /** Any deployed version (runs in flight keep the one they started with). */
@@ -124,7 +121,15 @@ export async function journeyAtVersion(
   journeyId: string,
   version: string,
 ): Promise<JourneyDefinition | undefined> {
-  const rows = await db.select().from(journeyVersions).where(eq(journeyVersions.journeyId, journeyId));
-  const row = rows.find((r) => r.version === version);
-  return row ? (row.definition as unknown as JourneyDefinition) : undefined;
+  const [row] = await db
+    .select({ definition: journeyVersions.definition })
+    .from(journeyVersions)
+    .where(and(eq(journeyVersions.journeyId, journeyId), eq(journeyVersions.version, version)));
+  return row?.definition;
+}
+
+/** The definition of every deployed version, current or not (runs in flight keep theirs). */
+export async function deployedDefinitions(db: Queryable): Promise<JourneyDefinition[]> {
+  const rows = await db.select({ definition: journeyVersions.definition }).from(journeyVersions);
+  return rows.map((row) => row.definition);
 }

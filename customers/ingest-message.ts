@@ -189,7 +189,6 @@ function profileUpdate(
     timeZone: timeZone ?? profile.timeZone,
     locale: locale ?? profile.locale,
     lastSeenAt: profile.lastSeenAt && profile.lastSeenAt > occurredAt ? profile.lastSeenAt : occurredAt,
-    updatedAt: new Date(),
   };
 }
 

@@ -80,7 +80,6 @@ export async function mergeCustomers(tx: Queryable, survivorId: string, loserIds
       timeZone,
       locale,
       lastSeenAt,
-      updatedAt: new Date(),
     })
     .where(eq(customers.id, survivorId));
   await tx
@@ -93,7 +92,6 @@ export async function mergeCustomers(tx: Queryable, survivorId: string, loserIds
       orderCount: 0,
       lifetimeValue: 0,
       lastOrder: null,
-      updatedAt: new Date(),
     })
     .where(inArray(customers.id, losers));
   // Anything merged into a loser earlier now points straight at the survivor.

@@ -12,9 +12,11 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { channels, messageCategories, type Channel } from '../domain/channels.js';
+import { channels, messageCategories } from '../domain/channels.js';
 import type { Cart, LastOrder } from '../domain/commerce.js';
 import { identityKindsByStrength } from '../domain/identity-keys.js';
+import type { JourneyDefinition } from '../domain/journey-definition.js';
+import { runOutcomes } from '../domain/journey-runtime.js';
 import { segmentMessageTypes } from '../domain/segment-message.js';
 
 /**
@@ -24,11 +26,14 @@ import { segmentMessageTypes } from '../domain/segment-message.js';
  */
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
-const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+/** Stamped by drizzle on every update, so no update has to remember it. */
+const updatedAt = () =>
+  timestamp('updated_at', { withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
 
-export const identityKinds = identityKindsByStrength;
-export { channels };
-export const consentStatuses = ['subscribed', 'unsubscribed', 'never_asked'] as const;
+const consentStatuses = ['subscribed', 'unsubscribed', 'never_asked'] as const;
 /** reserved → sending → sent → delivered; or failed / bounced; skipped and deferred never reach a provider. */
 export const deliveryStatuses = [
   'reserved',
@@ -40,7 +45,7 @@ export const deliveryStatuses = [
   'skipped',
   'deferred',
 ] as const;
-export const runStatuses = ['running', 'completed', 'converted', 'exited', 'failed', 'cancelled'] as const;
+export const runStatuses = ['running', ...runOutcomes] as const;
 
 /** One person. A merged customer points at the one it was folded into and holds nothing itself. */
 export const customers = pgTable(
@@ -76,7 +81,7 @@ export const identities = pgTable(
     customerId: uuid('customer_id')
       .notNull()
       .references(() => customers.id),
-    kind: text('kind', { enum: identityKinds }).notNull(),
+    kind: text('kind', { enum: identityKindsByStrength }).notNull(),
     value: text('value').notNull(),
     /** Set when a provider said this address cannot be reached (bounce, invalid number). */
     unreachableAt: timestamp('unreachable_at', { withTimezone: true }),
@@ -128,7 +133,11 @@ export const consents = pgTable(
     status: text('status', { enum: consentStatuses }).notNull(),
     /** Where the change came from: identify trait, unsubscribe link, SMS keyword, admin API… */
     source: text('source').notNull(),
-    updatedAt: updatedAt(),
+    /**
+     * When the consent was given or withdrawn (the event's time, which upserts compare), not when the
+     * row was written: always set explicitly, never stamped.
+     */
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.customerId, t.channel] })],
 );
@@ -200,7 +209,7 @@ export const journeyVersions = pgTable(
     journeyId: text('journey_id').notNull(),
     /** Content hash of the definition. */
     version: text('version').notNull(),
-    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    definition: jsonb('definition').$type<JourneyDefinition>().notNull(),
     deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -223,8 +232,6 @@ export const journeyRuns = pgTable(
     triggerMessageId: text('trigger_message_id'),
     status: text('status', { enum: runStatuses }).notNull(),
     reason: text('reason'),
-    revenue: numeric('revenue', { precision: 14, scale: 2 }),
-    steps: integer('steps').notNull().default(0),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     /** When the goal or exit event that ended the run happened: a trigger older than it is late, not new. */
@@ -237,5 +244,4 @@ export const journeyRuns = pgTable(
   ],
 );
 
-export type { Channel };
 export type RunStatus = (typeof runStatuses)[number];

@@ -46,8 +46,9 @@ export function eventsOfInterest(definition: JourneyDefinition): Set<string> {
   return names;
 }
 
-/** How a run ended, for the stats. */
-export type RunOutcome = 'completed' | 'converted' | 'exited' | 'cancelled' | 'failed';
+/** How a run ended, for the stats (in the order the stats and the CLI list them). */
+export const runOutcomes = ['completed', 'converted', 'exited', 'failed', 'cancelled'] as const;
+export type RunOutcome = (typeof runOutcomes)[number];
 
 /** What a send step reported, for later branches (`steps.<id>.outcome`). */
 export interface SendOutcome {

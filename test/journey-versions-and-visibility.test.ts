@@ -139,7 +139,7 @@ describe('ops in the Temporal UI (dev server, real visibility)', () => {
     expect(metadata.currentDetails).toMatch(/step `wait-1h`: waiting 1h until \d{4}-/);
 
     // Ops can cancel a run; it ends at once with a recorded outcome.
-    const { cancelJourneyRun } = await import('../runs/journey-router.js');
+    const { cancelJourneyRun } = await import('../workflows/journey-run/lifecycle.js');
     await cancelJourneyRun(server.client, found[0]!, 'test: cancelled by ops');
     const result = (await handle.result()) as { outcome: string };
     expect(result.outcome).toBe('cancelled');

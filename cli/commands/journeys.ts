@@ -16,7 +16,7 @@ import {
   type VersionedJourney,
 } from '../../catalog/journey-catalog.js';
 import { journeyDiagram } from '../../catalog/journey-diagram.js';
-import { cancelJourneyRun } from '../../runs/journey-router.js';
+import { cancelJourneyRun } from '../../workflows/journey-run/lifecycle.js';
 import { withDeployment } from '../deployment.js';
 import { formatTable, print, type OutputOptions } from '../output.js';
 import { action, exitCodes } from '../run-action.js';
