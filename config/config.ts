@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { z } from 'zod';
 import { maskUrl } from '../infra/log-masking.js';
 import type { TemporalTlsConfig } from '../infra/temporal-cluster.js';
 import { UserError } from '../infra/user-error.js';
@@ -80,16 +81,7 @@ export interface Secrets {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'environment');
-    const raw = env[variable];
-    const shown = variable === 'DATABASE_URL' && raw ? maskUrl(raw) : raw;
-    throw new UserError(
-      `${variable}${shown === undefined ? '' : `=${JSON.stringify(shown)}`} ${issue?.message ?? 'is invalid'}`,
-      fixes.get(variable),
-    );
-  }
+  if (!parsed.success) throw refusal(env, parsed.error.issues[0]);
   const e = parsed.data;
   const tlsWanted = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH);
   return {
@@ -158,6 +150,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
   };
+}
+
+/** The first bad variable, its value (a URL's password masked) and its fix, as one line. */
+function refusal(env: NodeJS.ProcessEnv, issue: z.core.$ZodIssue | undefined): UserError {
+  const variable = String(issue?.path[0] ?? 'environment');
+  const raw = env[variable];
+  const shown = variable === 'DATABASE_URL' && raw ? maskUrl(raw) : raw;
+  return new UserError(
+    `${variable}${shown === undefined ? '' : `=${JSON.stringify(shown)}`} ${issue?.message ?? 'is invalid'}`,
+    fixes.get(variable),
+  );
 }
 
 /** DKIM needs all three variables, or none. */
