@@ -6,7 +6,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] ?? Number.NaN;
 }
 
-export function latencySummary(samplesMs: number[]): { p50: number; p95: number; p99: number; n: number } {
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  n: number;
+}
+
+export function latencySummary(samplesMs: number[]): LatencySummary {
   const sorted = [...samplesMs].sort((a, b) => a - b);
   const round = (v: number) => Math.round(v * 100) / 100;
   return {

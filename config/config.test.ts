@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/config.js';
 import { maskUrl } from '../infra/log-masking.js';
 import { UserError } from '../infra/user-error.js';
+import { loadConfig } from './config.js';
 
 function configError(env: NodeJS.ProcessEnv): UserError {
   try {

@@ -1,0 +1,207 @@
+/**
+ * The engine under test, in this process: the bench's journeys deployed, a delivery pipeline per
+ * adapter (a no-op one and a local SMTP server), a worker, the router and the HTTP API, and how the
+ * phases drive them. The one bench module that imports the engine's delivery, runs, catalog,
+ * activities and schema modules, so that a rename there is fixed here.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { createActivities } from '../activities/index.js';
+import { acceptMessages } from '../api/accept-messages.js';
+import { startApiServer } from '../api/api-server.js';
+import { checkJourney, deployJourneys } from '../catalog/journey-catalog.js';
+import { ingestMessage } from '../customers/ingest-message.js';
+import { journeyRuns } from '../db/schema.js';
+import { createEmailAdapter } from '../delivery/adapters/email-adapter.js';
+import type { ChannelAdapter } from '../delivery/channel-adapter.js';
+import type { Deliverer } from '../delivery/deliverer.js';
+import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
+import { startSmtpCatcher } from '../demo/smtp-catcher.js';
+import { defaultEntryKey, journeyWorkflowId } from '../domain/journey-runtime.js';
+import { zoneWhereItIs } from '../domain/local-time.js';
+import type { SegmentMessage } from '../domain/segment-message.js';
+import { templates } from '../journeys/templates.js';
+import { createJourneyRouter } from '../runs/journey-router.js';
+import { buildWorkflowBundle, createWorker } from '../worker/create-worker.js';
+import type { BenchEnv } from './environment.js';
+import { benchJourneys } from './journeys.js';
+import { rate } from './measure.js';
+
+type Pipeline = ReturnType<typeof createDeliveryPipeline>;
+type Router = ReturnType<typeof createJourneyRouter>;
+
+export interface EngineEnv extends BenchEnv {
+  /** The prebuilt workflow bundle, also given to the scale phase's worker process. */
+  bundleFile: string;
+  apiUrl: string;
+  /** Basic authorization with this run's write key. */
+  authorization: string;
+  noopPipeline: Pipeline;
+  /** When each customer's first send reached the no-op adapter, by email. */
+  providerAt: ReadonlyMap<string, number>;
+  /** The pipeline the worker's deliver activities use from now on. */
+  deliverWith(adapter: 'noop' | 'smtp'): void;
+  smtpMessages(): number;
+  /** Stores a message and routes its event to runs on that task queue; the customer's id if stored. */
+  routeTo(taskQueue: string): (message: SegmentMessage) => Promise<string | undefined>;
+  /** Customers with an email and a daytime zone (marketing sends, quiet hours apply); ids by index. */
+  customers(prefix: string, count: number): Promise<string[]>;
+  /** Accepts a 'Bench Order' for the customer and waits for its three-send run to end. */
+  runJourney(userId: string, customerId: string): Promise<void>;
+  /** 'Bench Wake' to the customer's waiting run. */
+  wake(customerId: string, i: number): Promise<void>;
+  /** Runs of 'bench-wait' still running, as the router's bookkeeping in PostgreSQL has them. */
+  runningWaits(): Promise<number>;
+}
+
+export async function startEngine(env: BenchEnv): Promise<EngineEnv> {
+  const { db, client, logger, runTag } = env;
+  // One prebuilt workflow bundle for the engine's workers (tuning: no bundling at each worker start).
+  const bundleFile = path.join(env.dataDir, 'workflow-bundle.js');
+  await writeFile(bundleFile, await buildWorkflowBundle());
+  const engineQueue = `bench-engine-${runTag}`;
+  const zone = zoneWhereItIs(13, new Date());
+  await deployJourneys(
+    db,
+    benchJourneys.map((j) => checkJourney(j, j.id)),
+  );
+  const { deliverer, ...delivery } = await startDelivery(env);
+  await startEngineWorker(env, engineQueue, bundleFile, deliverer);
+  const routerFor = (taskQueue: string) =>
+    createJourneyRouter({ db, client, taskQueue, logger, catalogTtlMs: 60_000 });
+  const router = routerFor(engineQueue);
+  const api = await startApi(env, router);
+
+  const customers = async (prefix: string, count: number) => {
+    const ids: string[] = [];
+    await rate(count, 16, async (i) => {
+      const message = {
+        type: 'identify',
+        userId: `${prefix}-${i}`,
+        traits: { email: `${prefix}-${i}@bench.test`, name: `Bench ${i}` },
+        context: { timezone: zone },
+        messageId: `${prefix}-${i}`,
+      } as SegmentMessage;
+      const stored = await ingestMessage(db, message, { receivedAt: new Date() });
+      if (stored.outcome === 'stored') ids[i] = stored.customer.id;
+    });
+    return ids;
+  };
+  const runJourney = async (userId: string, customerId: string) => {
+    const order = {
+      type: 'track',
+      userId,
+      event: 'Bench Order',
+      messageId: `${userId}-order-${randomUUID()}`,
+    } as SegmentMessage;
+    await acceptMessages({ db, router }, [order], new Date());
+    await client.workflow
+      .getHandle(journeyWorkflowId('bench-three-sends', customerId, defaultEntryKey))
+      .result();
+  };
+  const routeTo = (taskQueue: string) => {
+    const queueRouter = routerFor(taskQueue);
+    return async (message: SegmentMessage) => {
+      const stored = await ingestMessage(db, message, { receivedAt: new Date() });
+      if (stored.outcome !== 'stored') return undefined;
+      await queueRouter.route(stored.event, stored.customer);
+      return stored.customer.id;
+    };
+  };
+  return { ...env, ...delivery, ...api, bundleFile, routeTo, customers, runJourney, ...waits(env) };
+}
+
+/** The no-op adapter (labelled as such in the table) and the local SMTP server, each in a pipeline. */
+async function startDelivery({ db, logger, stack }: BenchEnv) {
+  const providerAt = new Map<string, number>();
+  const noopAdapter: ChannelAdapter = {
+    channel: 'email',
+    crashWindow: 'at-least-once',
+    async send({ recipient, idempotencyKey }) {
+      if (recipient.channel === 'email' && !providerAt.has(recipient.email))
+        providerAt.set(recipient.email, performance.now());
+      return { providerMessageId: idempotencyKey };
+    },
+  };
+  const smtp = await startSmtpCatcher();
+  stack.defer('SMTP catcher', () => smtp.close());
+  const pipelineWith = (adapter: ChannelAdapter) =>
+    createDeliveryPipeline({ db, adapters: [adapter], templates, logger });
+  const noopPipeline = pipelineWith(noopAdapter);
+  const smtpPipeline = pipelineWith(
+    createEmailAdapter({
+      smtpUrl: smtp.url,
+      from: 'Bench <bench@bench.test>',
+      messageIdDomain: 'bench.test',
+    }),
+  );
+  let current: Deliverer = noopPipeline;
+  return {
+    noopPipeline,
+    providerAt,
+    deliverWith: (adapter: 'noop' | 'smtp') => {
+      current = adapter === 'noop' ? noopPipeline : smtpPipeline;
+    },
+    // The phase switches pipelines between runs; the worker reads the current one at each send.
+    deliverer: { deliver: (request) => current.deliver(request) } satisfies Deliverer,
+    smtpMessages: () => smtp.messages.length,
+  };
+}
+
+async function startEngineWorker(env: BenchEnv, taskQueue: string, bundleFile: string, deliverer: Deliverer) {
+  const worker = await createWorker({
+    connection: env.native,
+    namespace: env.temporal.target.namespace,
+    taskQueue,
+    activities: createActivities({ db: env.db, deliverer }),
+    tuning: { ...env.config.worker, workflowBundle: bundleFile },
+  });
+  const running = worker.run();
+  env.stack.defer('engine worker', async () => {
+    worker.shutdown();
+    await running;
+  });
+}
+
+async function startApi({ db, logger, runTag, stack }: BenchEnv, router: Router) {
+  const writeKey = `bench_${runTag}`;
+  const api = await startApiServer({
+    db,
+    router,
+    secrets: {
+      writeKeys: [writeKey],
+      adminToken: randomUUID(),
+      unsubscribeSecret: randomUUID() + randomUUID(),
+    },
+    logger,
+    host: '127.0.0.1',
+    port: 0,
+  });
+  stack.defer('API', () => api.close());
+  return { apiUrl: api.url, authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` };
+}
+
+/** The waiting journey's side of the contract: its wake-up signal and its running count. */
+function waits({ client, db }: BenchEnv) {
+  return {
+    async wake(customerId: string, i: number) {
+      await client.workflow
+        .getHandle(journeyWorkflowId('bench-wait', customerId, defaultEntryKey))
+        .signal('customerEvent', {
+          messageId: `wake-${i}`,
+          name: 'Bench Wake',
+          properties: {},
+          occurredAt: new Date().toISOString(),
+        });
+    },
+    async runningWaits() {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(journeyRuns)
+        .where(sql`${journeyRuns.journeyId} = 'bench-wait' and ${journeyRuns.status} = 'running'`);
+      return row?.n ?? 0;
+    },
+  };
+}

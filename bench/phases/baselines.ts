@@ -1,0 +1,69 @@
+/**
+ * Raw Temporal on the same server: the ceiling Temporal itself sets, against which the engine's
+ * figures are read. A worker of its own runs the workflows of bench/raw-workflows.ts.
+ */
+import { fileURLToPath } from 'node:url';
+import { createWorker } from '../../worker/create-worker.js';
+import type { BenchEnv } from '../environment.js';
+import { latencySummary, rate } from '../measure.js';
+import { createRawActivities } from '../raw-activities.js';
+import { round, type Baselines } from '../row.js';
+import { concurrency, type Sizes } from '../sizes.js';
+
+const workflowsPath = fileURLToPath(new URL('../raw-workflows.ts', import.meta.url));
+
+export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselines> {
+  const { client, log, runTag, stack, temporal } = env;
+  const rawQueue = `bench-raw-${runTag}`;
+  const activityStarts = new Map<string, number>();
+  const rawWorker = await createWorker({
+    connection: env.native,
+    namespace: temporal.target.namespace,
+    taskQueue: rawQueue,
+    activities: createRawActivities(activityStarts),
+    workflowsPath,
+  });
+  const rawRunning = rawWorker.run();
+  stack.defer('raw worker', async () => {
+    rawWorker.shutdown();
+    await rawRunning;
+  });
+
+  // Every phase, baselines and engine alike, runs a short unmeasured warm-up first (JIT, connections,
+  // worker caches, and each pooled PostgreSQL connection describing its statements once).
+  const signalWithStarts = (count: number, tag: string) =>
+    rate(count, concurrency.clients, async (i) => {
+      await client.workflow.signalWithStart('emptyWorkflow', {
+        taskQueue: rawQueue,
+        workflowId: `raw-sws-${runTag}-${tag}-${i}`,
+        signal: 'poke',
+        signalArgs: [],
+      });
+    });
+  await signalWithStarts(sizes.warmUp, 'warm-up');
+  log(`baseline: signal-with-start × ${sizes.sws}`);
+  const swsRate = await signalWithStarts(sizes.sws, 'measured');
+  log(`→ swsRate: ${round(swsRate)}/s`);
+
+  log(`baseline: 3-activity workflows × ${sizes.raw}`);
+  const threeActivityWorkflows = (count: number, tag: string) =>
+    rate(count, concurrency.lanes, async (i) => {
+      await client.workflow.execute('threeActivities', {
+        taskQueue: rawQueue,
+        workflowId: `raw-3-${runTag}-${tag}-${i}`,
+      });
+    });
+  await threeActivityWorkflows(sizes.warmUp, 'warm-up');
+  const rawRate = await threeActivityWorkflows(sizes.raw, 'measured');
+  log(`→ rawRate: ${round(rawRate)}/s`);
+
+  log(`baseline: start-to-first-activity × ${sizes.latency}`);
+  const rawLatency: number[] = [];
+  await rate(sizes.latency, 4, async (i) => {
+    const key = `raw-lat-${runTag}-${i}`;
+    const t0 = performance.now();
+    await client.workflow.execute('oneActivity', { taskQueue: rawQueue, workflowId: key, args: [key] });
+    rawLatency.push((activityStarts.get(key) ?? Number.NaN) - t0);
+  });
+  return { swsRate, rawRate, rawLatency: latencySummary(rawLatency) };
+}

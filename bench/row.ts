@@ -1,0 +1,28 @@
+import type { LatencySummary } from './measure.js';
+
+/** One line of the table and of the JSON results (field order is the JSON's). */
+export interface Row {
+  figure: string;
+  value: number;
+  unit: string;
+  /** What the figure is read against, measured in the same run on the same server; '' if none. */
+  baseline: string;
+  baselineValue: number | null;
+  ratio: number | null;
+  target: string;
+  /** Null when the figure has no target (or, like RSS, only at another size). */
+  met: boolean | null;
+}
+
+/** Raw Temporal's figures on the same server, measured before the engine's. */
+export interface Baselines {
+  /** Signal-with-starts of an empty workflow per second. */
+  swsRate: number;
+  /** 3-activity workflows completed per second. */
+  rawRate: number;
+  /** Start-to-first-activity, ms. */
+  rawLatency: LatencySummary;
+}
+
+export const round = (v: number) => Math.round(v * 10) / 10;
+export const ratio = (value: number, baseline: number) => Math.round((value / baseline) * 100) / 100;

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * `variable(schema, { fix, default })`: one environment variable's schema, its fix hint and its
+ * default, written together. An empty value counts as unset (a `.env` line like `API_PORT=`).
+ */
+
+/** The fix hint of each variable's schema, read back when that variable is refused. */
+export const fixHints = z.registry<{ fix: string }>();
+
+type Value<T extends z.ZodType> = NonNullable<z.output<T>>;
+
+export function variable<T extends z.ZodType>(
+  type: T,
+  spec: { fix: string },
+): z.ZodPipe<z.ZodTransform, z.ZodOptional<T>>;
+export function variable<T extends z.ZodType>(
+  type: T,
+  spec: { fix: string; default: Value<T> | (() => Value<T>) },
+): z.ZodPipe<z.ZodTransform, z.ZodDefault<T>>;
+export function variable(type: z.ZodType, spec: { fix: string; default?: unknown }): z.ZodType {
+  const fallback = spec.default;
+  // A function default is read at each load (LOG_FORMAT looks at the terminal of the moment).
+  const inner =
+    fallback === undefined ? type.optional() : type.default(isThunk(fallback) ? fallback : () => fallback);
+  return z.preprocess(emptyAsUndefined, inner).register(fixHints, { fix: spec.fix });
+}
+
+const isThunk = (value: unknown): value is () => unknown => typeof value === 'function';
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+// ── Types several variables share ──────────────────────────────────────────────────────────────
+
+export const postgresUrl = z
+  .string()
+  .trim()
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'is not a PostgreSQL URL' },
+  );
+
+export const hostPort = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9.[\]:-]+:\d{1,5}$/, { message: 'is not host:port' });
+
+export const port = z.coerce.number().int().min(0).max(65535);
+
+export const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+export const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const atLeast = (characters: number) =>
+  z.string().min(characters, { message: `is shorter than ${characters} characters` });

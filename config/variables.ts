@@ -1,0 +1,160 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import {
+  atLeast,
+  bool,
+  fixHints,
+  hostPort,
+  httpUrl,
+  port,
+  postgresUrl,
+  variable,
+  wholeNumber,
+} from './variable.js';
+
+/**
+ * Every environment variable the engine reads, once: its schema, how to fix a bad value, and its
+ * default. Unset values fall back to the embedded default (a local Temporal dev server and an
+ * embedded PostgreSQL under OMNIJOURNEY_DATA_DIR), so a fresh checkout runs with no settings.
+ * The order is the order of the checks: the first bad variable is the one reported.
+ */
+
+/** The folder holding package.json, whatever the current directory. */
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+const portFix = 'set it to a port number (0 picks a free one)';
+
+export const envSchema = z.object({
+  OMNIJOURNEY_DATA_DIR: variable(z.string(), { fix: 'set it to a writable folder', default: '.omnijourney' }),
+  OMNIJOURNEY_TOOLS_DIR: variable(z.string(), {
+    fix: 'set it to a writable folder',
+    default: path.join(projectRoot, '.tools'),
+  }),
+  DATABASE_URL: variable(postgresUrl, {
+    fix: 'set it to postgres://USER:PASSWORD@HOST:5432/DATABASE, or unset it to use the embedded PostgreSQL',
+  }),
+  DATABASE_POOL_SIZE: variable(wholeNumber(1, 200), {
+    fix: 'set it to a whole number from 1 to 200',
+    default: 20,
+  }),
+  EMBEDDED_POSTGRES_PORT: variable(port, { fix: portFix, default: 0 }),
+  TEMPORAL_ADDRESS: variable(hostPort, {
+    fix: 'set it to host:port of a Temporal frontend, or unset it to use the embedded dev server',
+  }),
+  TEMPORAL_NAMESPACE: variable(z.string().trim().min(1), {
+    fix: 'set it to an existing namespace name',
+    default: 'default',
+  }),
+  TEMPORAL_TASK_QUEUE: variable(z.string().trim().min(1), {
+    fix: 'set it to a task queue name',
+    default: 'omnijourney',
+  }),
+  TEMPORAL_API_KEY: variable(z.string(), { fix: 'set it to the API key of your Temporal Cloud namespace' }),
+  // Unset: TLS when a client certificate or CA is given (loadConfig).
+  TEMPORAL_TLS: variable(bool, { fix: 'set it to true or false' }),
+  TEMPORAL_TLS_CERT_PATH: variable(z.string(), { fix: 'set it to the path of a PEM client certificate' }),
+  TEMPORAL_TLS_KEY_PATH: variable(z.string(), { fix: 'set it to the path of a PEM client key' }),
+  TEMPORAL_TLS_CA_PATH: variable(z.string(), { fix: 'set it to the path of a PEM CA bundle' }),
+  TEMPORAL_TLS_SERVER_NAME: variable(z.string(), { fix: 'set it to the TLS server name to verify' }),
+  TEMPORAL_CLI_PATH: variable(z.string(), { fix: 'set it to the path of the `temporal` executable' }),
+  TEMPORAL_TEST_SERVER_PATH: variable(z.string(), {
+    fix: 'set it to the path of the `temporal-test-server` executable',
+  }),
+  TEMPORAL_DEV_PORT: variable(port, { fix: portFix, default: 7233 }),
+  TEMPORAL_UI_PORT: variable(port, { fix: portFix, default: 8233 }),
+  API_HOST: variable(z.string().trim().min(1), {
+    fix: 'set it to the address to listen on (127.0.0.1 by default)',
+    default: '127.0.0.1',
+  }),
+  API_PORT: variable(port, { fix: portFix, default: 3000 }),
+  PUBLIC_BASE_URL: variable(httpUrl, {
+    fix: 'set it to the http(s) URL at which providers and customers reach this API',
+  }),
+  OMNIJOURNEY_API_URL: variable(httpUrl, {
+    fix: 'set it to the http(s) URL of a running Omnijourney API (for `events send|import`)',
+  }),
+  INGEST_WRITE_KEYS: variable(z.string().trim().min(1), {
+    fix: 'set it to one or more write keys separated by commas',
+  }),
+  ADMIN_API_TOKEN: variable(atLeast(16), { fix: 'set it to a random string of at least 16 characters' }),
+  UNSUBSCRIBE_SECRET: variable(atLeast(32), {
+    fix: 'set it to a random string of at least 32 characters (openssl rand -hex 32)',
+  }),
+  TWILIO_AUTH_TOKEN: variable(z.string().min(1), { fix: "set it to your Twilio account's auth token" }),
+  VAPID_PUBLIC_KEY: variable(z.string().min(1), {
+    fix: 'set it to the VAPID public key (npx web-push generate-vapid-keys)',
+  }),
+  VAPID_PRIVATE_KEY: variable(z.string().min(1), {
+    fix: 'set it to the VAPID private key (npx web-push generate-vapid-keys)',
+  }),
+  VAPID_SUBJECT: variable(
+    z.string().regex(/^(mailto:|https:)/, { message: 'must start with mailto: or https:' }),
+    {
+      fix: 'set it to mailto:you@example.com or an https URL',
+      default: 'mailto:ops@example.com',
+    },
+  ),
+  DEFAULT_PHONE_COUNTRY: variable(
+    z.string().regex(/^[A-Z]{2}$/, { message: 'is not a two-letter country code' }),
+    { fix: 'set it to an ISO country code such as US or FR' },
+  ),
+  SMTP_URL: variable(z.string().regex(/^smtps?:\/\//, { message: 'is not an smtp:// or smtps:// URL' }), {
+    fix: 'set it to smtp://user:password@host:587 (or smtps://…:465)',
+  }),
+  EMAIL_FROM: variable(z.string().min(3), {
+    fix: 'set it to the sender, e.g. "Shop <shop@example.com>"',
+    default: 'Omnijourney <no-reply@localhost>',
+  }),
+  DKIM_DOMAIN: variable(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: 'is not a domain name' }), {
+    fix: 'set it to the signing domain, e.g. example.com',
+  }),
+  DKIM_SELECTOR: variable(z.string().regex(/^[a-z0-9._-]+$/i, { message: 'is not a DKIM selector' }), {
+    fix: 'set it to the selector whose TXT record holds the public key, e.g. s1',
+  }),
+  DKIM_PRIVATE_KEY_PATH: variable(z.string().min(1), {
+    fix: 'set it to the path of the PEM private key for DKIM',
+  }),
+  TWILIO_ACCOUNT_SID: variable(
+    z.string().regex(/^AC[0-9a-fA-F]{32}$/, { message: 'is not a Twilio account SID (AC…)' }),
+    { fix: 'set it to your Twilio account SID (starts with AC)' },
+  ),
+  TWILIO_FROM: variable(z.string().min(2), { fix: 'set it to your Twilio sender number in E.164' }),
+  TWILIO_MESSAGING_SERVICE_SID: variable(
+    z.string().regex(/^MG[0-9a-fA-F]{32}$/, { message: 'is not a Messaging Service SID (MG…)' }),
+    { fix: 'set it to a Messaging Service SID (starts with MG)' },
+  ),
+  WEBHOOK_URL: variable(httpUrl, { fix: 'set it to the http(s) URL that receives webhook-channel messages' }),
+  WEBHOOK_SECRET: variable(atLeast(32), { fix: 'set it to a random string of at least 32 characters' }),
+  // Memory is the cache: about 1 MB per cached run, so 1,000 keeps a worker near 1 GB however
+  // many runs wait (the rest are replayed from their short histories when they wake).
+  WORKER_MAX_CACHED_WORKFLOWS: variable(wholeNumber(1, 1_000_000), {
+    fix: 'set it to a whole number from 1 to 1000000 (workflows kept in memory)',
+    default: 1_000,
+  }),
+  // Unset: the SDK's default.
+  WORKER_MAX_WORKFLOW_TASKS: variable(wholeNumber(1, 1_000), {
+    fix: 'set it to a whole number from 1 to 1000 (workflow tasks run at once)',
+  }),
+  WORKER_MAX_ACTIVITIES: variable(wholeNumber(1, 10_000), {
+    fix: 'set it to a whole number from 1 to 10000 (activities run at once)',
+  }),
+  WORKER_WORKFLOW_BUNDLE: variable(z.string().trim().min(1), {
+    fix: 'set it to a file written by `omnijourney bundle`',
+  }),
+  LOG_LEVEL: variable(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), {
+    fix: 'set it to one of fatal, error, warn, info, debug, trace, silent',
+    default: 'info',
+  }),
+  LOG_FORMAT: variable(z.enum(['pretty', 'json']), {
+    fix: 'set it to pretty or json',
+    default: () => (process.stdout.isTTY ? 'pretty' : 'json'),
+  }),
+});
+
+export type EnvValues = z.output<typeof envSchema>;
+
+/** The fix hint of each variable, by name. */
+export const fixes: ReadonlyMap<string, string | undefined> = new Map(
+  Object.entries(envSchema.shape).map(([name, schema]) => [name, fixHints.get(schema)?.fix]),
+);
