@@ -6,7 +6,7 @@ import { registerCustomers } from './commands/customers.js';
 import { registerDeliveries } from './commands/deliveries.js';
 import { registerEvents } from './commands/events.js';
 import { registerStats } from './commands/stats.js';
-import { registerJourneys } from './commands/journeys.js';
+import { registerJourneys } from './commands/journeys/index.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerSetup } from './commands/setup.js';
 import { registerStart } from './commands/start.js';

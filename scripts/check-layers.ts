@@ -5,7 +5,7 @@
  * that starts and signals runs, may use more. Tests sit above everything and are not checked.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -84,7 +84,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     },
   )
     .split('\n')
-    .filter((file) => file !== '' && !file.startsWith('node_modules/'));
+    // Listed but deleted in the working tree: not part of the code any more.
+    .filter((file) => file !== '' && !file.startsWith('node_modules/') && existsSync(path.join(root, file)));
   const problems = layerProblems(root, files);
   for (const p of problems) process.stderr.write(`${p.file}:${p.line}: ${p.message}\n`);
   if (problems.length > 0) {

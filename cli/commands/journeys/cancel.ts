@@ -1,0 +1,47 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Command } from 'commander';
+import { desc, eq, or } from 'drizzle-orm';
+import { loadConfig } from '../../../config/config.js';
+import { journeyRuns } from '../../../db/schema.js';
+import { UserError } from '../../../infra/user-error.js';
+import { cancelJourneyRun } from '../../../workflows/journey-run/lifecycle.js';
+import { withDeployment } from '../../deployment.js';
+import { action } from '../../run-action.js';
+
+/** `journeys cancel`: end a running run at once (outcome "cancelled"). */
+export function cancelCommand(journeys: Command): void {
+  journeys
+    .command('cancel')
+    .argument('<run>', 'a workflow id (journey/<journey>/<customer>/<key>) or a run id')
+    .description('End a running journey run at once; its outcome becomes "cancelled".')
+    .option('--reason <text>', 'recorded with the outcome', 'cancelled by an operator')
+    .action(
+      action(async (run: string, options: { reason: string }) => {
+        await withDeployment(loadConfig(), async (deployment) => {
+          const { db } = await deployment.database();
+          const [row] = await db
+            .select()
+            .from(journeyRuns)
+            .where(or(eq(journeyRuns.workflowId, run), eq(journeyRuns.runId, run)))
+            .orderBy(desc(journeyRuns.startedAt))
+            .limit(1);
+          if (!row)
+            throw new UserError(
+              `no journey run "${run}"`,
+              '`omnijourney journeys runs <journey>` lists them',
+            );
+          if (row.status !== 'running')
+            throw new UserError(`run ${row.workflowId} has already ended (${row.status})`);
+          const { client } = await deployment.temporal();
+          try {
+            await cancelJourneyRun(client, row.workflowId, options.reason);
+          } catch (error) {
+            if (error instanceof WorkflowNotFoundError)
+              throw new UserError(`run ${row.workflowId} is not running in Temporal`);
+            throw error;
+          }
+          process.stdout.write(`cancel requested for ${row.workflowId}: ${options.reason}\n`);
+        });
+      }),
+    );
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { and, desc, eq } from 'drizzle-orm';
+import { loadConfig } from '../../../config/config.js';
+import { journeyRuns, runStatuses } from '../../../db/schema.js';
+import { UserError } from '../../../infra/user-error.js';
+import { currentJourneys } from '../../../catalog/journey-catalog.js';
+import { withDeployment } from '../../deployment.js';
+import { formatTable, print, type OutputOptions } from '../../output.js';
+import { action } from '../../run-action.js';
+import { wholeNumber } from '../../whole-number.js';
+
+/** `journeys runs`: a journey's runs from journey_runs, newest first. */
+export function runsCommand(journeys: Command): void {
+  journeys
+    .command('runs')
+    .argument('<journey>', 'journey id')
+    .description('Runs of a journey, newest first, from the journey_runs table.')
+    .option('--status <status>', `only runs with this status (${runStatuses.join(', ')})`)
+    .option('--customer <id>', 'only this customer')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--json', 'print JSON')
+    .action(
+      action(
+        async (
+          journeyId: string,
+          options: OutputOptions & { status?: string; customer?: string; limit: string },
+        ) => {
+          const limit = wholeNumber('--limit', options.limit, 1, 10_000);
+          if (options.status && !(runStatuses as readonly string[]).includes(options.status))
+            throw new UserError(`--status ${options.status} is not one of ${runStatuses.join(', ')}`);
+          await withDeployment(loadConfig(), async (deployment) => {
+            const { db } = await deployment.database();
+            const known = (await currentJourneys(db)).some((j) => j.definition.id === journeyId);
+            if (!known)
+              throw new UserError(
+                `unknown journey "${journeyId}"`,
+                '`omnijourney journeys list` shows the deployed ones',
+              );
+            const rows = await db
+              .select()
+              .from(journeyRuns)
+              .where(
+                and(
+                  eq(journeyRuns.journeyId, journeyId),
+                  options.status
+                    ? eq(journeyRuns.status, options.status as (typeof runStatuses)[number])
+                    : undefined,
+                  options.customer ? eq(journeyRuns.customerId, options.customer) : undefined,
+                ),
+              )
+              .orderBy(desc(journeyRuns.startedAt))
+              .limit(limit);
+            print(options, rows, (list) =>
+              list.length === 0
+                ? 'no runs\n'
+                : formatTable(
+                    ['WORKFLOW ID', 'STATUS', 'STARTED', 'ENDED', 'REASON'],
+                    list.map((r) => [r.workflowId, r.status, r.startedAt, r.endedAt, r.reason]),
+                  ),
+            );
+          });
+        },
+      ),
+    );
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { UserError } from '../../../infra/user-error.js';
+import { builtInJourneys } from '../../../journeys/index.js';
+import { checkJourney, InvalidJourneyError, loadJourneyFile } from '../../../catalog/journey-catalog.js';
+import { print, type OutputOptions } from '../../output.js';
+import { action, exitCodes } from '../../run-action.js';
+
+/** `journeys validate`: schema, step graph and templates of journey files (or the built-in ones). */
+export function validateCommand(journeys: Command): void {
+  journeys
+    .command('validate')
+    .argument('[files...]', 'journey files (.ts, .js, .json, .yaml); none: the built-in journeys')
+    .description('Check journey definitions: schema, step graph, templates and their variables.')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (files: string[], options: OutputOptions) => {
+        const results: { source: string; id?: string; version?: string; problems: string[] }[] = [];
+        const sources = files.length > 0 ? files : builtInJourneys.map((j) => `journeys/${j.id}.ts`);
+        for (const [index, source] of sources.entries()) {
+          try {
+            const checked =
+              files.length > 0 ? await loadJourneyFile(source) : checkJourney(builtInJourneys[index], source);
+            results.push({ source, id: checked.definition.id, version: checked.version, problems: [] });
+          } catch (error) {
+            if (error instanceof InvalidJourneyError) {
+              results.push({ source, problems: error.problems.map((p) => `${p.path}: ${p.message}`) });
+            } else if (error instanceof UserError) {
+              results.push({ source, problems: [error.toLine()] });
+            } else throw error;
+          }
+        }
+        print(options, results, (list) =>
+          list
+            .map((r) =>
+              r.problems.length === 0
+                ? `ok       ${r.source} (${r.id}, version ${r.version})\n`
+                : `invalid  ${r.source}\n${r.problems.map((p) => `  ${p}\n`).join('')}`,
+            )
+            .join(''),
+        );
+        if (results.some((r) => r.problems.length > 0)) process.exitCode = exitCodes.failure;
+      }),
+    );
+}
