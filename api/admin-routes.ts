@@ -16,18 +16,27 @@ const timelineQuery = z.object({
   before: z.string().max(512).optional(),
 });
 
-/** The admin API: read a customer's 360 view and timeline, set consent. Bearer ADMIN_API_TOKEN. */
-export function registerAdminRoutes(
-  app: FastifyInstance,
-  deps: {
-    db: Database;
-    adminToken: string;
-    defaultPhoneCountry?: string;
-    countWorkflows?: (query: string) => Promise<number>;
-  },
-) {
-  const expected = createHash('sha256').update(deps.adminToken).digest();
-  const authorise = async (request: FastifyRequest) => {
+export interface AdminDependencies {
+  db: Database;
+  adminToken: string;
+  defaultPhoneCountry?: string;
+  countWorkflows?: (query: string) => Promise<number>;
+}
+
+/** The admin API: read a customer's 360 view and timeline, set consent, journey stats. Bearer ADMIN_API_TOKEN. */
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencies) {
+  const authorise = bearerCheck(deps.adminToken);
+  app.register(async (admin) => {
+    admin.addHook('onRequest', authorise);
+    customerRoutes(admin, deps);
+    journeyRoutes(admin, deps);
+  });
+}
+
+/** Compares hashes in constant time, so the token's length and prefix do not leak through timing. */
+function bearerCheck(adminToken: string) {
+  const expected = createHash('sha256').update(adminToken).digest();
+  return async (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
     const given = createHash('sha256')
       .update(header.startsWith('Bearer ') ? header.slice(7) : '')
@@ -36,14 +45,18 @@ export function registerAdminRoutes(
       throw new HttpError(401, 'admin API: send Authorization: Bearer <ADMIN_API_TOKEN>');
     }
   };
+}
 
-  const customerIdOf = async (identity: string) => {
+function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
+  const customerOf = async (identity: string) => {
     const parsed = parseIdentity(identity, deps.defaultPhoneCountry);
     if ('problem' in parsed)
       throw new HttpError(400, parsed.problem, [{ path: 'identity', message: parsed.problem }]);
     const id = await customerIdFor(deps.db, parsed);
     if (!id) throw new HttpError(404, `no customer has the identity ${identity}`);
-    return id;
+    const view = await loadCustomerView(deps.db, id);
+    if (!view) throw new HttpError(404, `no customer ${identity}`);
+    return view;
   };
 
   const timelineOf = async (customerId: string, query: unknown) => {
@@ -58,70 +71,62 @@ export function registerAdminRoutes(
     return loadTimeline(deps.db, customerId, { limit: parsed.data.limit, before });
   };
 
-  app.register(async (admin) => {
-    admin.addHook('onRequest', authorise);
+  admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
+    '/admin/customers/:identity',
+    async (request) => {
+      const view = await customerOf(request.params.identity);
+      return { customer: view, timeline: await timelineOf(view.id, request.query) };
+    },
+  );
 
-    admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
-      '/admin/customers/:identity',
-      async (request) => {
-        const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
-        if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
-        return { customer: view, timeline: await timelineOf(view.id, request.query) };
-      },
-    );
+  admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
+    '/admin/customers/:identity/timeline',
+    async (request) => timelineOf((await customerOf(request.params.identity)).id, request.query),
+  );
 
-    admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
-      '/admin/customers/:identity/timeline',
-      async (request) => {
-        const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
-        if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
-        return timelineOf(view.id, request.query);
-      },
-    );
+  const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) });
+  admin.put<{ Params: { identity: string; channel: string } }>(
+    '/admin/customers/:identity/consents/:channel',
+    async (request) => {
+      const channel = z.enum(channels).safeParse(request.params.channel);
+      if (!channel.success) throw new HttpError(400, `channel: expected one of ${channels.join(', ')}`);
+      const body = consentBody.safeParse(request.body);
+      if (!body.success)
+        throw new HttpError(400, 'status: expected "subscribed" or "unsubscribed"', [
+          { path: 'status', message: 'invalid' },
+        ]);
+      const view = await customerOf(request.params.identity);
+      await setConsent(deps.db, {
+        customerId: view.id,
+        channel: channel.data,
+        status: body.data.status,
+        source: 'admin',
+        at: new Date(),
+      });
+      return { success: true };
+    },
+  );
+}
 
-    const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) });
-    admin.put<{ Params: { identity: string; channel: string } }>(
-      '/admin/customers/:identity/consents/:channel',
-      async (request) => {
-        const channel = z.enum(channels).safeParse(request.params.channel);
-        if (!channel.success) throw new HttpError(400, `channel: expected one of ${channels.join(', ')}`);
-        const body = consentBody.safeParse(request.body);
-        if (!body.success)
-          throw new HttpError(400, 'status: expected "subscribed" or "unsubscribed"', [
-            { path: 'status', message: 'invalid' },
-          ]);
-        const view = await loadCustomerView(deps.db, await customerIdOf(request.params.identity));
-        if (!view) throw new HttpError(404, `no customer ${request.params.identity}`);
-        await setConsent(deps.db, {
-          customerId: view.id,
-          channel: channel.data,
-          status: body.data.status,
-          source: 'admin',
-          at: new Date(),
-        });
-        return { success: true };
-      },
-    );
-
-    admin.get<{ Params: { journeyId: string }; Querystring: { since?: string } }>(
-      '/admin/journeys/:journeyId/stats',
-      async (request) => {
-        const journey = (await currentJourneys(deps.db)).find(
-          (j) => j.definition.id === request.params.journeyId,
-        );
-        if (!journey) throw new HttpError(404, `no deployed journey ${request.params.journeyId}`);
-        const since = request.query.since === undefined ? undefined : parseSince(request.query.since);
-        if (request.query.since !== undefined && !since)
-          throw new HttpError(400, 'since: expected a duration such as 7d or an ISO date', [
-            { path: 'since', message: 'invalid' },
-          ]);
-        return journeyStats(deps.db, journey.definition, {
-          since,
-          waitingAt: deps.countWorkflows
-            ? visibilityWaitingCounter(deps.countWorkflows, journey.definition.id)
-            : undefined,
-        });
-      },
-    );
-  });
+function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
+  admin.get<{ Params: { journeyId: string }; Querystring: { since?: string } }>(
+    '/admin/journeys/:journeyId/stats',
+    async (request) => {
+      const journey = (await currentJourneys(deps.db)).find(
+        (j) => j.definition.id === request.params.journeyId,
+      );
+      if (!journey) throw new HttpError(404, `no deployed journey ${request.params.journeyId}`);
+      const since = request.query.since === undefined ? undefined : parseSince(request.query.since);
+      if (request.query.since !== undefined && !since)
+        throw new HttpError(400, 'since: expected a duration such as 7d or an ISO date', [
+          { path: 'since', message: 'invalid' },
+        ]);
+      return journeyStats(deps.db, journey.definition, {
+        since,
+        waitingAt: deps.countWorkflows
+          ? visibilityWaitingCounter(deps.countWorkflows, journey.definition.id)
+          : undefined,
+      });
+    },
+  );
 }
