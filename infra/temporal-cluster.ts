@@ -56,15 +56,15 @@ function unreachable(target: TemporalTarget, error: unknown): UserError {
     : new UserError(`cannot reach the Temporal dev server at ${target.address} (${reason})`);
 }
 
+/** An API key implies TLS (Temporal Cloud). */
+function connectionOptions(target: TemporalTarget) {
+  return { address: target.address, tls: target.tls ?? Boolean(target.apiKey), apiKey: target.apiKey };
+}
+
 /** A client connection; fails fast with a one-line error when the server is unreachable. */
 export async function connectClient(target: TemporalTarget): Promise<Connection> {
   try {
-    return await Connection.connect({
-      address: target.address,
-      tls: target.tls ?? Boolean(target.apiKey),
-      apiKey: target.apiKey,
-      connectTimeout: '5s',
-    });
+    return await Connection.connect({ ...connectionOptions(target), connectTimeout: '5s' });
   } catch (error) {
     throw unreachable(target, error);
   }
@@ -73,11 +73,7 @@ export async function connectClient(target: TemporalTarget): Promise<Connection>
 /** A worker (Rust core) connection to the same target. */
 export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
   try {
-    return await NativeConnection.connect({
-      address: target.address,
-      tls: target.tls ?? Boolean(target.apiKey),
-      apiKey: target.apiKey,
-    });
+    return await NativeConnection.connect(connectionOptions(target));
   } catch (error) {
     throw unreachable(target, error);
   }

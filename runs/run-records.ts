@@ -99,13 +99,7 @@ export async function lastRunOf(
       endedByEventAt: journeyRuns.endedByEventAt,
     })
     .from(journeyRuns)
-    .where(
-      and(
-        eq(journeyRuns.journeyId, run.journeyId),
-        eq(journeyRuns.customerId, run.customerId),
-        eq(journeyRuns.entryKey, run.entryKey),
-      ),
-    )
+    .where(and(ofCustomerInJourney(run), eq(journeyRuns.entryKey, run.entryKey)))
     .orderBy(desc(journeyRuns.startedAt))
     .limit(1);
   return last;
@@ -119,12 +113,11 @@ export async function entriesSince(
   const [row] = await q
     .select({ count: sql<number>`count(*)::int` })
     .from(journeyRuns)
-    .where(
-      and(
-        eq(journeyRuns.journeyId, entry.journeyId),
-        eq(journeyRuns.customerId, entry.customerId),
-        gte(journeyRuns.startedAt, entry.since),
-      ),
-    );
+    .where(and(ofCustomerInJourney(entry), gte(journeyRuns.startedAt, entry.since)));
   return row?.count ?? 0;
+}
+
+/** The runs of one customer in one journey. */
+function ofCustomerInJourney(run: { journeyId: string; customerId: string }) {
+  return and(eq(journeyRuns.journeyId, run.journeyId), eq(journeyRuns.customerId, run.customerId));
 }
