@@ -34,14 +34,14 @@ async function routeOrUnavailable(deps: AcceptDeps, route: () => Promise<void>):
 }
 
 /** How many customers' messages of one batch are stored and routed at once. */
-export const ingestConcurrency = 8;
+const ingestConcurrency = 8;
 
 /**
  * Splits a batch into groups that share no identity (userId, anonymousId, alias previousId):
  * each group keeps its messages in order; different groups may run side by side, since the
  * per-customer locks in resolution and routing keep them correct.
  */
-export function groupByIdentity(messages: readonly SegmentMessage[]): SegmentMessage[][] {
+function groupByIdentity(messages: readonly SegmentMessage[]): SegmentMessage[][] {
   const parent: number[] = [];
   const find = (i: number): number => {
     let root = i;

@@ -26,7 +26,7 @@ export interface ApiDeps {
 }
 
 /** The HTTP API: Segment-compatible ingest, push subscriptions, provider webhooks, unsubscribe, admin. */
-export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
+async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: false });
   registerBodyParsers(app);
 

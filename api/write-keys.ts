@@ -16,7 +16,7 @@ export function writeKeyChecker(keys: readonly string[]): (candidate: string) =>
 }
 
 /** Write key from HTTP Basic (user, empty password), the X-Write-Key header, or the body's `writeKey`. */
-export function writeKeyOf(request: FastifyRequest): string | undefined {
+function writeKeyOf(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
   if (authorization?.startsWith('Basic ')) {
     const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');

@@ -25,7 +25,7 @@ const noEngine = (config: Config, needs: string) =>
     `start one with \`omnijourney start\` (in this folder or with the same OMNIJOURNEY_DATA_DIR), or set ${needs}`,
   );
 
-export function openDeployment(config: Config): Deployment {
+function openDeployment(config: Config): Deployment {
   let state: Promise<EngineState | undefined> | undefined;
   const engine = () => (state ??= readEngineState(config.dataDir));
   let database: Promise<DatabaseHandle> | undefined;

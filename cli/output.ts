@@ -27,7 +27,7 @@ export function formatTable(columns: readonly string[], rows: readonly (readonly
   );
 }
 
-export function printJson(value: unknown): void {
+function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 

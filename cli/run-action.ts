@@ -3,7 +3,7 @@ import { isUserError } from '../infra/user-error.js';
 export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** Prints a user mistake as one line, with no stack trace, and exits non-zero. */
-export function reportAndExit(error: unknown): never {
+function reportAndExit(error: unknown): never {
   if (isUserError(error)) {
     process.stderr.write(`omnijourney: ${error.toLine()}\n`);
   } else {

@@ -57,7 +57,7 @@ export function namedStatements<Client extends postgres.Sql>(client: Client): Cl
   });
 }
 
-export function describePgError(error: unknown): string {
+function describePgError(error: unknown): string {
   if (error && typeof error === 'object') {
     const { code, message } = error as { code?: string; message?: string };
     return [code, message].filter(Boolean).join(': ') || String(error);

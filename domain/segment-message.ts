@@ -37,37 +37,37 @@ const common = {
   writeKey: z.string().optional(),
 };
 
-export const trackMessage = z.looseObject({
+const trackMessage = z.looseObject({
   ...common,
   type: z.literal('track'),
   event: z.string().trim().min(1).max(256),
   properties: jsonObject.optional(),
 });
-export const identifyMessage = z.looseObject({
+const identifyMessage = z.looseObject({
   ...common,
   type: z.literal('identify'),
   traits: jsonObject.optional(),
 });
-export const pageMessage = z.looseObject({
+const pageMessage = z.looseObject({
   ...common,
   type: z.literal('page'),
   name: z.string().max(256).nullish(),
   category: z.string().max(256).nullish(),
   properties: jsonObject.optional(),
 });
-export const screenMessage = z.looseObject({
+const screenMessage = z.looseObject({
   ...common,
   type: z.literal('screen'),
   name: z.string().max(256).nullish(),
   properties: jsonObject.optional(),
 });
-export const groupMessage = z.looseObject({
+const groupMessage = z.looseObject({
   ...common,
   type: z.literal('group'),
   groupId: id,
   traits: jsonObject.optional(),
 });
-export const aliasMessage = z.looseObject({
+const aliasMessage = z.looseObject({
   ...common,
   type: z.literal('alias'),
   previousId: id,

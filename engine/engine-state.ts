@@ -9,7 +9,7 @@ import { z } from 'zod';
  * `${dataDir}/engine.json` (mode 600: it holds the embedded database's local password) while the
  * engine runs, and removed when it stops.
  */
-export const engineState = z.object({
+const engineState = z.object({
   pid: z.number().int(),
   apiUrl: z.string().optional(),
   databaseUrl: z.string(),

