@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.js';
-import { ledgerOnlyDeliverer, type Deliverer } from '../delivery/deliverer.js';
+import type { Deliverer } from '../delivery/delivery-request.js';
+import { ledgerOnlyDeliverer } from '../delivery/ledger.js';
 import { createJourneyRunActivities } from './run-records.js';
 import { createJourneyStepActivities } from './step-activities.js';
 

@@ -18,7 +18,7 @@ import { checkJourney, deployJourneys } from '../catalog/journey-catalog.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
 import { devSecrets, environmentSecrets } from './secrets.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
-import { delivererFromConfig } from '../delivery/deliverer-from-config.js';
+import { delivererFromConfig } from '../delivery/from-config.js';
 import { registerSecrets } from '../infra/log-masking.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { provideDatabase } from './database-target.js';

@@ -1,5 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { renderPart } from '../liquid.js';
+import type { ChannelModule } from './channel-module.js';
+
+type WebhookRecipient = { channel: 'webhook'; customerId: string };
 
 export interface WebhookAdapterOptions {
   url: string;
@@ -39,13 +43,13 @@ export function verifyWebhook(
  * nothing from the other adapters — only the ChannelAdapter interface and a registry entry.
  * At-least-once at the crash window: receivers deduplicate on the Idempotency-Key header.
  */
-export function createWebhookAdapter(options: WebhookAdapterOptions): ChannelAdapter {
+export function createWebhookAdapter(
+  options: WebhookAdapterOptions,
+): ChannelAdapter<'webhook', WebhookRecipient> {
   return {
     channel: 'webhook',
     crashWindow: 'at-least-once',
     async send({ message, recipient, idempotencyKey }) {
-      if (message.channel !== 'webhook' || recipient.channel !== 'webhook')
-        throw new ChannelFailure('permanent', 'not a webhook');
       const body = JSON.stringify({
         customerId: recipient.customerId,
         idempotencyKey,
@@ -76,3 +80,14 @@ export function createWebhookAdapter(options: WebhookAdapterOptions): ChannelAda
     },
   };
 }
+
+export const webhook = {
+  channel: 'webhook',
+  recipient: (contact) => ({ channel: 'webhook', customerId: contact.customerId }),
+  render: async (parts, context) => ({
+    channel: 'webhook',
+    body: await renderPart('body', parts.body, context),
+  }),
+  fromConfig: ({ config }) =>
+    config.channels.webhook ? createWebhookAdapter(config.channels.webhook) : undefined,
+} satisfies ChannelModule<'webhook', WebhookRecipient>;
