@@ -4,7 +4,7 @@ import { ledgerOnlyDeliverer } from '../delivery/ledger.js';
 import { createJourneyRunActivities } from './run-records.js';
 import { createJourneyStepActivities } from './step-activities.js';
 
-export interface ActivityDependencies {
+interface ActivityDependencies {
   db: Database;
   /** The delivery pipeline; defaults to recording requests in the ledger as skipped. */
   deliverer?: Deliverer;

@@ -7,7 +7,7 @@ import type { RecipientOf } from './channels/index.js';
  * unreachable → the address is marked (bounce, 404/410 subscription) and the next channel tried;
  * unsubscribed → consent is withdrawn (e.g. Twilio 21610) and the next channel tried.
  */
-export type FailureKind = 'transient' | 'permanent' | 'unreachable' | 'unsubscribed';
+type FailureKind = 'transient' | 'permanent' | 'unreachable' | 'unsubscribed';
 
 export class ChannelFailure extends Error {
   override readonly name = 'ChannelFailure';
@@ -29,7 +29,7 @@ export class ChannelFailure extends Error {
 /** What an adapter sends: the template's parts for its channel, rendered. A union for `Channel`. */
 export type MessageOf<C extends Channel> = C extends Channel ? { channel: C } & PartsOf<C> : never;
 
-export interface SendInput<C extends Channel, R> {
+interface SendInput<C extends Channel, R> {
   message: MessageOf<C>;
   recipient: R;
   /** Stable per (run, step): providers that support it deduplicate on it. */

@@ -4,27 +4,44 @@ import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import { deliveries, journeyRuns } from '../db/schema.js';
 import type { Channel } from '../domain/channels.js';
 import { decideDelivery, defaultIntentWindowMs } from '../domain/delivery-decision.js';
-import { capHorizonMs, type CapRule } from '../domain/frequency-caps.js';
+import { capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
-import type { QuietHours } from '../domain/quiet-hours.js';
+import { defaultQuietHours, type QuietHours } from '../domain/quiet-hours.js';
 import { capsHit } from '../infra/metrics.js';
 import { contactFacts, contactOf, contactReads, type CustomerContact } from './customer-contact.js';
 import type { DeliveryRequest } from './delivery-request.js';
 import { countedStatuses, insertDecision, outcomeOf, type LedgerRow } from './ledger.js';
 
-export interface ReservationRules {
-  caps: readonly CapRule[];
-  quietHours: QuietHours;
+/** The pipeline's settings for the decision; unset ones take the defaults. */
+export interface ReservationSettings {
+  caps?: readonly CapRule[];
+  quietHours?: QuietHours;
   /** Zone for customers whose profile and phone say nothing. */
   defaultTimeZone?: string;
-  /** Window in which one intent is not repeated, for steps that name none. */
+  /** Default window in which one intent is not repeated. */
   defaultIntentWindowMs?: number;
-  /** Channels with an adapter. */
-  configured: ReadonlySet<Channel>;
-  now: () => Date;
+  now?: () => Date;
 }
 
-export type Reservation =
+export interface ReservationRules extends Required<Pick<ReservationSettings, 'caps' | 'quietHours' | 'now'>> {
+  defaultTimeZone: string | undefined;
+  defaultIntentWindowMs: number;
+  /** Channels with an adapter. */
+  configured: ReadonlySet<Channel>;
+}
+
+export function reservationRules(settings: ReservationSettings, configured: Channel[]): ReservationRules {
+  return {
+    caps: settings.caps ?? defaultCaps,
+    quietHours: settings.quietHours ?? defaultQuietHours,
+    now: settings.now ?? (() => new Date()),
+    defaultTimeZone: settings.defaultTimeZone,
+    defaultIntentWindowMs: settings.defaultIntentWindowMs ?? defaultIntentWindowMs,
+    configured: new Set(configured),
+  };
+}
+
+type Reservation =
   /** Decided without a provider call (skipped, deferred), or nothing to decide about. */
   | { kind: 'decided'; outcome: SendOutcome }
   /** This step's row from an earlier attempt (a retry, a replay or a racing duplicate). */
@@ -49,7 +66,7 @@ export function reserve(
 ): Promise<Reservation> {
   return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
     const at = rules.now();
-    const intentWindowMs = request.intentWindowMs ?? rules.defaultIntentWindowMs ?? defaultIntentWindowMs;
+    const intentWindowMs = request.intentWindowMs ?? rules.defaultIntentWindowMs;
     const horizon = new Date(at.getTime() - Math.max(capHorizonMs(rules.caps), intentWindowMs));
     const readUnderLock = (customerId: string) =>
       batch(

@@ -7,7 +7,34 @@ import type { ChannelModule } from './channel-module.js';
 
 type EmailRecipient = { channel: 'email'; email: string };
 
-export interface EmailAdapterOptions {
+export const email = {
+  channel: 'email',
+  recipient: (contact) =>
+    contact.emails[0] ? { channel: 'email', email: contact.emails[0] } : 'no reachable email address',
+  render: async (parts, context) => ({
+    channel: 'email',
+    subject: oneLine(await renderPart('subject', parts.subject, context)),
+    html: await renderPart('html', parts.html, context),
+    text: plain(await renderPart('text', parts.text, context)),
+  }),
+  fromConfig({ config, publicBaseUrl }) {
+    const settings = config.channels.email;
+    if (!settings) return undefined;
+    return createEmailAdapter({
+      smtpUrl: settings.smtpUrl,
+      from: settings.from,
+      messageIdDomain: new URL(publicBaseUrl).hostname,
+      dkim: settings.dkim && {
+        domainName: settings.dkim.domainName,
+        keySelector: settings.dkim.keySelector,
+        privateKey: readPemFile(settings.dkim.privateKeyPath, 'DKIM_PRIVATE_KEY_PATH').toString(),
+      },
+    });
+  },
+  deadAddress: (recipient) => ({ identity: 'email', value: recipient.email }),
+} satisfies ChannelModule<'email', EmailRecipient>;
+
+interface EmailAdapterOptions {
   /** smtp://user:pass@host:port or smtps://… */
   smtpUrl: string;
   from: string;
@@ -73,30 +100,3 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
     },
   };
 }
-
-export const email = {
-  channel: 'email',
-  recipient: (contact) =>
-    contact.emails[0] ? { channel: 'email', email: contact.emails[0] } : 'no reachable email address',
-  render: async (parts, context) => ({
-    channel: 'email',
-    subject: oneLine(await renderPart('subject', parts.subject, context)),
-    html: await renderPart('html', parts.html, context),
-    text: plain(await renderPart('text', parts.text, context)),
-  }),
-  fromConfig({ config, publicBaseUrl }) {
-    const settings = config.channels.email;
-    if (!settings) return undefined;
-    return createEmailAdapter({
-      smtpUrl: settings.smtpUrl,
-      from: settings.from,
-      messageIdDomain: new URL(publicBaseUrl).hostname,
-      dkim: settings.dkim && {
-        domainName: settings.dkim.domainName,
-        keySelector: settings.dkim.keySelector,
-        privateKey: readPemFile(settings.dkim.privateKeyPath, 'DKIM_PRIVATE_KEY_PATH').toString(),
-      },
-    });
-  },
-  deadAddress: (recipient) => ({ identity: 'email', value: recipient.email }),
-} satisfies ChannelModule<'email', EmailRecipient>;

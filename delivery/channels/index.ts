@@ -5,7 +5,7 @@ import { push } from './push.js';
 import { sms } from './sms.js';
 import { webhook } from './webhook.js';
 
-/** The registration: one line per channel, in no particular order (the step lists its own). */
+/** The registration, one entry per channel; adapters from the configuration are built in this order. */
 const registered = { email, sms, push, webhook } satisfies { [C in Channel]: ChannelModule<C, unknown> };
 
 /** Where channel C reaches a customer, as its module finds it. */

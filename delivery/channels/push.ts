@@ -8,7 +8,23 @@ import type { ChannelModule } from './channel-module.js';
 
 type PushRecipient = { channel: 'push'; subscription: CustomerContact['pushSubscriptions'][number] };
 
-export interface PushAdapterOptions {
+export const push = {
+  channel: 'push',
+  recipient: (contact) =>
+    contact.pushSubscriptions[0]
+      ? { channel: 'push', subscription: contact.pushSubscriptions[0] }
+      : 'no push subscription',
+  render: async (parts, context) => ({
+    channel: 'push',
+    title: textOnly(oneLine(await renderPart('title', parts.title, context))),
+    body: textOnly(oneLine(await renderPart('body', parts.body, context))),
+    url: safeUrl(oneLine(await renderPart('url', parts.url, context)), context.shop.url),
+  }),
+  fromConfig: ({ secrets }) => (secrets.vapid ? createPushAdapter({ vapid: secrets.vapid }) : undefined),
+  deadAddress: (recipient) => ({ pushEndpoint: recipient.subscription.endpoint }),
+} satisfies ChannelModule<'push', PushRecipient>;
+
+interface PushAdapterOptions {
   vapid: { subject: string; publicKey: string; privateKey: string };
   /** Seconds the push service keeps an undelivered message (default one day). */
   ttlSeconds?: number;
@@ -56,19 +72,3 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
     },
   };
 }
-
-export const push = {
-  channel: 'push',
-  recipient: (contact) =>
-    contact.pushSubscriptions[0]
-      ? { channel: 'push', subscription: contact.pushSubscriptions[0] }
-      : 'no push subscription',
-  render: async (parts, context) => ({
-    channel: 'push',
-    title: textOnly(oneLine(await renderPart('title', parts.title, context))),
-    body: textOnly(oneLine(await renderPart('body', parts.body, context))),
-    url: safeUrl(oneLine(await renderPart('url', parts.url, context)), context.shop.url),
-  }),
-  fromConfig: ({ secrets }) => (secrets.vapid ? createPushAdapter({ vapid: secrets.vapid }) : undefined),
-  deadAddress: (recipient) => ({ pushEndpoint: recipient.subscription.endpoint }),
-} satisfies ChannelModule<'push', PushRecipient>;

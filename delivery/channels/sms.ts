@@ -8,7 +8,30 @@ type SmsRecipient = { channel: 'sms'; phone: string };
 /** GSM-7 single messages hold 160 characters; longer texts are sent as several billed parts. */
 const smsMaxLength = 480;
 
-export interface SmsAdapterOptions {
+export const sms = {
+  channel: 'sms',
+  recipient: (contact) =>
+    contact.phones[0] ? { channel: 'sms', phone: contact.phones[0] } : 'no reachable phone number',
+  async render(parts, context) {
+    const body = textOnly(plain(await renderPart('text', parts.text, context)));
+    return {
+      channel: 'sms',
+      text: body.length > smsMaxLength ? `${body.slice(0, smsMaxLength - 1)}…` : body,
+    };
+  },
+  fromConfig({ config, secrets, publicBaseUrl }) {
+    const settings = config.channels.sms;
+    if (!settings || !secrets.twilioAuthToken) return undefined;
+    return createSmsAdapter({
+      ...settings,
+      authToken: secrets.twilioAuthToken,
+      statusCallbackUrl: `${publicBaseUrl}/webhooks/twilio/status`,
+    });
+  },
+  deadAddress: (recipient) => ({ identity: 'phone', value: recipient.phone }),
+} satisfies ChannelModule<'sms', SmsRecipient>;
+
+interface SmsAdapterOptions {
   accountSid: string;
   authToken: string;
   /** A sender number, or … */
@@ -64,26 +87,3 @@ export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter<'sm
     },
   };
 }
-
-export const sms = {
-  channel: 'sms',
-  recipient: (contact) =>
-    contact.phones[0] ? { channel: 'sms', phone: contact.phones[0] } : 'no reachable phone number',
-  async render(parts, context) {
-    const body = textOnly(plain(await renderPart('text', parts.text, context)));
-    return {
-      channel: 'sms',
-      text: body.length > smsMaxLength ? `${body.slice(0, smsMaxLength - 1)}…` : body,
-    };
-  },
-  fromConfig({ config, secrets, publicBaseUrl }) {
-    const settings = config.channels.sms;
-    if (!settings || !secrets.twilioAuthToken) return undefined;
-    return createSmsAdapter({
-      ...settings,
-      authToken: secrets.twilioAuthToken,
-      statusCallbackUrl: `${publicBaseUrl}/webhooks/twilio/status`,
-    });
-  },
-  deadAddress: (recipient) => ({ identity: 'phone', value: recipient.phone }),
-} satisfies ChannelModule<'sms', SmsRecipient>;

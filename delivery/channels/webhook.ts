@@ -5,7 +5,18 @@ import type { ChannelModule } from './channel-module.js';
 
 type WebhookRecipient = { channel: 'webhook'; customerId: string };
 
-export interface WebhookAdapterOptions {
+export const webhook = {
+  channel: 'webhook',
+  recipient: (contact) => ({ channel: 'webhook', customerId: contact.customerId }),
+  render: async (parts, context) => ({
+    channel: 'webhook',
+    body: await renderPart('body', parts.body, context),
+  }),
+  fromConfig: ({ config }) =>
+    config.channels.webhook ? createWebhookAdapter(config.channels.webhook) : undefined,
+} satisfies ChannelModule<'webhook', WebhookRecipient>;
+
+interface WebhookAdapterOptions {
   url: string;
   /** HMAC-SHA256 key shared with the receiver. */
   secret: string;
@@ -40,8 +51,8 @@ export function verifyWebhook(
 
 /**
  * The worked example of adding a channel: a signed HTTP POST to one configured URL. It needs
- * nothing from the other adapters — only the ChannelAdapter interface and a registry entry.
- * At-least-once at the crash window: receivers deduplicate on the Idempotency-Key header.
+ * nothing from the other channels — only its entry in `domain/channels.ts`, this file and one
+ * registration line. At-least-once at the crash window: receivers deduplicate on the Idempotency-Key header.
  */
 export function createWebhookAdapter(
   options: WebhookAdapterOptions,
@@ -80,14 +91,3 @@ export function createWebhookAdapter(
     },
   };
 }
-
-export const webhook = {
-  channel: 'webhook',
-  recipient: (contact) => ({ channel: 'webhook', customerId: contact.customerId }),
-  render: async (parts, context) => ({
-    channel: 'webhook',
-    body: await renderPart('body', parts.body, context),
-  }),
-  fromConfig: ({ config }) =>
-    config.channels.webhook ? createWebhookAdapter(config.channels.webhook) : undefined,
-} satisfies ChannelModule<'webhook', WebhookRecipient>;
