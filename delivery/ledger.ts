@@ -57,19 +57,16 @@ export function insertDecision(
   decision: Decision,
   at: Date,
 ) {
-  const values =
+  const values: Pick<typeof deliveries.$inferInsert, 'status' | 'channel' | 'reason' | 'createdAt'> =
     decision.kind === 'send'
       ? {
-          status: 'reserved' as const,
+          status: 'reserved',
           channel: decision.channel,
           reason:
             decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
           createdAt: at,
         }
-      : {
-          status: decision.kind === 'defer' ? ('deferred' as const) : ('skipped' as const),
-          reason: decision.reason,
-        };
+      : { status: decision.kind === 'defer' ? 'deferred' : 'skipped', reason: decision.reason };
   return tx
     .insert(deliveries)
     .values({ ...columnsOf(request, customerId), ...values })

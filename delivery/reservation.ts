@@ -23,11 +23,14 @@ export interface ReservationSettings {
   now?: () => Date;
 }
 
-export interface ReservationRules extends Required<Pick<ReservationSettings, 'caps' | 'quietHours' | 'now'>> {
+/** The settings with their defaults, and the channels that have an adapter. */
+export interface ReservationRules {
+  caps: readonly CapRule[];
+  quietHours: QuietHours;
   defaultTimeZone: string | undefined;
   defaultIntentWindowMs: number;
-  /** Channels with an adapter. */
   configured: ReadonlySet<Channel>;
+  now: () => Date;
 }
 
 export function reservationRules(settings: ReservationSettings, configured: Channel[]): ReservationRules {
