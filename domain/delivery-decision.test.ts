@@ -63,6 +63,8 @@ const decide = (c: Case = {}) => {
 
 /** Three marketing rows in the last day: the any-channel-per-day cap (3) is full. */
 const capFull: Partial<CountedRow>[] = [{}, {}, {}];
+const onSms: Case = { policy: { channels: ['sms'] } };
+const smsConsent: Partial<ContactFacts> = { consent: { sms: 'subscribed' } };
 
 describe('the send decision, rule by rule', () => {
   it.each<[string, Case, string]>([
@@ -88,14 +90,10 @@ describe('the send decision, rule by rule', () => {
       { contact: { consent: { email: 'unsubscribed' } } },
       'no channel allowed: email: email unsubscribed',
     ],
-    [
-      'SMS never asked (SMS needs an explicit opt-in)',
-      { policy: { channels: ['sms'] } },
-      'no channel allowed: sms: no SMS consent',
-    ],
+    ['SMS never asked (SMS needs an explicit opt-in)', onSms, 'no channel allowed: sms: no SMS consent'],
     [
       'SMS unsubscribed',
-      { policy: { channels: ['sms'] }, contact: { consent: { sms: 'unsubscribed' } } },
+      { ...onSms, contact: { consent: { sms: 'unsubscribed' } } },
       'no channel allowed: sms: sms unsubscribed',
     ],
     [
@@ -107,11 +105,7 @@ describe('the send decision, rule by rule', () => {
     ['a full cap (skip)', { recent: capFull }, 'email: cap any-channel-per-day (3 per 24 h)'],
     [
       'a full SMS cap (skip)',
-      {
-        policy: { channels: ['sms'] },
-        contact: { consent: { sms: 'subscribed' } },
-        recent: [{ channel: 'sms' }],
-      },
+      { ...onSms, contact: smsConsent, recent: [{ channel: 'sms' }] },
       'sms: cap sms-per-day (1 per 24 h)',
     ],
     [
@@ -135,7 +129,7 @@ describe('the send decision, rule by rule', () => {
       { policy: { intentWindowMs: hour / 2 }, recent: [{ intentKey: 'cart-reminder' }] },
     ],
     ['email never asked (no opt-in needed)', { contact: { consent: { email: 'never_asked' } } }],
-    ['SMS subscribed', { policy: { channels: ['sms'] }, contact: { consent: { sms: 'subscribed' } } }, 'sms'],
+    ['SMS subscribed', { ...onSms, contact: smsConsent }, 'sms'],
     ['a full cap, transactional (exempt)', { policy: { category: 'transactional' }, recent: capFull }],
     [
       'caps counting rows without a channel: none',
@@ -212,14 +206,13 @@ describe('the send decision, channel order and fallback', () => {
 
   it('over a cap with nextChannel, tries the next channel and reports the cap it hit', () => {
     const policy: Partial<SendPolicy> = { channels: ['sms', 'email'], overCap: 'nextChannel' };
-    const contact = { consent: { sms: 'subscribed' as const } };
-    expect(decide({ policy, contact, recent: [{ channel: 'sms' }] })).toEqual({
+    expect(decide({ policy, contact: smsConsent, recent: [{ channel: 'sms' }] })).toEqual({
       kind: 'send',
       channel: 'email',
       skippedChannels: ['sms: cap sms-per-day (1 per 24 h)'],
       capsHit: ['sms-per-day'],
     });
-    expect(decide({ policy, contact, recent: capFull })).toEqual({
+    expect(decide({ policy, contact: smsConsent, recent: capFull })).toEqual({
       kind: 'skip',
       reason:
         'no channel allowed: sms: cap any-channel-per-day (3 per 24 h); email: cap any-channel-per-day (3 per 24 h)',
@@ -269,7 +262,7 @@ describe('the send decision, which rule wins when several apply', () => {
     ],
     [
       'opt-in over address',
-      { policy: { channels: ['sms'] }, contact: { noAddress: { sms: 'no reachable phone number' } } },
+      { ...onSms, contact: { noAddress: { sms: 'no reachable phone number' } } },
       'no channel allowed: sms: no SMS consent',
     ],
     [
