@@ -1,9 +1,10 @@
 import type { Database } from '../db/client.js';
-import { ledgerOnlyDeliverer, type Deliverer } from '../delivery/deliverer.js';
+import type { Deliverer } from '../delivery/delivery-request.js';
+import { ledgerOnlyDeliverer } from '../delivery/ledger.js';
 import { createJourneyRunActivities } from './run-records.js';
 import { createJourneyStepActivities } from './step-activities.js';
 
-export interface ActivityDependencies {
+interface ActivityDependencies {
   db: Database;
   /** The delivery pipeline; defaults to recording requests in the ledger as skipped. */
   deliverer?: Deliverer;

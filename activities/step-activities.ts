@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { customers } from '../db/schema.js';
-import type { Deliverer, DeliveryRequest } from '../delivery/deliverer.js';
+import type { Deliverer, DeliveryRequest } from '../delivery/delivery-request.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
 import { mergeTraits } from '../domain/traits.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';

@@ -1,5 +1,5 @@
-import type { Channel, MessageCategory } from '../domain/channels.js';
-import type { RenderedMessage } from './render-message.js';
+import type { Channel, MessageCategory, PartsOf } from '../domain/channels.js';
+import type { RecipientOf } from './channels/index.js';
 
 /**
  * How a provider call failed, which decides what happens next:
@@ -7,7 +7,7 @@ import type { RenderedMessage } from './render-message.js';
  * unreachable → the address is marked (bounce, 404/410 subscription) and the next channel tried;
  * unsubscribed → consent is withdrawn (e.g. Twilio 21610) and the next channel tried.
  */
-export type FailureKind = 'transient' | 'permanent' | 'unreachable' | 'unsubscribed';
+type FailureKind = 'transient' | 'permanent' | 'unreachable' | 'unsubscribed';
 
 export class ChannelFailure extends Error {
   override readonly name = 'ChannelFailure';
@@ -17,18 +17,21 @@ export class ChannelFailure extends Error {
   ) {
     super(message);
   }
+
+  /** What a provider call threw: a ChannelFailure as it is, anything else as transient. */
+  static from(error: unknown): ChannelFailure {
+    return error instanceof ChannelFailure
+      ? error
+      : new ChannelFailure('transient', (error as Error).message);
+  }
 }
 
-/** Where a channel can reach the customer. */
-export type Recipient =
-  | { channel: 'email'; email: string }
-  | { channel: 'sms'; phone: string }
-  | { channel: 'push'; subscription: { endpoint: string; keys: { p256dh: string; auth: string } } }
-  | { channel: 'webhook'; customerId: string };
+/** What an adapter sends: the template's parts for its channel, rendered. A union for `Channel`. */
+export type MessageOf<C extends Channel> = C extends Channel ? { channel: C } & PartsOf<C> : never;
 
-export interface SendInput {
-  message: RenderedMessage;
-  recipient: Recipient;
+interface SendInput<C extends Channel, R> {
+  message: MessageOf<C>;
+  recipient: R;
   /** Stable per (run, step): providers that support it deduplicate on it. */
   idempotencyKey: string;
   category: MessageCategory;
@@ -36,13 +39,14 @@ export interface SendInput {
   unsubscribeUrl?: string;
 }
 
-export interface ChannelAdapter {
-  readonly channel: Channel;
+/** A provider behind one channel. `ChannelAdapter` alone takes any channel's message and recipient. */
+export interface ChannelAdapter<C extends Channel = Channel, R = RecipientOf<C>> {
+  readonly channel: C;
   /**
    * What happens if the process dies after the provider accepted the message but before the
    * ledger recorded it: `at-least-once` resends (with the same idempotency key / Message-ID /
    * topic), `at-most-once` records the outcome as unknown and does not resend.
    */
   readonly crashWindow: 'at-least-once' | 'at-most-once';
-  send(input: SendInput): Promise<{ providerMessageId: string }>;
+  send(input: SendInput<C, R>): Promise<{ providerMessageId: string }>;
 }

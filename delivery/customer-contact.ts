@@ -1,12 +1,16 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { consents, customers, identities, pushSubscriptions } from '../db/schema.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
+import { setConsent } from '../customers/set-consent.js';
 import type { Queryable } from '../db/queryable.js';
 import type { Channel } from '../domain/channels.js';
+import { consentRefusal, type ContactFacts } from '../domain/delivery-decision.js';
 import { phoneCountry } from '../domain/identity-keys.js';
 import { isValidTimeZone } from '../domain/local-time.js';
 import { zoneForCountry } from '../domain/quiet-hours.js';
-import type { Recipient } from './channel-adapter.js';
+import type { ChannelFailure } from './channel-adapter.js';
+import type { DeadAddress } from './channels/channel-module.js';
+import { channelModules, type RecipientOf } from './channels/index.js';
 
 /** Everything the pipeline needs to know about reaching one customer. */
 export interface CustomerContact {
@@ -78,24 +82,59 @@ export function contactOf(
   };
 }
 
-/**
- * The recipient on a channel, or why there is none. Consent wins over everything: an unsubscribed
- * channel is never used; SMS needs an explicit subscription; email and push need no refusal.
- */
-export function recipientOn(contact: CustomerContact, channel: Channel): Recipient | string {
-  const consent = contact.consent[channel];
-  if (consent === 'unsubscribed') return `${channel} unsubscribed`;
-  switch (channel) {
-    case 'email':
-      return contact.emails[0] ? { channel, email: contact.emails[0] } : 'no reachable email address';
-    case 'sms':
-      if (consent !== 'subscribed') return 'no SMS consent';
-      return contact.phones[0] ? { channel, phone: contact.phones[0] } : 'no reachable phone number';
-    case 'push':
-      return contact.pushSubscriptions[0]
-        ? { channel, subscription: contact.pushSubscriptions[0] }
-        : 'no push subscription';
-    case 'webhook':
-      return { channel, customerId: contact.customerId };
+/** The recipient on a channel, or why there is none: consent first, then the channel's address. */
+export function recipientOn<C extends Channel>(
+  contact: CustomerContact,
+  channel: C,
+): RecipientOf<C> | string {
+  return consentRefusal(channel, contact.consent[channel]) ?? channelModules[channel].recipient(contact);
+}
+
+/** What the send decision knows of the customer on the channels a step lists. */
+export function contactFacts(contact: CustomerContact, channels: readonly Channel[]): ContactFacts {
+  const noAddress: ContactFacts['noAddress'] = {};
+  for (const channel of channels) {
+    const recipient = channelModules[channel].recipient(contact);
+    if (typeof recipient === 'string') noAddress[channel] = recipient;
   }
+  return { consent: contact.consent, noAddress, timeZone: contact.timeZone };
+}
+
+/**
+ * What a provider's refusal says about the customer: an unreachable address is marked (a push
+ * subscription goes, an email or phone is flagged); an unsubscribe withdraws the channel's consent.
+ */
+export async function learnFromFailure<C extends Channel>(
+  db: Queryable,
+  customerId: string,
+  channel: C,
+  recipient: RecipientOf<C>,
+  failure: ChannelFailure,
+): Promise<void> {
+  const dead = failure.kind === 'unreachable' ? channelModules[channel].deadAddress?.(recipient) : undefined;
+  if (dead) await markUnreachable(db, customerId, dead, failure.message);
+  if (failure.kind === 'unsubscribed') {
+    const source = `provider:${channel}`;
+    await setConsent(db, { customerId, channel, status: 'unsubscribed', source, at: new Date() });
+  }
+}
+
+async function markUnreachable(db: Queryable, customerId: string, address: DeadAddress, reason: string) {
+  if ('pushEndpoint' in address) {
+    await db.delete(pushSubscriptions).where(eq(pushSubscriptions.endpoint, address.pushEndpoint));
+    await db
+      .delete(identities)
+      .where(and(eq(identities.kind, 'push_endpoint'), eq(identities.value, address.pushEndpoint)));
+    return;
+  }
+  await db
+    .update(identities)
+    .set({ unreachableAt: new Date(), unreachableReason: reason })
+    .where(
+      and(
+        eq(identities.customerId, customerId),
+        eq(identities.kind, address.identity),
+        eq(identities.value, address.value),
+      ),
+    );
 }

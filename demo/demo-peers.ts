@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Secrets } from '../config/config.js';
-import { createEmailAdapter } from '../delivery/adapters/email-adapter.js';
-import { createPushAdapter } from '../delivery/adapters/push-adapter.js';
-import { createSmsAdapter } from '../delivery/adapters/sms-adapter.js';
+import { createEmailAdapter } from '../delivery/channels/email.js';
+import { createPushAdapter } from '../delivery/channels/push.js';
+import { createSmsAdapter } from '../delivery/channels/sms.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { startPushService, type PushService } from './push-service.js';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp-catcher.js';

@@ -33,14 +33,14 @@ export interface CountedDelivery {
   at: Date;
 }
 
-export interface CapCandidate {
+interface CapCandidate {
   channel: Channel;
   journeyId: string | null;
   tags: string[];
   category: MessageCategory;
 }
 
-export interface CapHit {
+interface CapHit {
   rule: CapRule;
   /** When the oldest counted delivery leaves the window, making room for one more. */
   allowedAt: Date;

@@ -4,7 +4,7 @@ import { createActivities } from '../activities/index.js';
 import { startApiServer } from '../api/api-server.js';
 import type { Config, Secrets } from '../config/config.js';
 import type { Database } from '../db/client.js';
-import type { Deliverer } from '../delivery/deliverer.js';
+import type { Deliverer } from '../delivery/delivery-request.js';
 import type { Logger } from '../infra/logger.js';
 import type { ResourceStack } from '../infra/resource-stack.js';
 import { connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';

@@ -11,7 +11,7 @@ import { choosePort } from '../infra/free-port.js';
 import { builtInJourneys } from '../journeys/index.js';
 import { checkJourney, deployJourneys } from '../catalog/journey-catalog.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
-import { delivererFromConfig } from '../delivery/deliverer-from-config.js';
+import { delivererFromConfig } from '../delivery/from-config.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { provideDatabase } from './database-target.js';
 import { startEngineApi, startEngineWorker } from './engine-services.js';

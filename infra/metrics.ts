@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SendOutcome } from '../domain/journey-runtime.js';
 
 /**
  * The engine's own metrics, one registry per process (the API and the worker of `start` share
@@ -14,7 +15,7 @@ export const eventsIngested = new Counter({
   registers: [registry],
 });
 
-export const deliveryOutcomes = new Counter({
+const deliveryOutcomes = new Counter({
   name: 'omnijourney_deliveries_total',
   help: 'Send decisions of the delivery pipeline, by channel (none when no channel was chosen) and outcome',
   labelNames: ['channel', 'outcome'] as const,
@@ -28,10 +29,19 @@ export const capsHit = new Counter({
   registers: [registry],
 });
 
-export const triggerToSend = new Histogram({
+const triggerToSend = new Histogram({
   name: 'omnijourney_trigger_to_send_seconds',
   help: 'From the event that started the run to the provider accepting the message (includes journey waits)',
   labelNames: ['channel'] as const,
   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3_600, 86_400, 604_800],
   registers: [registry],
 });
+
+/** Counts a send step's outcome and, for a message sent, the time since the event that started its run. */
+export function countDelivery(outcome: SendOutcome, triggerOccurredAt: string, now: () => Date): void {
+  deliveryOutcomes.inc({ channel: outcome.channel ?? 'none', outcome: outcome.status });
+  if (outcome.status !== 'sent' || !outcome.channel) return;
+  const started = Date.parse(triggerOccurredAt);
+  if (Number.isFinite(started))
+    triggerToSend.observe({ channel: outcome.channel }, Math.max(0, (now().getTime() - started) / 1000));
+}

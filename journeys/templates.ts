@@ -1,14 +1,10 @@
-/**
- * The message templates journeys may name. Each is Liquid text per channel part; the delivery
- * pipeline renders them with the profile, trigger event, cart and journey context.
- */
-export interface TemplateParts {
-  email?: { subject: string; html: string; text: string };
-  sms?: { text: string };
-  push?: { title: string; body: string; url: string };
-  webhook?: { body: string };
-}
+import type { TemplateParts } from '../domain/channels.js';
 
+/**
+ * The message templates journeys may name. Each is Liquid text per channel part (the parts of
+ * each channel are in `domain/channels.ts`); the delivery pipeline renders them with the profile,
+ * trigger event, cart and journey context.
+ */
 export const templates: Record<string, TemplateParts> = {
   'cart-reminder': {
     webhook: { body: '{"event":"cart-reminder","items":{{ cart.items | json }}}' },

@@ -5,14 +5,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMessage } from '../customers/ingest-message.js';
 import { consents, pushSubscriptions } from '../db/schema.js';
-import { createPushAdapter } from '../delivery/adapters/push-adapter.js';
-import { createSmsAdapter } from '../delivery/adapters/sms-adapter.js';
-import {
-  createWebhookAdapter,
-  signatureHeader,
-  verifyWebhook,
-} from '../delivery/adapters/webhook-adapter.js';
-import type { DeliveryRequest } from '../delivery/deliverer.js';
+import { createPushAdapter } from '../delivery/channels/push.js';
+import { createSmsAdapter } from '../delivery/channels/sms.js';
+import { createWebhookAdapter, signatureHeader, verifyWebhook } from '../delivery/channels/webhook.js';
+import type { DeliveryRequest } from '../delivery/delivery-request.js';
 import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import { templates } from '../journeys/templates.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTemplate, renderMessage, type RenderContext } from '../delivery/render-message.js';
+import type { RenderContext } from '../delivery/liquid.js';
+import { checkTemplate, renderMessage } from '../delivery/render-message.js';
 import { checkJourney, InvalidJourneyError } from '../catalog/journey-catalog.js';
 import { templates } from '../journeys/templates.js';
 

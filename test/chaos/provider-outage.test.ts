@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../../db/schema.js';
-import { signatureHeader, verifyWebhook } from '../../delivery/adapters/webhook-adapter.js';
+import { signatureHeader, verifyWebhook } from '../../delivery/channels/webhook.js';
 import { defineJourney } from '../../journeys/define-journey.js';
 import { reportFigures, sized } from './chaos-figures.js';
 import { createChaosRig, eventually, inLanes, type ChaosRig } from './chaos-rig.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../db/client.js';
 import { customers, events, identities } from '../../db/schema.js';
 import { createUnsubscribeToken } from '../../customers/unsubscribe-token.js';
-import { signWebhook, verifyWebhook } from '../../delivery/adapters/webhook-adapter.js';
+import { signWebhook, verifyWebhook } from '../../delivery/channels/webhook.js';
 import { registerSecrets } from '../../infra/log-masking.js';
 import { createLogger } from '../../infra/logger.js';
 import { startApiServer, type RunningApi } from '../../api/api-server.js';

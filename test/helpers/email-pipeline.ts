@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { pino } from 'pino';
 import type { Database } from '../../db/client.js';
-import { createEmailAdapter } from '../../delivery/adapters/email-adapter.js';
+import { createEmailAdapter } from '../../delivery/channels/email.js';
 import type { ChannelAdapter } from '../../delivery/channel-adapter.js';
 import { createDeliveryPipeline, type DeliveryPipelineOptions } from '../../delivery/delivery-pipeline.js';
 import { templates } from '../../journeys/templates.js';

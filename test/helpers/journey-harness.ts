@@ -7,7 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { createActivities } from '../../activities/index.js';
 import { identities } from '../../db/schema.js';
-import type { Deliverer, DeliveryRequest } from '../../delivery/deliverer.js';
+import type { Deliverer, DeliveryRequest } from '../../delivery/delivery-request.js';
 import type { JourneyDefinitionInput } from '../../domain/journey-definition.js';
 import type { SendOutcome } from '../../domain/journey-runtime.js';
 import { journeyWorkflowId } from '../../domain/journey-runtime.js';

@@ -1,7 +1,37 @@
 import twilio from 'twilio';
 import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { plain, renderPart, textOnly } from '../liquid.js';
+import type { ChannelModule } from './channel-module.js';
 
-export interface SmsAdapterOptions {
+type SmsRecipient = { channel: 'sms'; phone: string };
+
+/** GSM-7 single messages hold 160 characters; longer texts are sent as several billed parts. */
+const smsMaxLength = 480;
+
+export const sms = {
+  channel: 'sms',
+  recipient: (contact) =>
+    contact.phones[0] ? { channel: 'sms', phone: contact.phones[0] } : 'no reachable phone number',
+  async render(parts, context) {
+    const body = textOnly(plain(await renderPart('text', parts.text, context)));
+    return {
+      channel: 'sms',
+      text: body.length > smsMaxLength ? `${body.slice(0, smsMaxLength - 1)}…` : body,
+    };
+  },
+  fromConfig({ config, secrets, publicBaseUrl }) {
+    const settings = config.channels.sms;
+    if (!settings || !secrets.twilioAuthToken) return undefined;
+    return createSmsAdapter({
+      ...settings,
+      authToken: secrets.twilioAuthToken,
+      statusCallbackUrl: `${publicBaseUrl}/webhooks/twilio/status`,
+    });
+  },
+  deadAddress: (recipient) => ({ identity: 'phone', value: recipient.phone }),
+} satisfies ChannelModule<'sms', SmsRecipient>;
+
+interface SmsAdapterOptions {
   accountSid: string;
   authToken: string;
   /** A sender number, or … */
@@ -32,7 +62,7 @@ function classify(error: unknown): ChannelFailure {
  * SMS through Twilio's Messages API. At-most-once at the crash window: Twilio has no idempotency
  * key, so a message whose acceptance was not recorded is reported as unknown, never resent.
  */
-export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter {
+export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter<'sms', SmsRecipient> {
   if (!options.from && !options.messagingServiceSid)
     throw new Error('SMS needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID');
   const client = twilio(options.accountSid, options.authToken, { autoRetry: false });
@@ -41,8 +71,6 @@ export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter {
     channel: 'sms',
     crashWindow: 'at-most-once',
     async send({ message, recipient }) {
-      if (message.channel !== 'sms' || recipient.channel !== 'sms')
-        throw new ChannelFailure('permanent', 'not an SMS');
       try {
         const created = await client.messages.create({
           to: recipient.phone,

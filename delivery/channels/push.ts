@@ -2,8 +2,29 @@ import { createHash } from 'node:crypto';
 import type { Agent } from 'node:https';
 import webpush from 'web-push';
 import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import type { CustomerContact } from '../customer-contact.js';
+import { oneLine, renderPart, safeUrl, textOnly } from '../liquid.js';
+import type { ChannelModule } from './channel-module.js';
 
-export interface PushAdapterOptions {
+type PushRecipient = { channel: 'push'; subscription: CustomerContact['pushSubscriptions'][number] };
+
+export const push = {
+  channel: 'push',
+  recipient: (contact) =>
+    contact.pushSubscriptions[0]
+      ? { channel: 'push', subscription: contact.pushSubscriptions[0] }
+      : 'no push subscription',
+  render: async (parts, context) => ({
+    channel: 'push',
+    title: textOnly(oneLine(await renderPart('title', parts.title, context))),
+    body: textOnly(oneLine(await renderPart('body', parts.body, context))),
+    url: safeUrl(oneLine(await renderPart('url', parts.url, context)), context.shop.url),
+  }),
+  fromConfig: ({ secrets }) => (secrets.vapid ? createPushAdapter({ vapid: secrets.vapid }) : undefined),
+  deadAddress: (recipient) => ({ pushEndpoint: recipient.subscription.endpoint }),
+} satisfies ChannelModule<'push', PushRecipient>;
+
+interface PushAdapterOptions {
   vapid: { subject: string; publicKey: string; privateKey: string };
   /** Seconds the push service keeps an undelivered message (default one day). */
   ttlSeconds?: number;
@@ -26,13 +47,11 @@ function classify(error: unknown): ChannelFailure {
  * keys. At-least-once at the crash window: every send of a step carries the same Topic, so the
  * push service replaces an undelivered duplicate instead of showing two.
  */
-export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter {
+export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'push', PushRecipient> {
   return {
     channel: 'push',
     crashWindow: 'at-least-once',
     async send({ message, recipient, idempotencyKey }) {
-      if (message.channel !== 'push' || recipient.channel !== 'push')
-        throw new ChannelFailure('permanent', 'not a push');
       const topic = createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 32);
       try {
         const response = await webpush.sendNotification(

@@ -1,7 +1,22 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { renderPart } from '../liquid.js';
+import type { ChannelModule } from './channel-module.js';
 
-export interface WebhookAdapterOptions {
+type WebhookRecipient = { channel: 'webhook'; customerId: string };
+
+export const webhook = {
+  channel: 'webhook',
+  recipient: (contact) => ({ channel: 'webhook', customerId: contact.customerId }),
+  render: async (parts, context) => ({
+    channel: 'webhook',
+    body: await renderPart('body', parts.body, context),
+  }),
+  fromConfig: ({ config }) =>
+    config.channels.webhook ? createWebhookAdapter(config.channels.webhook) : undefined,
+} satisfies ChannelModule<'webhook', WebhookRecipient>;
+
+interface WebhookAdapterOptions {
   url: string;
   /** HMAC-SHA256 key shared with the receiver. */
   secret: string;
@@ -36,16 +51,16 @@ export function verifyWebhook(
 
 /**
  * The worked example of adding a channel: a signed HTTP POST to one configured URL. It needs
- * nothing from the other adapters — only the ChannelAdapter interface and a registry entry.
- * At-least-once at the crash window: receivers deduplicate on the Idempotency-Key header.
+ * nothing from the other channels — only its entry in `domain/channels.ts`, this file and one
+ * registration line. At-least-once at the crash window: receivers deduplicate on the Idempotency-Key header.
  */
-export function createWebhookAdapter(options: WebhookAdapterOptions): ChannelAdapter {
+export function createWebhookAdapter(
+  options: WebhookAdapterOptions,
+): ChannelAdapter<'webhook', WebhookRecipient> {
   return {
     channel: 'webhook',
     crashWindow: 'at-least-once',
     async send({ message, recipient, idempotencyKey }) {
-      if (message.channel !== 'webhook' || recipient.channel !== 'webhook')
-        throw new ChannelFailure('permanent', 'not a webhook');
       const body = JSON.stringify({
         customerId: recipient.customerId,
         idempotencyKey,

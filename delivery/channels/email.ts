@@ -1,8 +1,40 @@
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { readPemFile } from '../../infra/read-pem.js';
 import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { oneLine, plain, renderPart } from '../liquid.js';
+import type { ChannelModule } from './channel-module.js';
 
-export interface EmailAdapterOptions {
+type EmailRecipient = { channel: 'email'; email: string };
+
+export const email = {
+  channel: 'email',
+  recipient: (contact) =>
+    contact.emails[0] ? { channel: 'email', email: contact.emails[0] } : 'no reachable email address',
+  render: async (parts, context) => ({
+    channel: 'email',
+    subject: oneLine(await renderPart('subject', parts.subject, context)),
+    html: await renderPart('html', parts.html, context),
+    text: plain(await renderPart('text', parts.text, context)),
+  }),
+  fromConfig({ config, publicBaseUrl }) {
+    const settings = config.channels.email;
+    if (!settings) return undefined;
+    return createEmailAdapter({
+      smtpUrl: settings.smtpUrl,
+      from: settings.from,
+      messageIdDomain: new URL(publicBaseUrl).hostname,
+      dkim: settings.dkim && {
+        domainName: settings.dkim.domainName,
+        keySelector: settings.dkim.keySelector,
+        privateKey: readPemFile(settings.dkim.privateKeyPath, 'DKIM_PRIVATE_KEY_PATH').toString(),
+      },
+    });
+  },
+  deadAddress: (recipient) => ({ identity: 'email', value: recipient.email }),
+} satisfies ChannelModule<'email', EmailRecipient>;
+
+interface EmailAdapterOptions {
   /** smtp://user:pass@host:port or smtps://… */
   smtpUrl: string;
   from: string;
@@ -29,7 +61,7 @@ function classify(error: unknown): ChannelFailure {
  * List-Unsubscribe-Post (RFC 8058), signed by DKIM when configured. At-least-once at the crash
  * window: a resend carries the same Message-ID, which mail systems use to drop duplicates.
  */
-export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter {
+export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter<'email', EmailRecipient> {
   const transport = nodemailer.createTransport(options.smtpUrl, {
     dkim: options.dkim
       ? {
@@ -42,8 +74,6 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
     channel: 'email',
     crashWindow: 'at-least-once',
     async send({ message, recipient, idempotencyKey, category, unsubscribeUrl }) {
-      if (message.channel !== 'email' || recipient.channel !== 'email')
-        throw new ChannelFailure('permanent', 'not an email');
       const messageId = `<${Buffer.from(idempotencyKey).toString('base64url')}@${options.messageIdDomain}>`;
       try {
         const info = await transport.sendMail({

@@ -1,0 +1,32 @@
+import type { SendStep } from '../domain/journey-definition.js';
+import type { RunEvent, SendOutcome } from '../domain/journey-runtime.js';
+
+/** The send step's own fields, as the step schema defines them. */
+type StepPolicy = Pick<
+  SendStep,
+  'template' | 'channels' | 'intentKey' | 'category' | 'tags' | 'overCap' | 'quietHours'
+> &
+  /** Absent in requests from runs started before it existed: `retry`. */
+  Partial<Pick<SendStep, 'onOutage'>>;
+
+/**
+ * What a send step asks for; the delivery pipeline decides whether, when and where it goes. It is
+ * the deliver activity's input, recorded in workflow histories: its fields must not change shape.
+ */
+export interface DeliveryRequest extends StepPolicy {
+  /** Unique per (run, step): the message goes out at most once under this key. */
+  dedupKey: string;
+  customerId: string;
+  journeyId: string;
+  journeyVersion: string;
+  workflowId: string;
+  runId: string;
+  stepId: string;
+  /** The step's `intentWindow` in milliseconds; absent: the pipeline's default. */
+  intentWindowMs?: number;
+  trigger: RunEvent;
+}
+
+export interface Deliverer {
+  deliver(request: DeliveryRequest): Promise<SendOutcome>;
+}

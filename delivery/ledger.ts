@@ -1,0 +1,122 @@
+import { eq } from 'drizzle-orm';
+import type { Queryable } from '../db/queryable.js';
+import { deliveries } from '../db/schema.js';
+import type { Channel } from '../domain/channels.js';
+import type { Decision } from '../domain/delivery-decision.js';
+import type { SendOutcome } from '../domain/journey-runtime.js';
+import { throughOutage } from '../infra/database-outage.js';
+import type { Deliverer, DeliveryRequest } from './delivery-request.js';
+
+/**
+ * The delivery ledger (`deliveries`): one row per message a step wanted to send. A row is
+ * inserted `reserved`, `skipped` or `deferred` by the decision; a reserved row then moves
+ * reserved → (sending →) sent, or back to reserved for a retry, or to failed or skipped.
+ */
+export type LedgerRow = typeof deliveries.$inferSelect;
+
+/** Rows that went out, or may have: they count toward caps and intents. */
+export const countedStatuses = ['reserved', 'sending', 'sent', 'delivered'] as const;
+
+/** What a step reports for a row already decided. */
+export function outcomeOf(row: LedgerRow): SendOutcome {
+  if (row.status === 'sent' || row.status === 'delivered') {
+    return {
+      status: 'sent',
+      channel: row.channel ?? undefined,
+      providerMessageId: row.providerMessageId ?? undefined,
+    };
+  }
+  return {
+    status: row.status === 'deferred' ? 'deferred' : 'skipped',
+    channel: row.channel ?? undefined,
+    reason: row.reason ?? undefined,
+  };
+}
+
+/** The ledger columns that come from the request itself. */
+function columnsOf(request: DeliveryRequest, customerId: string) {
+  return {
+    dedupKey: request.dedupKey,
+    customerId,
+    journeyId: request.journeyId,
+    journeyVersion: request.journeyVersion,
+    workflowId: request.workflowId,
+    runId: request.runId,
+    stepId: request.stepId,
+    intentKey: request.intentKey,
+    category: request.category,
+    tags: request.tags,
+  };
+}
+
+/** The row recording a decision, unawaited: the reservation sends it with the transaction's COMMIT. */
+export function insertDecision(
+  tx: Queryable,
+  request: DeliveryRequest,
+  customerId: string,
+  decision: Decision,
+  at: Date,
+) {
+  const values: Pick<typeof deliveries.$inferInsert, 'status' | 'channel' | 'reason' | 'createdAt'> =
+    decision.kind === 'send'
+      ? {
+          status: 'reserved',
+          channel: decision.channel,
+          reason:
+            decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
+          createdAt: at,
+        }
+      : { status: decision.kind === 'defer' ? 'deferred' : 'skipped', reason: decision.reason };
+  return tx
+    .insert(deliveries)
+    .values({ ...columnsOf(request, customerId), ...values })
+    .returning();
+}
+
+/** The moves of a reserved row, each one statement. */
+export function ledgerTransitions(db: Queryable) {
+  const move = async (row: LedgerRow, values: Partial<typeof deliveries.$inferInsert>) => {
+    await db
+      .update(deliveries)
+      .set({ ...values, updatedAt: new Date() })
+      .where(eq(deliveries.id, row.id));
+  };
+  return {
+    sending: (row: LedgerRow) => move(row, { status: 'sending' }),
+    // The provider has it: recording that must outlast a database blip, or a retry would send again.
+    sent: (row: LedgerRow, providerMessageId: string) =>
+      throughOutage(() => move(row, { status: 'sent', providerMessageId })),
+    /** Not accepted: back to reserved (the slot stays ours) for the activity's retry. */
+    released: (row: LedgerRow, reason: string) => move(row, { status: 'reserved', reason }),
+    skipped: (row: LedgerRow, reason: string) => move(row, { status: 'skipped', reason }),
+    /** An at-most-once send interrupted by a crash: failed, under the step's key (never resent). */
+    outcomeUnknown: (row: LedgerRow, reason: string) => move(row, { status: 'failed', reason }),
+    /**
+     * Keep the failed attempt in the ledger under its own key; the step's key moves to the next
+     * channel. The row id keeps it unique should the same channel fail again for this step after a retry.
+     */
+    failed: (row: LedgerRow, channel: Channel, reason: string) =>
+      move(row, { status: 'failed', reason, dedupKey: `${row.dedupKey}#${channel}#${row.id}` }),
+  };
+}
+
+/**
+ * The deliverer used while no channel adapter is configured: it records the request in the
+ * ledger as skipped, with that reason, so nothing is dropped silently and a retried or replayed
+ * step finds its earlier outcome instead of writing a second row.
+ */
+export function ledgerOnlyDeliverer(db: Queryable): Deliverer {
+  return {
+    async deliver(request) {
+      const reason = 'no channel adapter is configured';
+      const inserted = await db
+        .insert(deliveries)
+        .values({ ...columnsOf(request, request.customerId), status: 'skipped', reason })
+        .onConflictDoNothing({ target: deliveries.dedupKey })
+        .returning({ status: deliveries.status });
+      if (inserted.length > 0) return { status: 'skipped', reason };
+      const [existing] = await db.select().from(deliveries).where(eq(deliveries.dedupKey, request.dedupKey));
+      return existing ? outcomeOf(existing) : { status: 'skipped', reason };
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { pipelinedTransaction } from '../db/pipelined-transaction.js';
+import { deliveries, journeyRuns } from '../db/schema.js';
+import type { Channel } from '../domain/channels.js';
+import { decideDelivery, defaultIntentWindowMs } from '../domain/delivery-decision.js';
+import { capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
+import type { SendOutcome } from '../domain/journey-runtime.js';
+import { defaultQuietHours, type QuietHours } from '../domain/quiet-hours.js';
+import { capsHit } from '../infra/metrics.js';
+import { contactFacts, contactOf, contactReads, type CustomerContact } from './customer-contact.js';
+import type { DeliveryRequest } from './delivery-request.js';
+import { countedStatuses, insertDecision, outcomeOf, type LedgerRow } from './ledger.js';
+
+/** The pipeline's settings for the decision; unset ones take the defaults. */
+export interface ReservationSettings {
+  caps?: readonly CapRule[];
+  quietHours?: QuietHours;
+  /** Zone for customers whose profile and phone say nothing. */
+  defaultTimeZone?: string;
+  /** Default window in which one intent is not repeated. */
+  defaultIntentWindowMs?: number;
+  now?: () => Date;
+}
+
+/** The settings with their defaults, and the channels that have an adapter. */
+export interface ReservationRules {
+  caps: readonly CapRule[];
+  quietHours: QuietHours;
+  defaultTimeZone: string | undefined;
+  defaultIntentWindowMs: number;
+  configured: ReadonlySet<Channel>;
+  now: () => Date;
+}
+
+export function reservationRules(settings: ReservationSettings, configured: Channel[]): ReservationRules {
+  return {
+    caps: settings.caps ?? defaultCaps,
+    quietHours: settings.quietHours ?? defaultQuietHours,
+    now: settings.now ?? (() => new Date()),
+    defaultTimeZone: settings.defaultTimeZone,
+    defaultIntentWindowMs: settings.defaultIntentWindowMs ?? defaultIntentWindowMs,
+    configured: new Set(configured),
+  };
+}
+
+type Reservation =
+  /** Decided without a provider call (skipped, deferred), or nothing to decide about. */
+  | { kind: 'decided'; outcome: SendOutcome }
+  /** This step's row from an earlier attempt (a retry, a replay or a racing duplicate). */
+  | { kind: 'existing'; row: LedgerRow }
+  | { kind: 'reserved'; row: LedgerRow; channel: Channel; contact: CustomerContact };
+
+/**
+ * Decide and reserve under the customer's lock. Correct under any concurrency: the decision and
+ * the reservation happen in one transaction that holds a per-customer advisory lock, so two workers
+ * racing for a customer's last cap slot are serialised and the second sees the first's reservation.
+ *
+ * Round trips are the cost here, so it takes two: BEGIN, the lock and every read the decision
+ * needs go out together (Postgres runs them in order, so the reads see the world as of holding
+ * the lock); the ledger row goes out with COMMIT. The request's customer id is taken as canonical;
+ * if the customer was merged since, a second batch locks and reads the surviving customer.
+ */
+export function reserve(
+  db: Database,
+  rules: ReservationRules,
+  request: DeliveryRequest,
+  channels: Channel[],
+): Promise<Reservation> {
+  return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
+    const at = rules.now();
+    const intentWindowMs = request.intentWindowMs ?? rules.defaultIntentWindowMs;
+    const horizon = new Date(at.getTime() - Math.max(capHorizonMs(rules.caps), intentWindowMs));
+    const readUnderLock = (customerId: string) =>
+      batch(
+        tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
+        // This step's own row (a retry, a replay or a racing duplicate) and the rows caps and intents count.
+        tx
+          .select()
+          .from(deliveries)
+          .where(
+            or(
+              eq(deliveries.dedupKey, request.dedupKey),
+              and(
+                eq(deliveries.customerId, customerId),
+                inArray(deliveries.status, [...countedStatuses]),
+                gt(deliveries.createdAt, horizon),
+              ),
+            ),
+          ),
+        tx
+          .select({ status: journeyRuns.status })
+          .from(journeyRuns)
+          .where(eq(journeyRuns.runId, request.runId)),
+        ...contactReads(tx, customerId),
+      );
+    let [, ledger, runs, ...contactRows] = await readUnderLock(request.customerId);
+    const mergedInto = contactRows[0][0]?.mergedIntoId;
+    if (mergedInto) [, ledger, runs, ...contactRows] = await readUnderLock(mergedInto);
+    const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
+    if (existing) return { kind: 'existing', row: existing };
+    const contact = contactOf(mergedInto ?? request.customerId, contactRows);
+    if (!contact) return { kind: 'decided', outcome: { status: 'skipped', reason: 'customer not found' } };
+
+    const decision = decideDelivery({
+      policy: { ...request, channels, intentWindowMs },
+      contact: contactFacts(contact, channels),
+      recent: ledger,
+      runStatus: runs[0]?.status,
+      at,
+      configured: rules.configured,
+      caps: rules.caps,
+      quietHours: rules.quietHours,
+      defaultTimeZone: rules.defaultTimeZone,
+    });
+    for (const rule of decision.capsHit) capsHit.inc({ rule, policy: request.overCap });
+    const [[row]] = await commitWith(insertDecision(tx, request, contact.customerId, decision, at));
+    if (!row) throw new Error('ledger insert returned nothing');
+    if (decision.kind === 'send') return { kind: 'reserved', row, channel: decision.channel, contact };
+    if (decision.kind === 'defer')
+      return {
+        kind: 'decided',
+        outcome: { status: 'deferred', reason: decision.reason, until: decision.until.toISOString() },
+      };
+    return { kind: 'decided', outcome: outcomeOf(row) };
+  });
+}

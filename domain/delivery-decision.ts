@@ -1,0 +1,130 @@
+import { channelTable, type Channel, type ChannelFacts } from './channels.js';
+import type { ConsentStatus } from './consent-traits.js';
+import { capHit, type CapRule } from './frequency-caps.js';
+import type { SendStep } from './journey-definition.js';
+import { quietUntil, type QuietHours } from './quiet-hours.js';
+
+/** How long one intent is not repeated when the send step names no window. */
+export const defaultIntentWindowMs = 86_400_000;
+
+/** What the send step asks for, as the decision reads it (the intent window already resolved). */
+export type SendPolicy = Pick<
+  SendStep,
+  'channels' | 'intentKey' | 'category' | 'tags' | 'overCap' | 'quietHours'
+> & {
+  /** Unique per (run, step); also spreads quiet-hours releases. */
+  dedupKey: string;
+  journeyId: string;
+  intentWindowMs: number;
+};
+
+/** What the decision knows of the customer, per channel. */
+export interface ContactFacts {
+  consent: Partial<Record<Channel, ConsentStatus | 'never_asked'>>;
+  /** Why a channel has no address for this customer ("no push subscription"); absent: it has one. */
+  noAddress: Partial<Record<Channel, string>>;
+  /** Profile zone, else the phone number's country; undefined: the default zone applies. */
+  timeZone: string | undefined;
+}
+
+/** A ledger row that counts toward caps and intents (one that went out, or may have). */
+export interface CountedRow {
+  channel: Channel | null;
+  journeyId: string | null;
+  intentKey: string | null;
+  tags: string[];
+  createdAt: Date;
+}
+
+export interface DecisionInput {
+  policy: SendPolicy;
+  contact: ContactFacts;
+  /** The customer's counted ledger rows within the longest cap window and the intent window. */
+  recent: readonly CountedRow[];
+  /** The run's status in the ledger of runs; undefined when it has no row yet. */
+  runStatus: string | undefined;
+  at: Date;
+  /** Channels that have an adapter. */
+  configured: ReadonlySet<Channel>;
+  caps: readonly CapRule[];
+  quietHours: QuietHours;
+  /** Zone for customers whose profile and phone say nothing (default UTC). */
+  defaultTimeZone?: string;
+}
+
+/** Every decision names the cap rules it hit on the way (the caller counts them). */
+export type Decision = { capsHit: string[] } & (
+  | { kind: 'send'; channel: Channel; skippedChannels: string[] }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'defer'; until: Date; reason: string }
+);
+
+/**
+ * Why consent rules a channel out, or undefined when it allows it. Consent wins over everything:
+ * an unsubscribed channel is never used; an opt-in channel (SMS) needs an explicit subscription.
+ */
+export function consentRefusal(channel: Channel, consent: string | undefined): string | undefined {
+  const facts: ChannelFacts = channelTable[channel];
+  if (consent === 'unsubscribed') return `${channel} unsubscribed`;
+  if (facts.consent === 'opt-in' && consent !== 'subscribed') return `no ${facts.label ?? channel} consent`;
+  return undefined;
+}
+
+/**
+ * The send decision, over data read under the customer's lock: run still wanted → intent dedup →
+ * then per channel in the step's order: adapter → consent → address → caps → quiet hours. A
+ * channel ruled out by the first three (or by a cap under `nextChannel`) falls back to the next.
+ */
+export function decideDelivery(input: DecisionInput): Decision {
+  const { policy, at } = input;
+  if (input.runStatus && input.runStatus !== 'running')
+    return { kind: 'skip', reason: `the run has ended (${input.runStatus})`, capsHit: [] };
+  const sameIntent = input.recent.find(
+    (d) => d.intentKey === policy.intentKey && d.createdAt.getTime() > at.getTime() - policy.intentWindowMs,
+  );
+  if (sameIntent)
+    return {
+      kind: 'skip',
+      reason: `intent "${policy.intentKey}" already sent on ${sameIntent.channel} (${sameIntent.journeyId ?? 'no journey'})`,
+      capsHit: [],
+    };
+
+  const counted = input.recent.flatMap((d) =>
+    d.channel === null ? [] : [{ channel: d.channel, journeyId: d.journeyId, tags: d.tags, at: d.createdAt }],
+  );
+  const reasons: string[] = [];
+  const capsHit: string[] = [];
+  for (const channel of policy.channels) {
+    const refused = input.configured.has(channel)
+      ? (consentRefusal(channel, input.contact.consent[channel]) ?? input.contact.noAddress[channel])
+      : 'no adapter configured';
+    if (refused !== undefined) {
+      reasons.push(`${channel}: ${refused}`);
+      continue;
+    }
+    const candidate = { channel, journeyId: policy.journeyId, tags: policy.tags, category: policy.category };
+    const hit = capHit(input.caps, counted, candidate, at);
+    if (hit) {
+      capsHit.push(hit.rule.id);
+      const reason = `${channel}: cap ${hit.rule.id} (${hit.rule.max} per ${Math.round(hit.rule.windowMs / 3_600_000)} h)`;
+      if (policy.overCap === 'nextChannel') {
+        reasons.push(reason);
+        continue;
+      }
+      if (policy.overCap === 'defer') return { kind: 'defer', until: hit.allowedAt, reason, capsHit };
+      return { kind: 'skip', reason, capsHit };
+    }
+    if (policy.category === 'marketing') {
+      const zone = input.contact.timeZone ?? input.defaultTimeZone ?? 'UTC';
+      const opens = quietUntil(at, zone, input.quietHours, policy.dedupKey);
+      if (opens) {
+        const reason = `quiet hours ${input.quietHours.start}–${input.quietHours.end} ${zone}`;
+        if (policy.quietHours === 'skip') return { kind: 'skip', reason, capsHit };
+        return { kind: 'defer', until: opens, reason, capsHit };
+      }
+    }
+    return { kind: 'send', channel, skippedChannels: reasons, capsHit };
+  }
+  const reason = reasons.length > 0 ? `no channel allowed: ${reasons.join('; ')}` : 'no channel';
+  return { kind: 'skip', reason, capsHit };
+}
