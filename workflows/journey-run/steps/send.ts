@@ -9,7 +9,10 @@ import type { StepHandler } from './step-handler.js';
 
 type DeliveryRequest = Parameters<JourneyStepActivities['deliver']>[0];
 
-/** How many times a send the delivery rules keep deferring (quiet hours, caps) asks again before it counts as skipped. */
+/**
+ * How many times a send the delivery rules keep deferring (quiet hours, caps) asks again before it
+ * counts as skipped.
+ */
 const maxDeferrals = 5;
 
 /** Asks the delivery pipeline for one message; its outcome is what later branches read. */
