@@ -1,7 +1,7 @@
 /* eslint-disable no-restricted-imports -- a test: it runs in Node, not in the workflow sandbox */
 import { describe, expect, it } from 'vitest';
 import { useJourneyRuns } from '../../../test/helpers/journey-run-stubs.js';
-import { end, event, journey, send, waitForEvent } from '../../../test/helpers/steps.js';
+import { end, event, journey, send, updateProfile, waitForEvent } from '../../../test/helpers/steps.js';
 
 const hour = 3_600_000;
 const clicked = journey({
@@ -15,7 +15,12 @@ const clicked = journey({
       onEvent: 'thanks',
       onTimeout: 'nudge',
     }),
-    send({ id: 'thanks', next: 'done' }),
+    // Conditions and refs after the wait read the event it matched.
+    updateProfile({
+      id: 'thanks',
+      traits: { clicked_cart: { ref: 'event.properties.cart_id' } },
+      next: 'done',
+    }),
     send({ id: 'nudge' }),
     end({ id: 'done' }),
   ],
@@ -35,7 +40,8 @@ describe('waitForEvent step', () => {
     await run.signal(event('Link Clicked', { cart_id: 'c-1' }));
     const { steps } = await run.result();
     expect(steps.click?.outcome).toBe('event');
-    expect(templates(run)).toEqual(['thanks-template']);
+    expect(run.calls.updateProfileTraits.map((call) => call.input.traits)).toEqual([{ clicked_cart: 'c-1' }]);
+    expect(templates(run)).toEqual([]);
   });
 
   it('leaves by onTimeout when none comes', async () => {
