@@ -80,7 +80,6 @@ export interface StartOptions extends StubBehaviour {
 export interface StubRun {
   handle: WorkflowHandle<typeof journeyRun>;
   calls: StubCalls;
-  trigger: RunEvent;
   /** Server time the run started (ms). */
   startedAt: number;
   signal(event: RunEvent): Promise<void>;
@@ -105,20 +104,7 @@ export function useJourneyRuns(): JourneyRuns {
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   const taskQueue = uniqueTaskQueue('journey-run');
-  // One worker for the file: each run's activity calls go to that run's own stubs.
   const stubsOf = new Map<string, Activities>();
-  const stubs = () => {
-    const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
-    const own = stubsOf.get(workflowId);
-    if (!own) throw new Error(`no stubs for workflow ${workflowId}`);
-    return own;
-  };
-  const routed: Activities = {
-    recordJourneyRun: (record) => stubs().recordJourneyRun(record),
-    loadProfile: (customerId) => stubs().loadProfile(customerId),
-    updateProfileTraits: (input) => stubs().updateProfileTraits(input),
-    deliver: (request) => stubs().deliver(request),
-  };
   beforeAll(async () => {
     const [created, code] = await Promise.all([createTimeSkippingEnvironment(), workflowBundle()]);
     env = created;
@@ -126,7 +112,7 @@ export function useJourneyRuns(): JourneyRuns {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: { code },
-      activities: routed,
+      activities: routedTo(stubsOf),
     });
     running = worker.run();
   });
@@ -145,49 +131,73 @@ export function useJourneyRuns(): JourneyRuns {
     },
     now: async () => new Date(await environment().currentTimeMs()),
     async start(definition, options = {}) {
-      const client = environment().client;
       const workflowId = `journey/${definition.id}/${randomUUID()}`;
       const { activities, calls } = stubActivities(options);
       stubsOf.set(workflowId, activities);
-      const trigger =
-        options.trigger ?? event(definition.trigger.event, {}, new Date(await environment().currentTimeMs()));
-      // As the router starts runs: the trigger is also the first signal (the run ignores it).
-      const handle = await client.workflow.signalWithStart<typeof journeyRun, [RunEvent]>('journeyRun', {
-        taskQueue,
-        workflowId,
-        args: [
-          {
-            journey: definition,
-            version: 'v1',
-            customerId: options.customerId ?? 'customer-1',
-            entryKey: 'default',
-            trigger,
-            backlog: options.backlog,
-          },
-        ],
-        signal: customerEventSignal,
-        signalArgs: [trigger],
-      });
-      const { startTime } = await handle.describe();
-      const state = () => handle.query(runStateQuery);
-      return {
-        handle,
-        calls,
-        trigger,
-        startedAt: startTime.getTime(),
-        signal: (received) => handle.signal(customerEventSignal, received),
-        cancel: (reason) => handle.signal(cancelRunSignal, reason),
-        state,
-        async stateWhere(test) {
-          for (let tries = 0; ; tries++) {
-            const current = await state();
-            if (test(current) || tries >= 200) return current;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-        },
-        result: () => handle.result(),
-      };
+      const handle = await startRun(environment(), { taskQueue, workflowId, definition, options });
+      return runOf(handle, calls, (await handle.describe()).startTime.getTime());
     },
+  };
+}
+
+/** One worker serves a file's runs: each run's activity calls go to that run's own stubs. */
+function routedTo(stubsOf: ReadonlyMap<string, Activities>): Activities {
+  const stubs = () => {
+    const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+    const own = stubsOf.get(workflowId);
+    if (!own) throw new Error(`no stubs for workflow ${workflowId}`);
+    return own;
+  };
+  return {
+    recordJourneyRun: (record) => stubs().recordJourneyRun(record),
+    loadProfile: (customerId) => stubs().loadProfile(customerId),
+    updateProfileTraits: (input) => stubs().updateProfileTraits(input),
+    deliver: (request) => stubs().deliver(request),
+  };
+}
+
+/** Starts a run as the router does: the trigger is also the run's first signal (which it ignores). */
+async function startRun(
+  env: TestWorkflowEnvironment,
+  run: { taskQueue: string; workflowId: string; definition: JourneyDefinition; options: StartOptions },
+): Promise<WorkflowHandle<typeof journeyRun>> {
+  const { definition, options } = run;
+  const trigger = options.trigger ?? event(definition.trigger.event, {}, new Date(await env.currentTimeMs()));
+  return env.client.workflow.signalWithStart<typeof journeyRun, [RunEvent]>('journeyRun', {
+    taskQueue: run.taskQueue,
+    workflowId: run.workflowId,
+    args: [
+      {
+        journey: definition,
+        version: 'v1',
+        customerId: options.customerId ?? 'customer-1',
+        entryKey: 'default',
+        trigger,
+        backlog: options.backlog,
+      },
+    ],
+    signal: customerEventSignal,
+    signalArgs: [trigger],
+  });
+}
+
+function runOf(handle: WorkflowHandle<typeof journeyRun>, calls: StubCalls, startedAt: number): StubRun {
+  const state = () => handle.query(runStateQuery);
+  return {
+    handle,
+    calls,
+    startedAt,
+    signal: (received) => handle.signal(customerEventSignal, received),
+    cancel: (reason) => handle.signal(cancelRunSignal, reason),
+    state,
+    async stateWhere(test) {
+      for (let tries = 0; ; tries++) {
+        const current = await state();
+        if (test(current) || tries >= 200) return current;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    result: () => handle.result(),
   };
 }
 
