@@ -63,6 +63,7 @@ export const stepExits = {
 } satisfies ExitTable;
 
 export function exitsOf<K extends StepType>(step: StepOf<K>): StepExit<ExitNames[K]>[] {
+  // Seen through the mapped type, the entry for `step.type` takes this step's type: no cast needed.
   const table: ExitTable = stepExits;
   return table[step.type](step);
 }
@@ -94,7 +95,10 @@ export function successors(step: Step, following: string | undefined): string[] 
     .filter((target): target is string => target !== undefined);
 }
 
-/** Every field of a step that names another step, with its path (`next` first, as marketers read it). */
+/**
+ * Every field of a step that names another step, with its path, `next` first. A branch or a split
+ * may carry a `next` it never follows; it is still checked, as it always was.
+ */
 export function references(step: Step): [field: string, target: string | undefined][] {
   const own = exitsOf(step).flatMap((exit): [string, string | undefined][] =>
     exit.field === undefined ? [] : [[exit.field, exit.to]],

@@ -1,6 +1,6 @@
 /* eslint-disable no-restricted-imports -- a test: it runs in Node, not in the workflow sandbox */
 import { describe, expect, it } from 'vitest';
-import { useJourneyRuns } from '../../../test/helpers/journey-run-stubs.js';
+import { useJourneyRuns, type StubRun } from '../../../test/helpers/journey-run-stubs.js';
 import { end, event, journey, send, updateProfile, waitForEvent } from '../../../test/helpers/steps.js';
 
 const hour = 3_600_000;
@@ -15,7 +15,6 @@ const clicked = journey({
       onEvent: 'thanks',
       onTimeout: 'nudge',
     }),
-    // Conditions and refs after the wait read the event it matched.
     updateProfile({
       id: 'thanks',
       traits: { clicked_cart: { ref: 'event.properties.cart_id' } },
@@ -25,14 +24,13 @@ const clicked = journey({
     end({ id: 'done' }),
   ],
 });
-const templates = (run: { calls: { deliver: { input: { template: string } }[] } }) =>
-  run.calls.deliver.map((call) => call.input.template);
+const templates = (run: StubRun) => run.calls.deliver.map((call) => call.input.template);
 
 describe('waitForEvent step', () => {
   const runs = useJourneyRuns();
   const start = async () => runs.start(clicked, { trigger: event('Product Added', { cart_id: 'c-1' }) });
 
-  it('leaves by onEvent when a matching event comes in time, and conditions then read it', async () => {
+  it('leaves by onEvent when a matching event comes in time, and the steps after it read that event', async () => {
     const run = await start();
     await run.stateWhere((state) => state.waitingFor === 'event "Link Clicked"');
     await runs.env.sleep(hour);

@@ -4,7 +4,7 @@ import { useJourneyRuns } from '../../../test/helpers/journey-run-stubs.js';
 import { journey, profile, send, waitUntil } from '../../../test/helpers/steps.js';
 
 const day = 86_400_000;
-/** Local wall time in a zone, as HH:MM, and the weekday. */
+/** Weekday and wall-clock time in a zone, e.g. `Wed 09:30`. */
 const local = (ms: number, timeZone: string) =>
   new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', weekday: 'short' }).format(
     ms,
