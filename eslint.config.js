@@ -29,7 +29,8 @@ export default tseslint.config(
     // activity *types* and Temporal's workflow API, nothing else (scripts/check-layers.ts checks
     // which of our folders it reaches). `lifecycle.ts` is the client side: it starts and signals runs.
     files: ['workflows/**/*.ts'],
-    ignores: ['workflows/**/lifecycle.ts'],
+    // Tests beside the handlers run in Node and drive a worker; they are not bundled into the sandbox.
+    ignores: ['workflows/**/lifecycle.ts', 'workflows/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -3,6 +3,7 @@ import { channels, messageCategories } from './channels.js';
 import { conditionSchema, type Condition } from './condition.js';
 import { parseDuration } from './duration.js';
 import { formatPath, type InputProblem } from './input-problem.js';
+import { references, successors } from './step-flow.js';
 
 /**
  * What marketers write: a journey as data. The zod schema checks each field; `validateJourney`
@@ -143,28 +144,6 @@ export type Step = JourneyDefinition['steps'][number];
 export type SendStep = z.output<typeof sendStep>;
 export type { Condition };
 
-/** Where control may go from a step (in order: the step's own targets, then the fall-through). */
-export function successors(step: Step, following: string | undefined): string[] {
-  switch (step.type) {
-    case 'end':
-      return [];
-    case 'branch':
-      return [step.then, step.else];
-    case 'split':
-      return step.arms.map((arm) => arm.next);
-    case 'waitForEvent': {
-      const fallthrough = step.next ?? following;
-      return [step.onEvent ?? fallthrough, step.onTimeout ?? fallthrough].filter(
-        (s): s is string => s !== undefined,
-      );
-    }
-    default: {
-      const next = step.next ?? following;
-      return next ? [next] : [];
-    }
-  }
-}
-
 const waits = new Set<Step['type']>(['wait', 'waitUntil', 'waitForEvent']);
 
 export interface ValidationContext {
@@ -196,37 +175,47 @@ export function validateJourney(input: unknown, context: ValidationContext = {})
       problems.push({ path: `steps[${i}].id`, message: `duplicate step id "${step.id}"` });
     else index.set(step.id, i);
   });
-  const followingOf = (i: number) => definition.steps[i + 1]?.id;
-
-  definition.steps.forEach((step, i) => {
-    const refs: [string, string | undefined][] = [['next', 'next' in step ? step.next : undefined]];
-    if (step.type === 'branch') refs.push(['then', step.then], ['else', step.else]);
-    if (step.type === 'waitForEvent') refs.push(['onEvent', step.onEvent], ['onTimeout', step.onTimeout]);
-    if (step.type === 'split') step.arms.forEach((arm, a) => refs.push([`arms[${a}].next`, arm.next]));
-    for (const [field, target] of refs) {
-      if (target !== undefined && !index.has(target))
-        problems.push({ path: `steps[${i}].${field}`, message: `unknown step "${target}"` });
-    }
-    if (step.type === 'send' && context.templates && !context.templates.has(step.template)) {
-      problems.push({ path: `steps[${i}].template`, message: `unknown template "${step.template}"` });
-    } else if (step.type === 'send' && context.templateChannels?.has(step.template)) {
-      const has = context.templateChannels.get(step.template) ?? [];
-      step.channels.forEach((channel, c) => {
-        if (!has.includes(channel)) {
-          problems.push({
-            path: `steps[${i}].channels[${c}]`,
-            message: `template "${step.template}" has no ${channel} part`,
-          });
-        }
-      });
-    }
-  });
+  definition.steps.forEach((step, i) => problems.push(...stepProblems(step, i, index, context)));
+  // The graph checks need every reference resolved.
   if (problems.length > 0) return { ok: false, problems };
+  problems.push(...graphProblems(definition.steps, index));
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, definition };
+}
 
+/** Unknown step references, and templates (or template channels) the context does not know. */
+function stepProblems(
+  step: Step,
+  i: number,
+  index: ReadonlyMap<string, number>,
+  context: ValidationContext,
+): InputProblem[] {
+  const problems: InputProblem[] = [];
+  for (const [field, target] of references(step)) {
+    if (target !== undefined && !index.has(target))
+      problems.push({ path: `steps[${i}].${field}`, message: `unknown step "${target}"` });
+  }
+  if (step.type === 'send' && context.templates && !context.templates.has(step.template)) {
+    problems.push({ path: `steps[${i}].template`, message: `unknown template "${step.template}"` });
+  } else if (step.type === 'send' && context.templateChannels?.has(step.template)) {
+    const has = context.templateChannels.get(step.template) ?? [];
+    step.channels.forEach((channel, c) => {
+      if (!has.includes(channel)) {
+        problems.push({
+          path: `steps[${i}].channels[${c}]`,
+          message: `template "${step.template}" has no ${channel} part`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+/** Unreachable steps, then loops without a wait. */
+function graphProblems(steps: readonly Step[], index: ReadonlyMap<string, number>): InputProblem[] {
+  const problems: InputProblem[] = [];
   // The graph as indices: edges[i] are the steps control may reach from step i.
-  const steps = definition.steps;
   const edges = steps.map((step, i) =>
-    successors(step, followingOf(i))
+    successors(step, steps[i + 1]?.id)
       .map((target) => index.get(target))
       .filter((j): j is number => j !== undefined),
   );
@@ -272,6 +261,5 @@ export function validateJourney(input: unknown, context: ValidationContext = {})
   steps.forEach((_, i) => {
     if (!state.has(i)) visit(i, []);
   });
-
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, definition };
+  return problems;
 }

@@ -1,5 +1,6 @@
 import { pathsOf, type Condition } from './condition.js';
-import { successors, type JourneyDefinition, type Step } from './journey-definition.js';
+import type { JourneyDefinition, Step } from './journey-definition.js';
+import { exitsOf, targetOf, type StepOf, type StepType } from './step-flow.js';
 
 /** Text safe inside a quoted Mermaid label. */
 function label(text: string): string {
@@ -18,39 +19,42 @@ function describeCondition(condition: Condition): string {
   return `${condition.path} ${condition.op}${value === undefined ? '' : ` ${shown}`}`;
 }
 
-function node(id: string, step: Step): string {
-  const title = step.label ?? step.id;
-  switch (step.type) {
-    case 'wait':
-      return `${id}(["${label(`${title}: wait ${step.duration}`)}"])`;
-    case 'waitUntil':
-      return `${id}(["${label(`${title}: wait until ${step.date ? `${step.date} ` : ''}${step.at ?? '09:00'}${step.weekdays ? ` (${step.weekdays.join(', ')})` : ''} local time`)}"])`;
-    case 'waitForEvent':
-      return `${id}(["${label(`${title}: wait for ${step.event}, at most ${step.timeout}`)}"])`;
-    case 'branch':
-      return `${id}{"${label(`${title}: ${describeCondition(step.when)}?`)}"}`;
-    case 'split':
-      return `${id}{{"${label(`${title}: split`)}"}}`;
-    case 'send':
-      return `${id}[/"${label(`${title}: send ${step.template} via ${step.channels.join(' → ')}`)}"/]`;
-    case 'updateProfile':
-      return `${id}["${label(`${title}: update ${Object.keys(step.traits).join(', ')}`)}"]`;
-    case 'end':
-      return `${id}(("${label(title)}"))`;
-  }
+type NodeTable = { [K in StepType]: (id: string, title: string, step: StepOf<K>) => string };
+
+/** Each step type's node shape and text; typed so that a new step type does not compile without one. */
+const stepNodes = {
+  wait: (id, title, step) => `${id}(["${label(`${title}: wait ${step.duration}`)}"])`,
+  waitUntil: (id, title, step) =>
+    `${id}(["${label(`${title}: wait until ${step.date ? `${step.date} ` : ''}${step.at ?? '09:00'}${step.weekdays ? ` (${step.weekdays.join(', ')})` : ''} local time`)}"])`,
+  waitForEvent: (id, title, step) =>
+    `${id}(["${label(`${title}: wait for ${step.event}, at most ${step.timeout}`)}"])`,
+  branch: (id, title, step) => `${id}{"${label(`${title}: ${describeCondition(step.when)}?`)}"}`,
+  split: (id, title) => `${id}{{"${label(`${title}: split`)}"}}`,
+  send: (id, title, step) =>
+    `${id}[/"${label(`${title}: send ${step.template} via ${step.channels.join(' → ')}`)}"/]`,
+  updateProfile: (id, title, step) =>
+    `${id}["${label(`${title}: update ${Object.keys(step.traits).join(', ')}`)}"]`,
+  end: (id, title) => `${id}(("${label(title)}"))`,
+} satisfies NodeTable;
+
+function node<K extends StepType>(id: string, step: StepOf<K>): string {
+  // Seen through the mapped type, the entry for `step.type` takes this step's type: no cast needed.
+  const table: NodeTable = stepNodes;
+  return table[step.type](id, step.label ?? step.id, step);
 }
 
-function edgeLabels(step: Step): string[] {
-  switch (step.type) {
-    case 'branch':
-      return ['yes', 'no'];
-    case 'split':
-      return step.arms.map((arm) => `${arm.name} ${arm.percent}%`);
-    case 'waitForEvent':
-      return ['event', 'timeout'];
-    default:
-      return [];
-  }
+/** A step's outgoing edges, labelled by the exit they leave through (the shared next-step rule). */
+function stepEdges(
+  id: string,
+  step: Step,
+  following: string | undefined,
+  ids: Map<string, string>,
+): string[] {
+  return exitsOf(step).flatMap((exit) => {
+    const target = targetOf(step, exit, following);
+    if (target === undefined) return [];
+    return [`  ${id} -->${exit.label ? `|"${label(exit.label)}"|` : ''} ${ids.get(target) ?? target}`];
+  });
 }
 
 /** A journey as a Mermaid flowchart: trigger, steps with their outgoing edges, exits and goal. */
@@ -67,13 +71,9 @@ export function journeyToMermaid(definition: JourneyDefinition): string {
   definition.steps.forEach((step, i) => {
     const id = `s${i}`;
     nodes.push(`  ${node(id, step)}`);
-    const targets = successors(step, definition.steps[i + 1]?.id);
-    const labels = edgeLabels(step);
-    targets.forEach((target, t) => {
-      const text = labels[t];
-      edges.push(`  ${id} -->${text ? `|"${label(text)}"|` : ''} ${ids.get(target) ?? target}`);
-    });
-    if (targets.length === 0 && step.type !== 'end') {
+    const out = stepEdges(id, step, definition.steps[i + 1]?.id, ids);
+    edges.push(...out);
+    if (out.length === 0 && step.type !== 'end') {
       edges.push(`  ${id} --> done`);
       implicitEnd = true;
     }

@@ -1,0 +1,65 @@
+import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { JourneyStepActivities } from '../../../activities/step-activities.js';
+import { parseDuration } from '../../../domain/duration.js';
+import type { SendStep } from '../../../domain/journey-definition.js';
+import type { SendOutcome } from '../../../domain/journey-runtime.js';
+import { deliveryActivities } from '../activity-options.js';
+import type { RunContext } from '../run-context.js';
+import type { StepHandler } from './step-handler.js';
+
+type DeliveryRequest = Parameters<JourneyStepActivities['deliver']>[0];
+
+/**
+ * How many times a send the delivery rules keep deferring (quiet hours, caps) asks again before it
+ * counts as skipped.
+ */
+const maxDeferrals = 5;
+
+/** Asks the delivery pipeline for one message; its outcome is what later branches read. */
+export const send: StepHandler<'send'> = async (step, run) => {
+  const outcome = await deliverWithDeferrals(step, run);
+  run.outcome(step, { outcome: outcome.status, channel: outcome.channel, reason: outcome.reason });
+  return run.exit(step, 'next');
+};
+
+/** A deferred send waits until the time the pipeline names, then asks again under a new dedup key. */
+async function deliverWithDeferrals(step: SendStep, run: RunContext): Promise<SendOutcome> {
+  let outcome: SendOutcome = { status: 'skipped', reason: 'not attempted' };
+  for (let attempt = 0; attempt <= maxDeferrals; attempt++) {
+    setCurrentDetails(
+      `**${run.journey.name}** · step \`${step.id}\`: sending ${step.template} via ${step.channels.join(' → ')}`,
+    );
+    outcome = await deliveryActivities.deliver.executeWithOptions(
+      { summary: `${step.id}: send ${step.template} (${step.channels.join(' → ')})` },
+      [deliveryRequest(step, run, attempt)],
+    );
+    if (outcome.status !== 'deferred' || !outcome.until) return outcome;
+    const ms = Math.max(0, Date.parse(outcome.until) - Date.now());
+    await run.waitFor(ms, step, `deferred (${outcome.reason ?? 'not allowed now'})`);
+  }
+  return { status: 'skipped', reason: `deferred ${maxDeferrals} times` };
+}
+
+function deliveryRequest(step: SendStep, run: RunContext, attempt: number): DeliveryRequest {
+  const { workflowId, runId } = workflowInfo();
+  return {
+    // Each retry after a deferral is a new message; a retried activity attempt is the same one.
+    dedupKey: `${workflowId}/${runId}/${step.id}${attempt > 0 ? `/${attempt}` : ''}`,
+    customerId: run.input.customerId,
+    journeyId: run.journey.id,
+    journeyVersion: run.input.version,
+    workflowId,
+    runId,
+    stepId: step.id,
+    template: step.template,
+    channels: step.channels,
+    intentKey: step.intentKey,
+    intentWindowMs: step.intentWindow ? parseDuration(step.intentWindow) : undefined,
+    category: step.category,
+    tags: step.tags,
+    overCap: step.overCap,
+    quietHours: step.quietHours,
+    onOutage: step.onOutage,
+    trigger: run.input.trigger,
+  };
+}
