@@ -4,10 +4,10 @@
  * (it runs in Temporal's deterministic sandbox); only a workflow's `lifecycle.ts`, the client side
  * that starts and signals runs, may use more. Tests sit above everything and are not checked.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectRoot, report, sourceFiles, type SourceProblem } from './source-check.js';
 
 /** Bottom to top. A folder missing here is an error: every new folder takes a place in the order. */
 export const layers: readonly (readonly string[])[] = [
@@ -26,11 +26,7 @@ const isTest = (file: string) => file.startsWith('test/') || /\.test\.ts$/.test(
 const importPattern =
   /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/gm;
 
-export interface LayerProblem {
-  file: string;
-  line: number;
-  message: string;
-}
+export type LayerProblem = SourceProblem;
 
 /** Every relative import of the tracked source files that runs against the order. */
 export function layerProblems(root: string, files: readonly string[]): LayerProblem[] {
@@ -74,23 +70,10 @@ export function layerProblems(root: string, files: readonly string[]): LayerProb
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const files = execFileSync(
-    'git',
-    ['ls-files', '-co', '--exclude-standard', '*.ts', '*.mts', '*.js', '*.mjs'],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
-  )
-    .split('\n')
-    // Listed but deleted in the working tree: not part of the code any more.
-    .filter((file) => file !== '' && !file.startsWith('node_modules/') && existsSync(path.join(root, file)));
-  const problems = layerProblems(root, files);
-  for (const p of problems) process.stderr.write(`${p.file}:${p.line}: ${p.message}\n`);
-  if (problems.length > 0) {
-    process.stderr.write(`${problems.length} import(s) against the layer order (README "Architecture")\n`);
-    process.exit(1);
-  }
-  process.stdout.write(`layers: ${files.length} files, no import against the order\n`);
+  const files = sourceFiles(['*.ts', '*.mts', '*.js', '*.mjs']);
+  report(
+    layerProblems(projectRoot, files),
+    'import(s) against the layer order (README "Architecture")',
+    `layers: ${files.length} files, no import against the order`,
+  );
 }

@@ -3,10 +3,10 @@
  * over 300 lines, no function over 80 lines. Tests are exempt, and so are the pure row tables
  * named in `exempt` (data, not logic).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectRoot, report, sourceFiles, type SourceProblem } from './source-check.js';
 import ts from 'typescript';
 
 export const maxFileLines = 300;
@@ -16,11 +16,7 @@ const exempt = new Set<string>([]);
 
 const isTest = (file: string) => file.startsWith('test/') || /\.test\.ts$/.test(file);
 
-export interface SizeProblem {
-  file: string;
-  line: number;
-  message: string;
-}
+export type SizeProblem = SourceProblem;
 
 function functionName(node: ts.Node): string {
   if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name)
@@ -61,21 +57,10 @@ export function sizeProblems(root: string, files: readonly string[]): SizeProble
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts', '*.mts'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
-    .split('\n')
-    // Listed but deleted in the working tree: not part of the code any more.
-    .filter((file) => file !== '' && !file.startsWith('node_modules/') && existsSync(path.join(root, file)));
-  const problems = sizeProblems(root, files);
-  for (const p of problems) process.stderr.write(`${p.file}:${p.line}: ${p.message}\n`);
-  if (problems.length > 0) {
-    process.stderr.write(`${problems.length} size problem(s): split the file or function\n`);
-    process.exit(1);
-  }
-  process.stdout.write(
-    `sizes: ${files.length} files, none over ${maxFileLines} lines, no function over ${maxFunctionLines}\n`,
+  const files = sourceFiles(['*.ts', '*.mts']);
+  report(
+    sizeProblems(projectRoot, files),
+    'size problem(s): split the file or function',
+    `sizes: ${files.length} files, none over ${maxFileLines} lines, no function over ${maxFunctionLines}`,
   );
 }
