@@ -4,7 +4,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import abandonedCart from '../journeys/abandoned-cart.js';
-import { checkJourney, InvalidJourneyError, loadJourneyFile } from '../catalog/journey-catalog.js';
+import { checkJourney, InvalidJourneyError, loadJourneyFile } from './journey-catalog.js';
 import { UserError } from '../infra/user-error.js';
 
 describe('journey definitions from JSON and YAML files', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RenderContext } from '../delivery/liquid.js';
-import { checkTemplate, renderMessage } from '../delivery/render-message.js';
+import type { RenderContext } from './liquid.js';
+import { checkTemplate, renderMessage } from './render-message.js';
 import { checkJourney, InvalidJourneyError } from '../catalog/journey-catalog.js';
 import { templates } from '../journeys/templates.js';
 

@@ -1,8 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { builtInJourneys } from '../journeys/index.js';
-import { checkJourney } from '../catalog/journey-catalog.js';
-import { journeyDiagram } from '../catalog/journey-diagram.js';
+import { checkJourney } from './journey-catalog.js';
+import { journeyDiagram } from './journey-diagram.js';
 
 describe('journey diagrams', () => {
   it('renders every built-in journey as Mermaid text and well-formed SVG', () => {
