@@ -33,7 +33,7 @@ export function createJourneyStepActivities(db: Database, deliverer: Deliverer) 
         );
         await tx
           .update(customers)
-          .set({ traits: merged.traits, traitTimes: merged.traitTimes, updatedAt: new Date() })
+          .set({ traits: merged.traits, traitTimes: merged.traitTimes })
           .where(eq(customers.id, id));
       });
     },

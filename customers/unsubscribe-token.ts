@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { channels, type Channel } from '../domain/channels.js';
+import { isChannel, type Channel } from '../domain/channels.js';
 
 /**
  * Unsubscribe links carry `v1.<payload>.<signature>`: the payload names the customer and the
@@ -35,8 +35,8 @@ export function verifyUnsubscribeToken(secret: string, token: string): Unsubscri
       c?: unknown;
       ch?: unknown;
     };
-    if (typeof claim.c !== 'string' || !channels.includes(claim.ch as Channel)) return undefined;
-    return { customerId: claim.c, channel: claim.ch as Channel };
+    if (typeof claim.c !== 'string' || !isChannel(claim.ch)) return undefined;
+    return { customerId: claim.c, channel: claim.ch };
   } catch {
     return undefined;
   }

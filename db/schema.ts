@@ -34,14 +34,13 @@ const updatedAt = () =>
     .$onUpdate(() => new Date());
 
 const consentStatuses = ['subscribed', 'unsubscribed', 'never_asked'] as const;
-/** reserved → sending → sent → delivered; or failed / bounced; skipped and deferred never reach a provider. */
+/** reserved → sending → sent → delivered; or failed; skipped and deferred never reach a provider. */
 export const deliveryStatuses = [
   'reserved',
   'sending',
   'sent',
   'delivered',
   'failed',
-  'bounced',
   'skipped',
   'deferred',
 ] as const;

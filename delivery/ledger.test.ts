@@ -42,7 +42,7 @@ describe('outcomeOf: what a retried or replayed step reads back from its ledger 
       channel: 'email',
       reason: 'quiet hours',
     });
-    for (const status of ['skipped', 'failed', 'bounced'] as const)
+    for (const status of ['skipped', 'failed'] as const)
       expect(outcomeOf(row({ status, channel: null, reason: 'why' }))).toEqual({
         status: 'skipped',
         channel: undefined,

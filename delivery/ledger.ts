@@ -78,7 +78,7 @@ export function ledgerTransitions(db: Queryable) {
   const move = async (row: LedgerRow, values: Partial<typeof deliveries.$inferInsert>) => {
     await db
       .update(deliveries)
-      .set({ ...values, updatedAt: new Date() })
+      .set(values)
       .where(eq(deliveries.id, row.id));
   };
   return {

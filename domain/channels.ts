@@ -30,6 +30,11 @@ function keysOf<K extends string>(table: Record<K, unknown>): readonly [K, ...K[
 
 export const channels = keysOf(channelTable);
 
+/** For values from outside (a token, a URL): is this one of our channels? */
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && Object.hasOwn(channelTable, value);
+}
+
 /** The template parts of one channel, e.g. email: `{ subject, html, text }`. */
 export type PartsOf<C extends Channel> = { [P in (typeof channelTable)[C]['parts'][number]]: string };
 

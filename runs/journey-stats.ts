@@ -205,7 +205,7 @@ async function stepStats(
       messaged,
       skipped,
       deferred: rows.filter((d) => d.status === 'deferred').length,
-      failed: byRun((d) => d.status === 'failed' || d.status === 'bounced'),
+      failed: byRun((d) => d.status === 'failed'),
       convertedAfter: 0,
     });
   }
