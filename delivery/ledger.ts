@@ -76,10 +76,7 @@ export function insertDecision(
 /** The moves of a reserved row, each one statement. */
 export function ledgerTransitions(db: Queryable) {
   const move = async (row: LedgerRow, values: Partial<typeof deliveries.$inferInsert>) => {
-    await db
-      .update(deliveries)
-      .set(values)
-      .where(eq(deliveries.id, row.id));
+    await db.update(deliveries).set(values).where(eq(deliveries.id, row.id));
   };
   return {
     sending: (row: LedgerRow) => move(row, { status: 'sending' }),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { UserError } from '../../infra/user-error.js';
-import { currentJourneys } from '../../catalog/journey-catalog.js';
+import { deployedJourney } from './journeys/resolve-journey.js';
 import {
   journeyStats,
   parseSince,
@@ -59,12 +59,7 @@ export function registerStats(program: Command): void {
           throw new UserError(`--since ${options.since} is not a duration such as 7d or an ISO date`);
         await withDeployment(loadConfig(), async (deployment) => {
           const { db } = await deployment.database();
-          const journey = (await currentJourneys(db)).find((j) => j.definition.id === journeyId);
-          if (!journey)
-            throw new UserError(
-              `unknown journey "${journeyId}"`,
-              '`omnijourney journeys list` shows the deployed ones',
-            );
+          const journey = await deployedJourney(db, journeyId);
           let waitingAt: ((stepId: string) => Promise<number>) | undefined;
           if (options.waiting) {
             const { client } = await deployment.temporal();

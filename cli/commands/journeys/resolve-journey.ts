@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../../../infra/user-error.js';
 import { builtInJourneys } from '../../../journeys/index.js';
-import { checkJourney, loadJourneyFile, type VersionedJourney } from '../../../catalog/journey-catalog.js';
+import {
+  checkJourney,
+  currentJourneys,
+  loadJourneyFile,
+  type VersionedJourney,
+} from '../../../catalog/journey-catalog.js';
+import type { Queryable } from '../../../db/queryable.js';
 
 export const builtIn = (): VersionedJourney[] =>
   builtInJourneys.map((journey) => checkJourney(journey, `journeys/${journey.id}.ts`));
@@ -19,4 +25,15 @@ export async function resolveJourney(ref: string, deployed?: () => Promise<Versi
       .map((j) => j.definition.id)
       .join(', ')} (\`omnijourney journeys list\` shows the deployed ones)`,
   );
+}
+
+/** The deployed journey with this id, or a one-line error naming the command that lists them. */
+export async function deployedJourney(db: Queryable, journeyId: string): Promise<VersionedJourney> {
+  const journey = (await currentJourneys(db)).find((j) => j.definition.id === journeyId);
+  if (!journey)
+    throw new UserError(
+      `unknown journey "${journeyId}"`,
+      '`omnijourney journeys list` shows the deployed ones',
+    );
+  return journey;
 }

@@ -3,7 +3,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { loadConfig } from '../../../config/config.js';
 import { journeyRuns, runStatuses } from '../../../db/schema.js';
 import { UserError } from '../../../infra/user-error.js';
-import { currentJourneys } from '../../../catalog/journey-catalog.js';
+import { deployedJourney } from './resolve-journey.js';
 import { withDeployment } from '../../deployment.js';
 import { formatTable, print, type OutputOptions } from '../../output.js';
 import { action } from '../../run-action.js';
@@ -30,12 +30,7 @@ export function runsCommand(journeys: Command): void {
             throw new UserError(`--status ${options.status} is not one of ${runStatuses.join(', ')}`);
           await withDeployment(loadConfig(), async (deployment) => {
             const { db } = await deployment.database();
-            const known = (await currentJourneys(db)).some((j) => j.definition.id === journeyId);
-            if (!known)
-              throw new UserError(
-                `unknown journey "${journeyId}"`,
-                '`omnijourney journeys list` shows the deployed ones',
-              );
+            await deployedJourney(db, journeyId);
             const rows = await db
               .select()
               .from(journeyRuns)
