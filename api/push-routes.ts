@@ -52,10 +52,14 @@ export function registerPushRoutes(
       if (anonymousId) keys.push({ kind: 'anonymous_id', value: anonymousId });
       const { customerId } = await resolveCustomer(tx, { keys, mode: 'resolve' });
       // A browser's subscription belongs to whoever registered it last (a shared or resold device).
+      // Upserts, so concurrent registrations of one endpoint all succeed and leave one row each.
       await tx
-        .delete(identities)
-        .where(and(eq(identities.kind, 'push_endpoint'), eq(identities.value, subscription.endpoint)));
-      await tx.insert(identities).values({ customerId, kind: 'push_endpoint', value: subscription.endpoint });
+        .insert(identities)
+        .values({ customerId, kind: 'push_endpoint', value: subscription.endpoint })
+        .onConflictDoUpdate({
+          target: [identities.kind, identities.value],
+          set: { customerId, unreachableAt: null, unreachableReason: null },
+        });
       const values = {
         customerId,
         endpoint: subscription.endpoint,

@@ -18,22 +18,37 @@ export function identityKeyString(key: IdentityKey): string {
   return `${key.kind}:${key.value}`;
 }
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** `local@domain` with a dotted domain and no empty label (`a@b..c`, `a@b.c.` are not addresses). */
+const emailPattern = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 
-/** Lower-cased and trimmed; undefined when it is not an email address. */
+/**
+ * The one way an email becomes an identity: NFKC (fullwidth `ｊｏｅ＠ｅｘａｍｐｌｅ．ｃｏｍ` is
+ * `joe@example.com`), trimmed, lower-cased, and the root dot of a fully qualified domain dropped
+ * (`joe@example.com.`). Undefined when it is not an email address.
+ */
 export function normaliseEmail(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
-  const email = raw.trim().toLowerCase();
+  const email = raw.normalize('NFKC').trim().toLowerCase().replace(/\.$/, '');
   return email.length <= 320 && emailPattern.test(email) ? email : undefined;
 }
 
-/** E.164 (`+14155552671`); a number without a country code is read in `defaultCountry`. */
+/**
+ * E.164 (`+14155552671`); a number without a country code is read in `defaultCountry`. An
+ * extension is kept, in RFC 3966 form (`+14155552671;ext=12`): two people behind one switchboard
+ * are two identities, not one.
+ */
 export function normalisePhone(raw: unknown, defaultCountry?: string): string | undefined {
   if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
-  const text = String(raw).trim();
+  const text = String(raw).normalize('NFKC').trim();
   if (text.length === 0 || text.length > 40) return undefined;
   const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode | undefined);
-  return parsed?.isValid() ? parsed.number : undefined;
+  if (!parsed?.isValid()) return undefined;
+  return parsed.ext ? `${parsed.number};ext=${parsed.ext}` : parsed.number;
+}
+
+/** A number with an extension reaches a switchboard, not a handset: no SMS to it. */
+export function hasExtension(phone: string): boolean {
+  return phone.includes(';ext=');
 }
 
 /** The country of an E.164 number, e.g. `US`; used for a customer's time zone when the profile has none. */

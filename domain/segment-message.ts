@@ -9,8 +9,15 @@ export type { InputProblem };
  */
 
 const jsonObject = z.record(z.string(), z.unknown());
+/**
+ * A string, or a number that is a safe integer. JSON.parse has already rounded a bigger one
+ * (12345678901234567891 arrives as …7890), so two people's ids would collide: refused instead.
+ */
 const id = z
-  .union([z.string().trim().min(1).max(512), z.number().finite()])
+  .union([z.string().trim().min(1).max(512), z.number()])
+  .refine((value) => typeof value === 'string' || Number.isSafeInteger(value), {
+    message: `a numeric id must be an integer of at most ${Number.MAX_SAFE_INTEGER} (send larger ids as strings)`,
+  })
   .transform((value) => String(value));
 const isoDate = z
   .string()

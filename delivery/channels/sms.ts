@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
 import { plain, renderPart, textOnly } from '../liquid.js';
+import { hasExtension } from '../../domain/identity-keys.js';
 import type { ChannelModule } from './channel-module.js';
 
 type SmsRecipient = { channel: 'sms'; phone: string };
@@ -10,8 +11,10 @@ const smsMaxLength = 480;
 
 export const sms = {
   channel: 'sms',
-  recipient: (contact) =>
-    contact.phones[0] ? { channel: 'sms', phone: contact.phones[0] } : 'no reachable phone number',
+  recipient: (contact) => {
+    const phone = contact.phones.find((number) => !hasExtension(number));
+    return phone ? { channel: 'sms', phone } : 'no reachable phone number';
+  },
   async render(parts, context) {
     const body = textOnly(plain(await renderPart('text', parts.text, context)));
     return {
