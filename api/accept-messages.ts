@@ -10,6 +10,8 @@ export interface AcceptDeps {
   db: Database;
   router: EventRouter;
   defaultPhoneCountry?: string;
+  /** How far past the receive time an event may be dated (INGEST_MAX_CLOCK_SKEW); unset: 5 minutes. */
+  maxClockSkewMs?: number;
   onRouterError?: (error: unknown) => void;
 }
 
@@ -113,6 +115,7 @@ async function acceptOne(
     const outcome = await ingestMessage(deps.db, message, {
       receivedAt,
       defaultPhoneCountry: deps.defaultPhoneCountry,
+      maxClockSkewMs: deps.maxClockSkewMs,
     });
     if (outcome.outcome === 'stored') {
       // Not routed (an import of history) is marked as routed too: a later copy will not start journeys.

@@ -21,6 +21,8 @@ export interface ApiDeps {
   /** Base URL that providers and customers use to reach this server (Twilio signs it). */
   publicBaseUrl: () => string;
   defaultPhoneCountry?: string;
+  /** INGEST_MAX_CLOCK_SKEW in ms; unset: 5 minutes. */
+  maxClockSkewMs?: number;
   /** Counts workflows matching a visibility query (the stats' "waiting"); unset: not shown. */
   countWorkflows?: (query: string) => Promise<number>;
 }
@@ -66,6 +68,7 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     router: deps.router,
     isWriteKey,
     defaultPhoneCountry: deps.defaultPhoneCountry,
+    maxClockSkewMs: deps.maxClockSkewMs,
     onRouterError: (error) => deps.logger.warn({ err: error }, 'routing failed; the client will retry'),
   });
   registerPushRoutes(app, { db: deps.db, vapidPublicKey: deps.secrets.vapid?.publicKey, isWriteKey });

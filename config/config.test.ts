@@ -90,6 +90,16 @@ describe('configuration', () => {
     expect(line).toContain('whole number');
   });
 
+  it('ingest clock skew: 5 minutes by default, a duration when set, refused by name when not one', () => {
+    expect(loadConfig({}).api.maxClockSkewMs).toBe(300_000);
+    expect(loadConfig({ INGEST_MAX_CLOCK_SKEW: '90s' }).api.maxClockSkewMs).toBe(90_000);
+    expect(loadConfig({ INGEST_MAX_CLOCK_SKEW: '0s' }).api.maxClockSkewMs).toBe(0);
+    expect(configError({ INGEST_MAX_CLOCK_SKEW: 'soon' }).toLine()).toMatch(
+      /^INGEST_MAX_CLOCK_SKEW="soon" is not a duration .*: set it to a duration/,
+    );
+    expect(configError({ INGEST_MAX_CLOCK_SKEW: '2d' }).toLine()).toContain('is longer than 1d');
+  });
+
   it('masks passwords in printed URLs', () => {
     expect(maskUrl('postgres://u:p%40ss@h:5432/d')).toBe('postgres://u:***@h:5432/d');
     expect(maskUrl('postgres://u@h/d')).toBe('postgres://u@h/d');

@@ -52,6 +52,8 @@ export interface Config {
     /** Where CLI commands send events (OMNIJOURNEY_API_URL); else the running `start`'s API. */
     clientUrl?: string;
     defaultPhoneCountry?: string;
+    /** INGEST_MAX_CLOCK_SKEW: how far past the receive time an event may be dated (ms). */
+    maxClockSkewMs: number;
   };
   /** Secrets from the environment; `omnijourney start` fills gaps with generated dev secrets. */
   secrets: Partial<Secrets>;
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
       clientUrl: e.OMNIJOURNEY_API_URL?.replace(/\/+$/, ''),
       defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
+      maxClockSkewMs: e.INGEST_MAX_CLOCK_SKEW,
     },
     secrets: {
       writeKeys: e.INGEST_WRITE_KEYS?.split(',')

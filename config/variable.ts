@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatDuration, parseDuration } from '../domain/duration.js';
 
 /**
  * `variable(schema, { fix, default })`: one environment variable's schema, its fix hint and its
@@ -63,3 +64,19 @@ export const wholeNumber = (min: number, max: number) => z.coerce.number().int()
 
 export const atLeast = (characters: number) =>
   z.string().min(characters, { message: `is shorter than ${characters} characters` });
+
+/** A duration such as `5m`, `90s` or `1h 30m`, as milliseconds, at most `maxMs`. */
+export const duration = (maxMs: number) =>
+  z
+    .string()
+    .trim()
+    .transform((value, context) => {
+      const ms = parseDuration(value);
+      if (ms !== undefined && ms <= maxMs) return ms;
+      context.issues.push({
+        code: 'custom',
+        input: value,
+        message: ms === undefined ? 'is not a duration (e.g. 5m)' : `is longer than ${formatDuration(maxMs)}`,
+      });
+      return z.NEVER;
+    });

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { defaultMaxClockSkewMs } from '../domain/event-time.js';
 import {
   atLeast,
   bool,
+  duration,
   fixHints,
   hostPort,
   httpUrl,
@@ -99,6 +101,11 @@ export const envSchema = z.object({
     z.string().regex(/^[A-Z]{2}$/, { message: 'is not a two-letter country code' }),
     { fix: 'set it to an ISO country code such as US or FR' },
   ),
+  // How far ahead of the receive time an event may be dated; a later time is replaced by the receive time.
+  INGEST_MAX_CLOCK_SKEW: variable(duration(86_400_000), {
+    fix: 'set it to a duration of at most a day, such as 5m or 30s',
+    default: defaultMaxClockSkewMs,
+  }),
   SMTP_URL: variable(z.string().regex(/^smtps?:\/\//, { message: 'is not an smtp:// or smtps:// URL' }), {
     fix: 'set it to smtp://user:password@host:587 (or smtps://…:465)',
   }),

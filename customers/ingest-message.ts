@@ -25,6 +25,8 @@ export interface IngestOptions {
   receivedAt: Date;
   /** Country for phone numbers written without a country code. */
   defaultPhoneCountry?: string;
+  /** How far past receivedAt an event may be dated (INGEST_MAX_CLOCK_SKEW); unset: 5 minutes. */
+  maxClockSkewMs?: number;
 }
 
 /** For alias: previousId may be an old userId or an anonymousId; whichever is known. */
@@ -80,6 +82,7 @@ export async function ingestMessage(
       timestamp: message.timestamp ?? message.originalTimestamp,
       sentAt: message.sentAt,
       receivedAt: options.receivedAt,
+      maxSkewMs: options.maxClockSkewMs,
     });
     const traits = message.type === 'identify' ? (message.traits ?? {}) : undefined;
     const keys =

@@ -65,6 +65,7 @@ export async function startEngineApi(deps: {
     port: deps.port,
     publicBaseUrl: config.api.publicBaseUrl,
     defaultPhoneCountry: config.api.defaultPhoneCountry,
+    maxClockSkewMs: config.api.maxClockSkewMs,
   });
   deps.stack.defer('api server', () => server.close());
   logger.info({ url: server.url }, 'api listening');
