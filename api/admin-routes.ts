@@ -85,9 +85,10 @@ function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
   );
 
   const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) });
+  // A stronger decision that stands (the customer's own, dated later) is a 409, not a silent success.
   admin.put<{ Params: { identity: string; channel: string } }>(
     '/admin/customers/:identity/consents/:channel',
-    async (request) => {
+    async (request, reply) => {
       const channel = z.enum(channels).safeParse(request.params.channel);
       if (!channel.success) throw new HttpError(400, `channel: expected one of ${channels.join(', ')}`);
       const body = consentBody.safeParse(request.body);
@@ -96,14 +97,20 @@ function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
           { path: 'status', message: 'invalid' },
         ]);
       const view = await customerOf(request.params.identity);
-      await setConsent(deps.db, {
+      const outcome = await setConsent(deps.db, {
         customerId: view.id,
         channel: channel.data,
         status: body.data.status,
         source: 'admin',
         at: new Date(),
       });
-      return { success: true };
+      if (outcome.changed) return { success: true };
+      const { source, status, at } = outcome.overruledBy;
+      return reply.code(409).send({
+        success: false,
+        error: outcome.reason,
+        overruledBy: { source, status, at: at.toISOString() },
+      });
     },
   );
 }

@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deliveries, identities } from '../db/schema.js';
 import { resolveCustomer } from '../customers/resolve-customer.js';
-import { setConsent } from '../customers/set-consent.js';
+import { setConsent, withdrawConsent } from '../customers/set-consent.js';
 import { normalisePhone } from '../domain/identity-keys.js';
 import { classifySmsKeyword } from '../domain/sms-keywords.js';
 import { HttpError } from './http-errors.js';
@@ -56,16 +56,18 @@ export function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps
           keys: [{ kind: 'phone', value: phone }],
           mode: 'resolve',
         });
-        await setConsent(tx, {
+        // The customer's own decision: it outranks any identify, whatever that identify's date.
+        const decision = {
           customerId,
           channel: 'sms',
-          status: keyword === 'opt-out' ? 'unsubscribed' : 'subscribed',
           source: `sms-keyword:${String(params.Body ?? '')
             .trim()
             .toUpperCase()
             .slice(0, 20)}`,
           at: new Date(),
-        });
+        } as const;
+        if (keyword === 'opt-out') await withdrawConsent(tx, decision);
+        else await setConsent(tx, { ...decision, status: 'subscribed' });
       });
     }
     return reply.type('text/xml').send(emptyTwiml);

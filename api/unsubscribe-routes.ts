@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Database } from '../db/client.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
-import { setConsent } from '../customers/set-consent.js';
+import { withdrawConsent } from '../customers/set-consent.js';
 import { verifyUnsubscribeToken } from '../customers/unsubscribe-token.js';
 
 const page = (reply: FastifyReply, status: number, title: string, body: string) =>
@@ -48,10 +48,10 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, deps: { db: Data
     if (!claim) return page(reply, 403, 'This link is not valid', '<p>Nothing was changed.</p>');
     const customerId = await canonicalCustomerId(deps.db, claim.customerId);
     if (customerId) {
-      await setConsent(deps.db, {
+      // The customer's own decision: it outranks any identify, whatever that identify's date.
+      await withdrawConsent(deps.db, {
         customerId,
         channel: claim.channel,
-        status: 'unsubscribed',
         source: 'one-click',
         at: new Date(),
       });

@@ -11,6 +11,7 @@ import {
   pushSubscriptions,
 } from '../db/schema.js';
 import type { Queryable } from '../db/queryable.js';
+import { prevailsSql, sourceRankSql } from './consent-rank-sql.js';
 
 type CustomerRow = typeof customers.$inferSelect;
 
@@ -27,7 +28,7 @@ export function commerceOf(row: CustomerRow): CommerceState {
  * Folds `loserIds` into `survivorId` inside the caller's transaction: every identity, event,
  * consent, push subscription, delivery and journey run moves, so caps and the timeline count
  * them for the survivor. Traits merge per key (newest wins), carts unite, orders add up.
- * Consent: per channel the most recent decision wins; on a tie, unsubscribed wins.
+ * Consent: per channel the decision that prevails (domain/consent-rank.ts) stands.
  */
 export async function mergeCustomers(tx: Queryable, survivorId: string, loserIds: string[]): Promise<void> {
   const losers = loserIds.filter((id) => id !== survivorId);
@@ -58,14 +59,7 @@ export async function mergeCustomers(tx: Queryable, survivorId: string, loserIds
     await tx.update(table).set({ customerId: survivorId }).where(inArray(table.customerId, losers));
   }
 
-  await tx.execute(sql`
-    insert into consents (customer_id, channel, status, source, updated_at)
-    select ${survivorId}::uuid, channel, status, source, updated_at from consents
-    where customer_id in ${losers}
-    on conflict (customer_id, channel) do update set
-      status = excluded.status, source = excluded.source, updated_at = excluded.updated_at
-    where excluded.updated_at > consents.updated_at
-       or (excluded.updated_at = consents.updated_at and excluded.status = 'unsubscribed')`);
+  await moveConsents(tx, survivorId, losers);
   await tx.delete(consents).where(inArray(consents.customerId, losers));
 
   await tx
@@ -96,4 +90,30 @@ export async function mergeCustomers(tx: Queryable, survivorId: string, loserIds
     .where(inArray(customers.id, losers));
   // Anything merged into a loser earlier now points straight at the survivor.
   await tx.update(customers).set({ mergedIntoId: survivorId }).where(inArray(customers.mergedIntoId, losers));
+}
+
+/**
+ * Per channel the losers' strongest decision (rank, then time, then unsubscribe) meets the
+ * survivor's, and the one that prevails stands, as in `setConsent`.
+ */
+async function moveConsents(tx: Queryable, survivorId: string, losers: string[]) {
+  await tx.execute(sql`
+    insert into consents (customer_id, channel, status, source, updated_at)
+    select distinct on (channel) ${survivorId}::uuid, channel, status, source, updated_at from consents
+    where customer_id in ${losers}
+    order by channel, ${sourceRankSql(sql`source`)} desc, updated_at desc, (status = 'unsubscribed') desc
+    on conflict (customer_id, channel) do update set
+      status = excluded.status, source = excluded.source, updated_at = excluded.updated_at
+    where ${prevailsSql(
+      {
+        rank: sourceRankSql(sql`excluded.source`),
+        at: sql`excluded.updated_at`,
+        status: sql`excluded.status`,
+      },
+      {
+        rank: sourceRankSql(sql`consents.source`),
+        at: sql`consents.updated_at`,
+        status: sql`consents.status`,
+      },
+    )}`);
 }

@@ -114,7 +114,7 @@ export async function learnFromFailure<C extends Channel>(
   const dead = failure.kind === 'unreachable' ? channelModules[channel].deadAddress?.(recipient) : undefined;
   if (dead) await markUnreachable(db, customerId, dead, failure.message);
   if (failure.kind === 'unsubscribed') {
-    const source = `provider:${channel}`;
+    const source = `provider:${channel}` as const;
     await setConsent(db, { customerId, channel, status: 'unsubscribed', source, at: new Date() });
   }
 }
