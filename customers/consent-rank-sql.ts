@@ -23,9 +23,10 @@ export interface RankedDecisionSql {
   status: SQL;
 }
 
-/** `prevails` (domain/consent-rank.ts) in SQL: rank first, then the newer time, then unsubscribe on a tie. */
+/** `prevails` (domain/consent-rank.ts) in SQL: a newer opt-out, else rank, then the newer time, then unsubscribe on a tie. */
 export function prevailsSql(incoming: RankedDecisionSql, standing: RankedDecisionSql): SQL {
-  return sql`(${incoming.rank} > ${standing.rank}
+  return sql`((${incoming.status} = 'unsubscribed' and ${standing.status} = 'subscribed' and ${incoming.at} > ${standing.at})
+    or ${incoming.rank} > ${standing.rank}
     or (${incoming.rank} = ${standing.rank}
       and (${incoming.at} > ${standing.at}
         or (${incoming.at} = ${standing.at} and ${incoming.status} = 'unsubscribed'))))`;

@@ -78,4 +78,11 @@ describe('consent ranked by source', () => {
     const off = decision('admin', 'unsubscribed', '2026-01-01T00:00:00Z');
     expect(prevails(decision('one-click', 'subscribed', '2026-01-01T00:00:00Z'), off)).toBe(false);
   });
+
+  it('never ignores a newer opt-out, whatever its rank; an older one changes nothing', () => {
+    const adminOn = decision('admin', 'subscribed', '2026-01-01T00:00:00Z');
+    expect(prevails(decision('identify', 'unsubscribed', '2026-01-02T00:00:00Z'), adminOn)).toBe(true);
+    expect(prevails(decision('identify', 'unsubscribed', '2025-12-31T00:00:00Z'), adminOn)).toBe(false);
+    expect(prevails(decision('identify', 'subscribed', '2026-01-02T00:00:00Z'), adminOn)).toBe(false);
+  });
 });

@@ -68,13 +68,20 @@ export interface ConsentDecision {
   at: Date;
 }
 
-/** Whether `incoming` replaces `standing`: rank first, then the newer time, then unsubscribe on a tie. */
+/**
+ * Whether `incoming` replaces `standing`: rank first, then the newer time, then unsubscribe on a tie.
+ * One exception, because consent wins: a newer unsubscribe is never ignored, whatever its rank (a
+ * shop's own preference centre reports opt-outs through identify). Ranks protect opt-outs, never
+ * overrule them.
+ */
 export function prevails(incoming: ConsentDecision, standing: ConsentDecision): boolean {
+  const incomingTime = incoming.at.getTime();
+  const standingTime = standing.at.getTime();
+  if (incoming.status === 'unsubscribed' && standing.status === 'subscribed' && incomingTime > standingTime)
+    return true;
   const incomingRank = consentRank(incoming.source);
   const standingRank = consentRank(standing.source);
   if (incomingRank !== standingRank) return incomingRank > standingRank;
-  const incomingTime = incoming.at.getTime();
-  const standingTime = standing.at.getTime();
   if (incomingTime !== standingTime) return incomingTime > standingTime;
   return incoming.status === 'unsubscribed';
 }

@@ -90,6 +90,16 @@ describe('consent ranked by source, through the API', () => {
     expect(await consentOf(customerId, 'email')).toEqual({ status: 'unsubscribed', source: 'admin' });
   });
 
+  it('an opt-out carried by identify is never ignored, even over an admin subscribe', async () => {
+    await identify({ userId: 'opting-out', traits: { consent: { email: 'subscribed' } } });
+    expect((await adminSet('opting-out', 'email', 'subscribed')).status).toBe(200);
+    const customerId = await customerIdOf('user_id', 'opting-out');
+    // The shop's own preference centre reports the opt-out through identify, a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await identify({ userId: 'opting-out', traits: { consent: { email: 'unsubscribed' } } });
+    expect(await consentOf(customerId, 'email')).toEqual({ status: 'unsubscribed', source: 'identify' });
+  });
+
   it('an admin decision overruled by a later one of the same rank answers 409 and names it', async () => {
     await identify({ userId: 'skewed', traits: { consent: { email: 'subscribed' } } });
     const customerId = await customerIdOf('user_id', 'skewed');
@@ -161,6 +171,7 @@ describe('consent ranked by source, through the API', () => {
     const survivor = await customerIdOf('user_id', 'tri');
     expect(await customerIdOf('anonymous_id', first)).toBe(survivor);
     expect(await customerIdOf('anonymous_id', second)).toBe(survivor);
-    expect(await consentOf(survivor, 'email')).toEqual({ status: 'subscribed', source: 'identify' });
+    // The first device's future date was clamped to its receive time, so the second's opt-out is newer.
+    expect(await consentOf(survivor, 'email')).toEqual({ status: 'unsubscribed', source: 'identify' });
   });
 });
