@@ -38,3 +38,23 @@ describe('segment message ids', () => {
     if (!parsed.success) expect(problemsOf(parsed.error, 'batch[3]')[0]?.path).toBe('batch[3].userId');
   });
 });
+
+describe('segment message objects', () => {
+  it('keeps every key of properties as the wire carried it, __proto__ included', () => {
+    const body = JSON.parse(
+      '{"type":"track","event":"E","userId":"u","properties":{"__proto__":{"a":1},"b":2}}',
+    );
+    const parsed = segmentMessage.safeParse(body);
+    expect(parsed.success && parsed.data.type === 'track' && parsed.data.properties).toEqual(
+      JSON.parse('{"__proto__":{"a":1},"b":2}'),
+    );
+    expect(
+      parsed.success && Object.keys(parsed.data.type === 'track' ? (parsed.data.properties ?? {}) : {}),
+    ).toEqual(['__proto__', 'b']);
+  });
+
+  it('refuses properties that are not an object, naming the field', () => {
+    for (const properties of ['x', [1], null, 3])
+      expect(problemPaths({ type: 'track', event: 'E', userId: 'u', properties })).toEqual(['properties']);
+  });
+});

@@ -8,7 +8,19 @@ export type { InputProblem };
  * kept (clients add `_metadata`, `integrations`, …); wrong types are refused with their path.
  */
 
-const jsonObject = z.record(z.string(), z.unknown());
+/**
+ * A JSON object, kept as parsed. Not `z.record`: it rebuilds the object by assignment, and
+ * assigning a `__proto__` key sets the prototype instead, so that key was silently dropped.
+ */
+const jsonObject = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  {
+    error: (issue) =>
+      `Invalid input: expected record, received ${
+        issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input
+      }`,
+  },
+);
 /**
  * A string, or a number that is a safe integer. JSON.parse has already rounded a bigger one
  * (12345678901234567891 arrives as …7890), so two people's ids would collide: refused instead.
