@@ -12,6 +12,8 @@ export interface AcceptDeps {
   defaultPhoneCountry?: string;
   /** How far past the receive time an event may be dated (INGEST_MAX_CLOCK_SKEW); unset: 5 minutes. */
   maxClockSkewMs?: number;
+  /** The clock of receipt; tests on a time-skipping server pass the server's. Default: the wall clock. */
+  clock?: () => Date | Promise<Date>;
   onRouterError?: (error: unknown) => void;
 }
 

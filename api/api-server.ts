@@ -23,6 +23,8 @@ export interface ApiDeps {
   defaultPhoneCountry?: string;
   /** INGEST_MAX_CLOCK_SKEW in ms; unset: 5 minutes. */
   maxClockSkewMs?: number;
+  /** The clock of receipt (see AcceptDeps); default: the wall clock. */
+  clock?: () => Date | Promise<Date>;
   /** Counts workflows matching a visibility query (the stats' "waiting"); unset: not shown. */
   countWorkflows?: (query: string) => Promise<number>;
 }
@@ -69,6 +71,7 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     isWriteKey,
     defaultPhoneCountry: deps.defaultPhoneCountry,
     maxClockSkewMs: deps.maxClockSkewMs,
+    clock: deps.clock,
     onRouterError: (error) => deps.logger.warn({ err: error }, 'routing failed; the client will retry'),
   });
   registerPushRoutes(app, { db: deps.db, vapidPublicKey: deps.secrets.vapid?.publicKey, isWriteKey });

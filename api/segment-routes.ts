@@ -55,7 +55,14 @@ export function registerSegmentRoutes(
   deps: AcceptDeps & { isWriteKey: (key: string) => boolean },
 ) {
   const accept = async (messages: SegmentMessage[], route = true) => {
-    const { stored, duplicates } = await acceptMessages(deps, messages, new Date(), { route });
+    const { stored, duplicates } = await acceptMessages(
+      deps,
+      messages,
+      (await deps.clock?.()) ?? new Date(),
+      {
+        route,
+      },
+    );
     return { success: true, stored, duplicates };
   };
 

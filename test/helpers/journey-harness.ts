@@ -106,6 +106,8 @@ export async function createJourneyHarness(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     host: '127.0.0.1',
     port: 0,
+    // Events are dated by the server's clock, which runs ahead of the wall clock when time is skipped.
+    clock: temporal.now,
   });
   const send = async (type: 'track' | 'identify', body: Record<string, unknown>) => {
     const response = await fetch(`${api.url}/v1/${type}`, {
