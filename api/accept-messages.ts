@@ -1,6 +1,7 @@
 import type { Database } from '../db/client.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
-import { ingestMessage, markRouted } from '../customers/ingest-message.js';
+import { ingestMessage, markRouted, type Ignored } from '../customers/ingest-message.js';
+import type { Trust } from '../domain/merge-plan.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import type { EventRouter } from '../runs/event-router.js';
 import { eventsIngested } from '../infra/metrics.js';
@@ -18,6 +19,16 @@ export interface AcceptDeps {
 export interface AcceptResult {
   stored: number;
   duplicates: number;
+  /** What client-key messages carried but was not applied; paths prefixed `batch[i].` in a batch. */
+  ignored: Ignored[];
+}
+
+export interface AcceptOptions {
+  route?: boolean;
+  /** `client`: sent with a client write key (no consent, no claim of others' identities). */
+  trust?: Trust;
+  /** A batch: ignored paths name the call (`batch[2].traits.consent`). */
+  batch?: boolean;
 }
 
 /**
@@ -78,10 +89,12 @@ export async function acceptMessages(
   deps: AcceptDeps,
   messages: SegmentMessage[],
   receivedAt: Date,
-  options: { route?: boolean } = {},
+  options: AcceptOptions = {},
 ): Promise<AcceptResult> {
   const route = options.route ?? true;
-  const result: AcceptResult = { stored: 0, duplicates: 0 };
+  const result: AcceptResult = { stored: 0, duplicates: 0, ignored: [] };
+  const ignored: { index: number; item: Ignored }[] = [];
+  const indexOf = new Map(messages.map((message, index) => [message, index]));
   const groups = groupByIdentity(messages);
   let next = 0;
   let failure: unknown;
@@ -91,8 +104,14 @@ export async function acceptMessages(
       for (const message of group) {
         if (failure !== undefined) return;
         try {
-          const outcome = await acceptOne(deps, message, receivedAt, route);
+          const { outcome, skipped } = await acceptOne(deps, message, {
+            receivedAt,
+            route,
+            trust: options.trust,
+          });
           result[outcome]++;
+          const index = indexOf.get(message) ?? 0;
+          for (const item of skipped) ignored.push({ index, item });
           eventsIngested.inc({ type: message.type, outcome: outcome === 'stored' ? 'stored' : 'duplicate' });
         } catch (error) {
           failure ??= error;
@@ -102,26 +121,29 @@ export async function acceptMessages(
   };
   await Promise.all(Array.from({ length: Math.min(ingestConcurrency, groups.length) }, lane));
   if (failure !== undefined) throw failure;
+  result.ignored = ignored
+    .sort((a, b) => a.index - b.index)
+    .map(({ index, item }) => (options.batch ? { ...item, path: `batch[${index}].${item.path}` } : item));
   return result;
 }
 
 async function acceptOne(
   deps: AcceptDeps,
   message: SegmentMessage,
-  receivedAt: Date,
-  route: boolean,
-): Promise<'stored' | 'duplicates'> {
+  { receivedAt, route, trust }: { receivedAt: Date; route: boolean; trust?: Trust },
+): Promise<{ outcome: 'stored' | 'duplicates'; skipped: Ignored[] }> {
   try {
     const outcome = await ingestMessage(deps.db, message, {
       receivedAt,
       defaultPhoneCountry: deps.defaultPhoneCountry,
       maxClockSkewMs: deps.maxClockSkewMs,
+      trust,
     });
     if (outcome.outcome === 'stored') {
       // Not routed (an import of history) is marked as routed too: a later copy will not start journeys.
       if (route) await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
       await markRouted(deps.db, outcome.event.id);
-      return 'stored';
+      return { outcome: 'stored', skipped: outcome.ignored };
     }
     if (!outcome.routed && route) {
       const customerId =
@@ -134,7 +156,7 @@ async function acceptOne(
       );
       await markRouted(deps.db, outcome.event.id);
     }
-    return 'duplicates';
+    return { outcome: 'duplicates', skipped: [] };
   } catch (error) {
     if (isOutage(error)) throw unavailable('the database');
     throw error;

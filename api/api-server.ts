@@ -62,7 +62,7 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get('/health', async () => ({ ok: true }));
   registerMetricsRoute(app);
-  const isWriteKey = writeKeyChecker(deps.secrets.writeKeys);
+  const isWriteKey = writeKeyChecker(deps.secrets.writeKeys, deps.secrets.clientKeys);
   registerSegmentRoutes(app, {
     db: deps.db,
     router: deps.router,

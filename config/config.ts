@@ -72,7 +72,10 @@ export interface Config {
 }
 
 export interface Secrets {
+  /** Server write keys (INGEST_WRITE_KEYS): full trust. */
   writeKeys: string[];
+  /** Client write keys (INGEST_CLIENT_KEYS), public: no consent, alias, import or others' identities. */
+  clientKeys?: string[];
   adminToken: string;
   unsubscribeSecret: string;
   /** Unset: the Twilio webhooks answer 404 (SMS not configured). */
@@ -128,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     secrets: {
       writeKeys: e.INGEST_WRITE_KEYS?.split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+      clientKeys: e.INGEST_CLIENT_KEYS?.split(',')
         .map((key) => key.trim())
         .filter(Boolean),
       adminToken: e.ADMIN_API_TOKEN,
