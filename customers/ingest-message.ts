@@ -135,7 +135,7 @@ export async function ingestMessage(
     const [, [row]] = await commitWith(
       tx
         .update(customers)
-        .set(profileUpdate(profile, commerce, appliedPart(message, options.trust), occurredAt))
+        .set(profileUpdate(profile, commerce, message, occurredAt))
         .where(eq(customers.id, customerId)),
       tx
         .insert(events)
@@ -153,15 +153,6 @@ export async function ingestMessage(
 }
 
 type Profile = typeof customers.$inferSelect;
-
-/** The message as applied to the profile: a client key's consent is not a trait either. */
-function appliedPart(message: SegmentMessage, trust: Trust | undefined): SegmentMessage {
-  if (trust !== 'client' || message.type !== 'identify' || message.traits?.consent === undefined)
-    return message;
-  const traits = { ...message.traits };
-  delete traits.consent;
-  return { ...message, traits };
-}
 
 /**
  * The customer's row, locked for update, and the commerce state after this message. A commerce
