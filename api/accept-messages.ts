@@ -29,6 +29,18 @@ export interface AcceptOptions {
   trust?: Trust;
   /** A batch: ignored paths name the call (`batch[2].traits.consent`). */
   batch?: boolean;
+  /** A client request's verified user token: its user's messages claim identities with server trust. */
+  tokenUserId?: string;
+}
+
+/** Server trust for identity claims of the token's own user; consent stays the client's rule. */
+function trustOf(message: SegmentMessage, options: AcceptOptions): { trust?: Trust; acceptConsent: boolean } {
+  const acceptConsent = options.trust !== 'client';
+  const ownUser =
+    options.tokenUserId !== undefined &&
+    message.userId != null &&
+    String(message.userId) === options.tokenUserId;
+  return { trust: options.trust === 'client' && ownUser ? 'server' : options.trust, acceptConsent };
 }
 
 /**
@@ -107,7 +119,7 @@ export async function acceptMessages(
           const { outcome, skipped } = await acceptOne(deps, message, {
             receivedAt,
             route,
-            trust: options.trust,
+            ...trustOf(message, options),
           });
           result[outcome]++;
           const index = indexOf.get(message) ?? 0;
@@ -130,7 +142,12 @@ export async function acceptMessages(
 async function acceptOne(
   deps: AcceptDeps,
   message: SegmentMessage,
-  { receivedAt, route, trust }: { receivedAt: Date; route: boolean; trust?: Trust },
+  {
+    receivedAt,
+    route,
+    trust,
+    acceptConsent,
+  }: { receivedAt: Date; route: boolean; trust?: Trust; acceptConsent: boolean },
 ): Promise<{ outcome: 'stored' | 'duplicates'; skipped: Ignored[] }> {
   try {
     const outcome = await ingestMessage(deps.db, message, {
@@ -138,6 +155,7 @@ async function acceptOne(
       defaultPhoneCountry: deps.defaultPhoneCountry,
       maxClockSkewMs: deps.maxClockSkewMs,
       trust,
+      acceptConsent,
     });
     if (outcome.outcome === 'stored') {
       // Not routed (an import of history) is marked as routed too: a later copy will not start journeys.

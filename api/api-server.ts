@@ -11,6 +11,7 @@ import { registerBodyParsers } from './request-body.js';
 import { registerSegmentRoutes } from './segment-routes.js';
 import { registerTwilioRoutes } from './twilio-routes.js';
 import { registerUnsubscribeRoutes } from './unsubscribe-routes.js';
+import { userTokenVerifier } from './user-tokens.js';
 import { writeKeyChecker } from './write-keys.js';
 
 export interface ApiDeps {
@@ -67,6 +68,7 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     db: deps.db,
     router: deps.router,
     isWriteKey,
+    verifyUserToken: userTokenVerifier(deps.secrets.userTokenSecret),
     defaultPhoneCountry: deps.defaultPhoneCountry,
     maxClockSkewMs: deps.maxClockSkewMs,
     onRouterError: (error) => deps.logger.warn({ err: error }, 'routing failed; the client will retry'),

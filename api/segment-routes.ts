@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   problemsOf,
   segmentBatch,
@@ -10,6 +10,7 @@ import {
 import { acceptMessages, type AcceptDeps } from './accept-messages.js';
 import { HttpError } from './http-errors.js';
 import { limits } from './request-body.js';
+import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
 
 function invalid(problems: InputProblem[]): HttpError {
@@ -59,14 +60,29 @@ function refuseClientAlias(kind: WriteKeyKind, messages: readonly SegmentMessage
  */
 export function registerSegmentRoutes(
   app: FastifyInstance,
-  deps: AcceptDeps & { isWriteKey: WriteKeyCheck },
+  deps: AcceptDeps & { isWriteKey: WriteKeyCheck; verifyUserToken: UserTokenVerifier },
 ) {
-  const accept = async (messages: SegmentMessage[], kind: WriteKeyKind, route = true, batch = false) => {
+  const accept = async (
+    request: FastifyRequest,
+    messages: SegmentMessage[],
+    kind: WriteKeyKind,
+    { route = true, batch = false } = {},
+  ) => {
     refuseClientAlias(kind, messages);
+    // A server key needs no token; a client's token must name the messages' userId.
+    const tokenUserId =
+      kind === 'client'
+        ? await tokenUser(
+            request,
+            deps.verifyUserToken,
+            messages.map((message) => message.userId),
+          )
+        : undefined;
     const { stored, duplicates, ignored } = await acceptMessages(deps, messages, new Date(), {
       route,
       trust: kind,
       batch,
+      tokenUserId,
     });
     return { success: true, stored, duplicates, ...(ignored.length > 0 ? { ignored } : {}) };
   };
@@ -78,7 +94,7 @@ export function registerSegmentRoutes(
       if (size > limits.eventBytes) {
         throw new HttpError(413, `the event is ${size} bytes; the limit is 32 KB per event`);
       }
-      return accept([parseMessage(request.body, '', {}, type)], kind);
+      return accept(request, [parseMessage(request.body, '', {}, type)], kind);
     });
   }
 
@@ -104,7 +120,7 @@ export function registerSegmentRoutes(
         return parseMessage(raw, `batch[${index}]`, defaults);
       });
       // /v1/import is for history: profiles and timelines take it in, journeys do not react to it.
-      return accept(messages, kind, path === '/v1/batch', true);
+      return accept(request, messages, kind, { route: path === '/v1/batch', batch: true });
     });
   }
 }

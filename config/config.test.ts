@@ -36,6 +36,14 @@ describe('configuration', () => {
     expect(refused.fix).toMatch(/client write keys separated by commas/);
   });
 
+  it('USER_TOKEN_SECRET needs at least 32 characters', () => {
+    const secret = 'x'.repeat(32);
+    expect(loadConfig({ USER_TOKEN_SECRET: secret }).secrets.userTokenSecret).toBe(secret);
+    const refused = configError({ USER_TOKEN_SECRET: 'short' });
+    expect(refused.message).toMatch(/^USER_TOKEN_SECRET=/);
+    expect(refused.fix).toMatch(/at least 32 characters/);
+  });
+
   it('DKIM takes its three variables together, or refuses with one line', () => {
     const dkim = { DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_PATH: '/keys/dkim.pem' };
     expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:25', ...dkim }).channels.email?.dkim).toEqual({

@@ -36,6 +36,8 @@ export interface IngestOptions {
   maxClockSkewMs?: number;
   /** `client`: a client write key sent it: no consent, no claim of another customer's identities. */
   trust?: Trust;
+  /** Whether identify's consent traits are applied; unset: unless `trust` is `client`. */
+  acceptConsent?: boolean;
 }
 
 const claimPaths: Partial<Record<IdentityKey['kind'], string>> = {
@@ -46,14 +48,18 @@ const claimPaths: Partial<Record<IdentityKey['kind'], string>> = {
 };
 
 /** What a client key sent that was not applied: consent, and identities of other customers. */
-function ignoredOf(trust: Trust | undefined, traits: unknown, conflicts: IdentityKey[]): Ignored[] {
-  if (trust !== 'client') return [];
-  const ignored = conflicts.map((key) => ({
+function ignoredOf(
+  trust: Trust | undefined,
+  acceptConsent: boolean,
+  traits: unknown,
+  conflicts: IdentityKey[],
+): Ignored[] {
+  const ignored = (trust === 'client' ? conflicts : []).map((key) => ({
     path: claimPaths[key.kind] ?? key.kind,
     reason: 'belongs to another customer: claiming it needs a server write key',
   }));
   const consent = (traits as { consent?: unknown } | undefined)?.consent;
-  if (consent !== undefined)
+  if (!acceptConsent && consent !== undefined)
     ignored.push({ path: 'traits.consent', reason: 'consent needs a server write key' });
   return ignored;
 }
@@ -126,7 +132,8 @@ export async function ingestMessage(
     const customerId = resolution.customerId;
     const { profile, commerce } = await readProfile(tx, batch, customerId, message, occurredAt);
     // A client key's consent is not applied: anyone holding the page's key could set anyone's.
-    const consent = options.trust === 'client' ? {} : consentFromTraits(traits);
+    const acceptConsent = options.acceptConsent ?? options.trust !== 'client';
+    const consent = acceptConsent ? consentFromTraits(traits) : {};
     for (const channel of channels) {
       const status = consent[channel];
       if (status) await setConsent(tx, { customerId, channel, status, source: 'identify', at: occurredAt });
@@ -147,7 +154,7 @@ export async function ingestMessage(
       outcome: 'stored',
       event: toStoredEvent(row),
       customer: { id: customerId, created: resolution.created, mergedFrom: resolution.merged },
-      ignored: ignoredOf(options.trust, traits, resolution.conflicts),
+      ignored: ignoredOf(options.trust, acceptConsent, traits, resolution.conflicts),
     };
   });
 }

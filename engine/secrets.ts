@@ -6,7 +6,7 @@ import webpush from 'web-push';
 import type { Config, Secrets } from '../config/config.js';
 import { UserError } from '../infra/user-error.js';
 
-type StoredDevSecrets = Required<Omit<Secrets, 'writeKeys' | 'clientKeys'>> & {
+type StoredDevSecrets = Required<Omit<Secrets, 'writeKeys' | 'clientKeys' | 'userTokenSecret'>> & {
   writeKey: string;
   /** Absent from files written before client keys existed: added on the next start. */
   clientKey?: string;
@@ -48,6 +48,7 @@ export async function devSecrets(config: Config): Promise<Secrets & { generatedF
   return {
     writeKeys: env.writeKeys?.length ? env.writeKeys : [stored.writeKey],
     clientKeys: env.clientKeys?.length ? env.clientKeys : stored.clientKey ? [stored.clientKey] : [],
+    userTokenSecret: env.userTokenSecret,
     adminToken: env.adminToken ?? stored.adminToken,
     unsubscribeSecret: env.unsubscribeSecret ?? stored.unsubscribeSecret,
     twilioAuthToken: env.twilioAuthToken ?? stored.twilioAuthToken,
@@ -70,6 +71,7 @@ export function environmentSecrets(config: Config): Secrets {
   return {
     writeKeys,
     clientKeys: config.secrets.clientKeys ?? [],
+    userTokenSecret: config.secrets.userTokenSecret,
     adminToken,
     unsubscribeSecret,
     twilioAuthToken: config.secrets.twilioAuthToken,

@@ -206,6 +206,7 @@ function registerEngineSecrets(config: Config, secrets: Partial<Secrets>, databa
   registerSecrets([
     ...(secrets.writeKeys ?? []),
     ...(secrets.clientKeys ?? []),
+    secrets.userTokenSecret,
     secrets.adminToken,
     secrets.unsubscribeSecret,
     secrets.twilioAuthToken,

@@ -42,6 +42,7 @@ export async function startTestApi(db: Database, options: { publicBaseUrl?: stri
   const secrets: Secrets = {
     writeKeys: [writeKey],
     clientKeys: [clientKey],
+    userTokenSecret: randomBytes(32).toString('hex'),
     adminToken: randomBytes(16).toString('hex'),
     unsubscribeSecret: randomBytes(32).toString('hex'),
     twilioAuthToken: randomBytes(16).toString('hex'),
