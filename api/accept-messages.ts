@@ -1,6 +1,7 @@
 import type { Database } from '../db/client.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
-import { ingestMessage, markRouted } from '../customers/ingest-message.js';
+import { ingestMessage, markRouted, type Ignored } from '../customers/ingest-message.js';
+import type { Trust } from '../domain/merge-plan.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import type { EventRouter } from '../runs/event-router.js';
 import { eventsIngested } from '../infra/metrics.js';
@@ -20,6 +21,28 @@ export interface AcceptDeps {
 export interface AcceptResult {
   stored: number;
   duplicates: number;
+  /** What client-key messages carried but was not applied; paths prefixed `batch[i].` in a batch. */
+  ignored: Ignored[];
+}
+
+export interface AcceptOptions {
+  route?: boolean;
+  /** `client`: sent with a client write key (no consent, no claim of others' identities). */
+  trust?: Trust;
+  /** A batch: ignored paths name the call (`batch[2].traits.consent`). */
+  batch?: boolean;
+  /** A client request's verified user token: its user's messages claim identities with server trust. */
+  tokenUserId?: string;
+}
+
+/** Server trust for identity claims of the token's own user; consent stays the client's rule. */
+function trustOf(message: SegmentMessage, options: AcceptOptions): { trust?: Trust; acceptConsent: boolean } {
+  const acceptConsent = options.trust !== 'client';
+  const ownUser =
+    options.tokenUserId !== undefined &&
+    message.userId != null &&
+    String(message.userId) === options.tokenUserId;
+  return { trust: options.trust === 'client' && ownUser ? 'server' : options.trust, acceptConsent };
 }
 
 /**
@@ -80,10 +103,12 @@ export async function acceptMessages(
   deps: AcceptDeps,
   messages: SegmentMessage[],
   receivedAt: Date,
-  options: { route?: boolean } = {},
+  options: AcceptOptions = {},
 ): Promise<AcceptResult> {
   const route = options.route ?? true;
-  const result: AcceptResult = { stored: 0, duplicates: 0 };
+  const result: AcceptResult = { stored: 0, duplicates: 0, ignored: [] };
+  const ignored: { index: number; item: Ignored }[] = [];
+  const indexOf = new Map(messages.map((message, index) => [message, index]));
   const groups = groupByIdentity(messages);
   let next = 0;
   let failure: unknown;
@@ -93,8 +118,14 @@ export async function acceptMessages(
       for (const message of group) {
         if (failure !== undefined) return;
         try {
-          const outcome = await acceptOne(deps, message, receivedAt, route);
+          const { outcome, skipped } = await acceptOne(deps, message, {
+            receivedAt,
+            route,
+            ...trustOf(message, options),
+          });
           result[outcome]++;
+          const index = indexOf.get(message) ?? 0;
+          for (const item of skipped) ignored.push({ index, item });
           eventsIngested.inc({ type: message.type, outcome: outcome === 'stored' ? 'stored' : 'duplicate' });
         } catch (error) {
           failure ??= error;
@@ -104,26 +135,35 @@ export async function acceptMessages(
   };
   await Promise.all(Array.from({ length: Math.min(ingestConcurrency, groups.length) }, lane));
   if (failure !== undefined) throw failure;
+  result.ignored = ignored
+    .sort((a, b) => a.index - b.index)
+    .map(({ index, item }) => (options.batch ? { ...item, path: `batch[${index}].${item.path}` } : item));
   return result;
 }
 
 async function acceptOne(
   deps: AcceptDeps,
   message: SegmentMessage,
-  receivedAt: Date,
-  route: boolean,
-): Promise<'stored' | 'duplicates'> {
+  {
+    receivedAt,
+    route,
+    trust,
+    acceptConsent,
+  }: { receivedAt: Date; route: boolean; trust?: Trust; acceptConsent: boolean },
+): Promise<{ outcome: 'stored' | 'duplicates'; skipped: Ignored[] }> {
   try {
     const outcome = await ingestMessage(deps.db, message, {
       receivedAt,
       defaultPhoneCountry: deps.defaultPhoneCountry,
       maxClockSkewMs: deps.maxClockSkewMs,
+      trust,
+      acceptConsent,
     });
     if (outcome.outcome === 'stored') {
       // Not routed (an import of history) is marked as routed too: a later copy will not start journeys.
       if (route) await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
       await markRouted(deps.db, outcome.event.id);
-      return 'stored';
+      return { outcome: 'stored', skipped: outcome.ignored };
     }
     if (!outcome.routed && route) {
       const customerId =
@@ -136,7 +176,7 @@ async function acceptOne(
       );
       await markRouted(deps.db, outcome.event.id);
     }
-    return 'duplicates';
+    return { outcome: 'duplicates', skipped: [] };
   } catch (error) {
     if (isOutage(error)) throw unavailable('the database');
     throw error;

@@ -11,6 +11,7 @@ import { registerBodyParsers } from './request-body.js';
 import { registerSegmentRoutes } from './segment-routes.js';
 import { registerTwilioRoutes } from './twilio-routes.js';
 import { registerUnsubscribeRoutes } from './unsubscribe-routes.js';
+import { userTokenVerifier } from './user-tokens.js';
 import { writeKeyChecker } from './write-keys.js';
 
 export interface ApiDeps {
@@ -64,11 +65,12 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get('/health', async () => ({ ok: true }));
   registerMetricsRoute(app);
-  const isWriteKey = writeKeyChecker(deps.secrets.writeKeys);
+  const isWriteKey = writeKeyChecker(deps.secrets.writeKeys, deps.secrets.clientKeys);
   registerSegmentRoutes(app, {
     db: deps.db,
     router: deps.router,
     isWriteKey,
+    verifyUserToken: userTokenVerifier(deps.secrets.userTokenSecret),
     defaultPhoneCountry: deps.defaultPhoneCountry,
     maxClockSkewMs: deps.maxClockSkewMs,
     clock: deps.clock,

@@ -8,7 +8,7 @@ import { setConsent } from '../customers/set-consent.js';
 import { problemsOf } from '../domain/segment-message.js';
 import type { IdentityKey } from '../domain/identity-keys.js';
 import { HttpError } from './http-errors.js';
-import { requireWriteKey } from './write-keys.js';
+import { requireWriteKey, type WriteKeyCheck } from './write-keys.js';
 
 const subscriptionBody = z
   .object({
@@ -30,7 +30,7 @@ const removalBody = z.object({ endpoint: z.url().max(2048) });
 /** Web Push: the VAPID public key for the browser, and registering/removing a subscription. */
 export function registerPushRoutes(
   app: FastifyInstance,
-  deps: { db: Database; vapidPublicKey?: string; isWriteKey: (key: string) => boolean },
+  deps: { db: Database; vapidPublicKey?: string; isWriteKey: WriteKeyCheck },
 ) {
   app.get('/v1/push/vapid-public-key', async () => {
     if (!deps.vapidPublicKey)

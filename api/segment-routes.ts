@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   problemsOf,
   segmentBatch,
@@ -10,7 +10,8 @@ import {
 import { acceptMessages, type AcceptDeps } from './accept-messages.js';
 import { HttpError } from './http-errors.js';
 import { limits } from './request-body.js';
-import { requireWriteKey } from './write-keys.js';
+import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
+import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
 
 function invalid(problems: InputProblem[]): HttpError {
   const first = problems[0];
@@ -46,40 +47,64 @@ function eventSize(raw: unknown): number {
   return Buffer.byteLength(JSON.stringify(raw) ?? '', 'utf8');
 }
 
+/** A client key cannot alias: an alias merges two people, whoever they are. */
+function refuseClientAlias(kind: WriteKeyKind, messages: readonly SegmentMessage[]): void {
+  if (kind === 'client' && messages.some((message) => message.type === 'alias'))
+    throw new HttpError(403, 'alias needs a server write key');
+}
+
 /**
  * The Segment Tracking API: one endpoint per call type, plus batch. Every reply is
- * `{ "success": true }`, plus how many messages were new and how many were already stored.
+ * `{ "success": true }`, plus how many messages were new and how many were already stored, plus
+ * `ignored` when a client write key sent what only a server key may (consent, others' identities).
  */
 export function registerSegmentRoutes(
   app: FastifyInstance,
-  deps: AcceptDeps & { isWriteKey: (key: string) => boolean },
+  deps: AcceptDeps & { isWriteKey: WriteKeyCheck; verifyUserToken: UserTokenVerifier },
 ) {
-  const accept = async (messages: SegmentMessage[], route = true) => {
-    const { stored, duplicates } = await acceptMessages(
-      deps,
-      messages,
-      (await deps.clock?.()) ?? new Date(),
-      {
-        route,
-      },
-    );
-    return { success: true, stored, duplicates };
+  const accept = async (
+    request: FastifyRequest,
+    messages: SegmentMessage[],
+    kind: WriteKeyKind,
+    { route = true, batch = false } = {},
+  ) => {
+    refuseClientAlias(kind, messages);
+    // A server key needs no token; a client's token must name the messages' userId.
+    const tokenUserId =
+      kind === 'client'
+        ? await tokenUser(
+            request,
+            deps.verifyUserToken,
+            messages.map((message) => message.userId),
+          )
+        : undefined;
+    const receivedAt = (await deps.clock?.()) ?? new Date();
+    const { stored, duplicates, ignored } = await acceptMessages(deps, messages, receivedAt, {
+      route,
+      trust: kind,
+      batch,
+      tokenUserId,
+    });
+    return { success: true, stored, duplicates, ...(ignored.length > 0 ? { ignored } : {}) };
   };
 
   for (const type of ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const) {
     app.post(`/v1/${type}`, async (request) => {
-      requireWriteKey(request, deps.isWriteKey);
+      const kind = requireWriteKey(request, deps.isWriteKey);
       const size = request.bodyBytes ?? eventSize(request.body);
       if (size > limits.eventBytes) {
         throw new HttpError(413, `the event is ${size} bytes; the limit is 32 KB per event`);
       }
-      return accept([parseMessage(request.body, '', {}, type)]);
+      return accept(request, [parseMessage(request.body, '', {}, type)], kind);
     });
   }
 
   for (const path of ['/v1/batch', '/v1/import']) {
     app.post(path, async (request) => {
-      requireWriteKey(request, deps.isWriteKey);
+      const kind = requireWriteKey(request, deps.isWriteKey);
+      // History rewrites profiles wholesale: only the shop's server may send it.
+      if (kind === 'client' && path === '/v1/import')
+        throw new HttpError(403, 'import needs a server write key');
       const parsed = segmentBatch.safeParse(request.body);
       if (!parsed.success) throw invalid(problemsOf(parsed.error));
       const { batch, context, integrations, sentAt } = parsed.data;
@@ -96,7 +121,7 @@ export function registerSegmentRoutes(
         return parseMessage(raw, `batch[${index}]`, defaults);
       });
       // /v1/import is for history: profiles and timelines take it in, journeys do not react to it.
-      return accept(messages, path === '/v1/batch');
+      return accept(request, messages, kind, { route: path === '/v1/batch', batch: true });
     });
   }
 }

@@ -4,14 +4,34 @@ import { HttpError } from './http-errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** Compares in constant time against every configured key (a source may rotate keys). */
-export function writeKeyChecker(keys: readonly string[]): (candidate: string) => boolean {
-  const digests = keys.map(digest);
+/** `server`: INGEST_WRITE_KEYS, full trust. `client`: INGEST_CLIENT_KEYS, public (web pages, apps). */
+export type WriteKeyKind = 'server' | 'client';
+
+/** The kind of a write key, or undefined when it is none of the configured keys. */
+export type WriteKeyCheck = (candidate: string) => WriteKeyKind | undefined;
+
+/**
+ * Compares in constant time against every configured key of both kinds (a source may rotate
+ * keys): every comparison runs, whichever matches. A key listed as both is a server key.
+ */
+export function writeKeyChecker(
+  serverKeys: readonly string[],
+  clientKeys: readonly string[] = [],
+): WriteKeyCheck {
+  const known = [
+    ...serverKeys.map((key) => ({ kind: 'server' as const, digest: digest(key) })),
+    ...clientKeys.map((key) => ({ kind: 'client' as const, digest: digest(key) })),
+  ];
   return (candidate) => {
     const d = digest(candidate);
-    let ok = false;
-    for (const known of digests) ok = timingSafeEqual(known, d) || ok;
-    return ok;
+    let server = false;
+    let client = false;
+    for (const key of known) {
+      const match = timingSafeEqual(key.digest, d);
+      if (key.kind === 'server') server = match || server;
+      else client = match || client;
+    }
+    return server ? 'server' : client ? 'client' : undefined;
   };
 }
 
@@ -31,7 +51,8 @@ function writeKeyOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-export function requireWriteKey(request: FastifyRequest, isValid: (key: string) => boolean): void {
+/** The kind of the request's write key; 401 when it is missing or unknown. */
+export function requireWriteKey(request: FastifyRequest, check: WriteKeyCheck): WriteKeyKind {
   const key = writeKeyOf(request);
   if (!key) {
     throw new HttpError(
@@ -39,5 +60,7 @@ export function requireWriteKey(request: FastifyRequest, isValid: (key: string) 
       'missing write key: send it as the HTTP Basic user (empty password), an X-Write-Key header, or "writeKey" in the body',
     );
   }
-  if (!isValid(key)) throw new HttpError(401, 'unknown write key');
+  const kind = check(key);
+  if (!kind) throw new HttpError(401, 'unknown write key');
+  return kind;
 }

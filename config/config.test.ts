@@ -27,6 +27,23 @@ describe('configuration', () => {
     expect(config.dataDir).toMatch(/\.omnijourney$/);
   });
 
+  it('INGEST_CLIENT_KEYS is a comma-separated list beside INGEST_WRITE_KEYS; empty is refused', () => {
+    const config = loadConfig({ INGEST_WRITE_KEYS: 'server-1', INGEST_CLIENT_KEYS: ' pub_a, pub_b ,' });
+    expect(config.secrets).toMatchObject({ writeKeys: ['server-1'], clientKeys: ['pub_a', 'pub_b'] });
+    expect(loadConfig({}).secrets.clientKeys).toBeUndefined();
+    const refused = configError({ INGEST_CLIENT_KEYS: ' ' });
+    expect(refused.message).toMatch(/^INGEST_CLIENT_KEYS=/);
+    expect(refused.fix).toMatch(/client write keys separated by commas/);
+  });
+
+  it('USER_TOKEN_SECRET needs at least 32 characters', () => {
+    const secret = 'x'.repeat(32);
+    expect(loadConfig({ USER_TOKEN_SECRET: secret }).secrets.userTokenSecret).toBe(secret);
+    const refused = configError({ USER_TOKEN_SECRET: 'short' });
+    expect(refused.message).toMatch(/^USER_TOKEN_SECRET=/);
+    expect(refused.fix).toMatch(/at least 32 characters/);
+  });
+
   it('DKIM takes its three variables together, or refuses with one line', () => {
     const dkim = { DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_PATH: '/keys/dkim.pem' };
     expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:25', ...dkim }).channels.email?.dkim).toEqual({

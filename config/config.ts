@@ -72,7 +72,12 @@ export interface Config {
 }
 
 export interface Secrets {
+  /** Server write keys (INGEST_WRITE_KEYS): full trust. */
   writeKeys: string[];
+  /** Client write keys (INGEST_CLIENT_KEYS), public: no consent, alias, import or others' identities. */
+  clientKeys?: string[];
+  /** HS256 secret of signed user tokens (USER_TOKEN_SECRET); unset: tokens are refused. */
+  userTokenSecret?: string;
   adminToken: string;
   unsubscribeSecret: string;
   /** Unset: the Twilio webhooks answer 404 (SMS not configured). */
@@ -130,6 +135,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       writeKeys: e.INGEST_WRITE_KEYS?.split(',')
         .map((key) => key.trim())
         .filter(Boolean),
+      clientKeys: e.INGEST_CLIENT_KEYS?.split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+      userTokenSecret: e.USER_TOKEN_SECRET,
       adminToken: e.ADMIN_API_TOKEN,
       unsubscribeSecret: e.UNSUBSCRIBE_SECRET,
       twilioAuthToken: e.TWILIO_AUTH_TOKEN,

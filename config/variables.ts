@@ -79,6 +79,14 @@ export const envSchema = z.object({
   INGEST_WRITE_KEYS: variable(z.string().trim().min(1), {
     fix: 'set it to one or more write keys separated by commas',
   }),
+  // Public keys for web pages and apps: they cannot set consent, alias, import or claim others' identities.
+  INGEST_CLIENT_KEYS: variable(z.string().trim().min(1), {
+    fix: 'set it to one or more client write keys separated by commas, or unset it for none',
+  }),
+  // Signs user tokens (HS256 JWTs) with which a client key acts for one known user.
+  USER_TOKEN_SECRET: variable(atLeast(32), {
+    fix: 'set it to a random string of at least 32 characters (openssl rand -hex 32), shared with your shop server',
+  }),
   ADMIN_API_TOKEN: variable(atLeast(16), { fix: 'set it to a random string of at least 16 characters' }),
   UNSUBSCRIBE_SECRET: variable(atLeast(32), {
     fix: 'set it to a random string of at least 32 characters (openssl rand -hex 32)',

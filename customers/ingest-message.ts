@@ -7,6 +7,7 @@ import { consentFromTraits } from '../domain/consent-traits.js';
 import { correctedTimestamp } from '../domain/event-time.js';
 import { identityKeysOf, type IdentityKey } from '../domain/identity-keys.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
+import type { Trust } from '../domain/merge-plan.js';
 import { mergeTraits } from '../domain/traits.js';
 import { eventRow } from './event-row.js';
 import { toStoredEvent, type RoutedCustomer, type StoredEvent } from './stored-event.js';
@@ -17,8 +18,14 @@ import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction, type PipelinedTx } from '../db/pipelined-transaction.js';
 import { channels } from '../domain/channels.js';
 
+/** A part of a message that was stored but not applied, and why (client write keys). */
+export interface Ignored {
+  path: string;
+  reason: string;
+}
+
 export type IngestOutcome =
-  | { outcome: 'stored'; event: StoredEvent; customer: RoutedCustomer }
+  | { outcome: 'stored'; event: StoredEvent; customer: RoutedCustomer; ignored: Ignored[] }
   | { outcome: 'duplicate'; event: StoredEvent; routed: boolean };
 
 export interface IngestOptions {
@@ -27,6 +34,34 @@ export interface IngestOptions {
   defaultPhoneCountry?: string;
   /** How far past receivedAt an event may be dated (INGEST_MAX_CLOCK_SKEW); unset: 5 minutes. */
   maxClockSkewMs?: number;
+  /** `client`: a client write key sent it: no consent, no claim of another customer's identities. */
+  trust?: Trust;
+  /** Whether identify's consent traits are applied; unset: unless `trust` is `client`. */
+  acceptConsent?: boolean;
+}
+
+const claimPaths: Partial<Record<IdentityKey['kind'], string>> = {
+  user_id: 'userId',
+  anonymous_id: 'anonymousId',
+  email: 'traits.email',
+  phone: 'traits.phone',
+};
+
+/** What a client key sent that was not applied: consent, and identities of other customers. */
+function ignoredOf(
+  trust: Trust | undefined,
+  acceptConsent: boolean,
+  traits: unknown,
+  conflicts: IdentityKey[],
+): Ignored[] {
+  const ignored = (trust === 'client' ? conflicts : []).map((key) => ({
+    path: claimPaths[key.kind] ?? key.kind,
+    reason: 'belongs to another customer: claiming it needs a server write key',
+  }));
+  const consent = (traits as { consent?: unknown } | undefined)?.consent;
+  if (!acceptConsent && consent !== undefined)
+    ignored.push({ path: 'traits.consent', reason: 'consent needs a server write key' });
+  return ignored;
 }
 
 /** For alias: previousId may be an old userId or an anonymousId; whichever is known. */
@@ -92,10 +127,13 @@ export async function ingestMessage(
     const resolution = await resolveCustomer(tx, {
       keys,
       mode: message.type === 'alias' ? 'alias' : 'resolve',
+      trust: options.trust,
     });
     const customerId = resolution.customerId;
     const { profile, commerce } = await readProfile(tx, batch, customerId, message, occurredAt);
-    const consent = consentFromTraits(traits);
+    // A client key's consent is not applied: anyone holding the page's key could set anyone's.
+    const acceptConsent = options.acceptConsent ?? options.trust !== 'client';
+    const consent = acceptConsent ? consentFromTraits(traits) : {};
     for (const channel of channels) {
       const status = consent[channel];
       if (status) await setConsent(tx, { customerId, channel, status, source: 'identify', at: occurredAt });
@@ -116,6 +154,7 @@ export async function ingestMessage(
       outcome: 'stored',
       event: toStoredEvent(row),
       customer: { id: customerId, created: resolution.created, mergedFrom: resolution.merged },
+      ignored: ignoredOf(options.trust, acceptConsent, traits, resolution.conflicts),
     };
   });
 }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { customers, identities } from '../db/schema.js';
 import { identityKeyString, type IdentityKey } from '../domain/identity-keys.js';
-import { mergePlan } from '../domain/merge-plan.js';
+import { mergePlan, type Trust } from '../domain/merge-plan.js';
 import { mergeCustomers } from './merge-customers.js';
 import type { Queryable } from '../db/queryable.js';
 
@@ -12,6 +12,8 @@ export interface ResolveRequest {
    * two known customers merge. Otherwise two customers with different userIds never merge.
    */
   mode: 'resolve' | 'alias';
+  /** `client`: keys owned by another customer than the sender's own are not claimed, nothing merges. */
+  trust?: Trust;
 }
 
 export interface Resolution {
@@ -69,6 +71,7 @@ export async function resolveCustomer(tx: Queryable, request: ResolveRequest): P
     candidates,
     knownIds: new Set(known.map((row) => row.customerId)),
     oldestFirst: oldest.map((row) => row.id),
+    trust: request.trust,
   });
   let survivor = plan.survivor;
 

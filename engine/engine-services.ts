@@ -47,7 +47,7 @@ export async function startEngineApi(deps: {
   logger: Logger;
   /** The all-in-one `start` prints the first write key; production does not. */
   showWriteKey: boolean;
-}): Promise<{ url: string; writeKey?: string; devSecretsFile?: string }> {
+}): Promise<{ url: string; writeKey?: string; clientKey?: string; devSecretsFile?: string }> {
   const { config, db, logger } = deps;
   const workflowClient = new Client({ connection: deps.connection, namespace: deps.namespace });
   const server = await startApiServer({
@@ -72,6 +72,7 @@ export async function startEngineApi(deps: {
   return {
     url: server.url,
     writeKey: deps.showWriteKey ? deps.secrets.writeKeys[0] : undefined,
+    clientKey: deps.showWriteKey ? deps.secrets.clientKeys?.[0] : undefined,
     devSecretsFile: deps.secrets.generatedFile,
   };
 }

@@ -6,7 +6,11 @@ import webpush from 'web-push';
 import type { Config, Secrets } from '../config/config.js';
 import { UserError } from '../infra/user-error.js';
 
-type StoredDevSecrets = Required<Omit<Secrets, 'writeKeys'>> & { writeKey: string };
+type StoredDevSecrets = Required<Omit<Secrets, 'writeKeys' | 'clientKeys' | 'userTokenSecret'>> & {
+  writeKey: string;
+  /** Absent from files written before client keys existed: added on the next start. */
+  clientKey?: string;
+};
 
 /** The dev secrets `start` generated, if any (CLI commands use its write key against that engine). */
 export async function storedDevSecrets(dataDir: string): Promise<StoredDevSecrets | undefined> {
@@ -14,6 +18,8 @@ export async function storedDevSecrets(dataDir: string): Promise<StoredDevSecret
   if (!existsSync(file)) return undefined;
   return JSON.parse(await readFile(file, 'utf8')) as StoredDevSecrets;
 }
+
+const clientKey = () => `pub_${randomBytes(12).toString('hex')}`;
 
 /**
  * `omnijourney start` needs secrets to be usable at once; the environment's win, and the rest are
@@ -26,6 +32,7 @@ export async function devSecrets(config: Config): Promise<Secrets & { generatedF
     const vapid = webpush.generateVAPIDKeys();
     stored = {
       writeKey: `dev_${randomBytes(12).toString('hex')}`,
+      clientKey: clientKey(),
       adminToken: randomBytes(24).toString('hex'),
       unsubscribeSecret: randomBytes(32).toString('hex'),
       twilioAuthToken: randomBytes(16).toString('hex'),
@@ -33,10 +40,15 @@ export async function devSecrets(config: Config): Promise<Secrets & { generatedF
     };
     await mkdir(config.dataDir, { recursive: true });
     await writeFile(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  } else if (!stored.clientKey) {
+    stored = { ...stored, clientKey: clientKey() };
+    await writeFile(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
   const env = config.secrets;
   return {
     writeKeys: env.writeKeys?.length ? env.writeKeys : [stored.writeKey],
+    clientKeys: env.clientKeys?.length ? env.clientKeys : stored.clientKey ? [stored.clientKey] : [],
+    userTokenSecret: env.userTokenSecret,
     adminToken: env.adminToken ?? stored.adminToken,
     unsubscribeSecret: env.unsubscribeSecret ?? stored.unsubscribeSecret,
     twilioAuthToken: env.twilioAuthToken ?? stored.twilioAuthToken,
@@ -58,6 +70,8 @@ export function environmentSecrets(config: Config): Secrets {
   if (!unsubscribeSecret) throw missing('UNSUBSCRIBE_SECRET');
   return {
     writeKeys,
+    clientKeys: config.secrets.clientKeys ?? [],
+    userTokenSecret: config.secrets.userTokenSecret,
     adminToken,
     unsubscribeSecret,
     twilioAuthToken: config.secrets.twilioAuthToken,

@@ -26,6 +26,8 @@ export interface EngineInfo {
   devSecretsFile?: string;
   /** The first ingest write key, shown by `start` so the demo can be driven at once. */
   writeKey?: string;
+  /** The first client (public) write key, shown by `start` beside the write key. */
+  clientKey?: string;
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
@@ -149,11 +151,12 @@ function engineInfo(
   config: Config,
   temporal: ProvidedTemporal,
   database: ProvidedDatabase,
-  api: { url: string; writeKey?: string; devSecretsFile?: string } | undefined,
+  api: { url: string; writeKey?: string; clientKey?: string; devSecretsFile?: string } | undefined,
 ): EngineInfo {
   return {
     apiUrl: api?.url,
     writeKey: api?.writeKey,
+    clientKey: api?.clientKey,
     devSecretsFile: api?.devSecretsFile,
     temporalAddress: temporal.target.address,
     namespace: temporal.target.namespace,
@@ -202,6 +205,8 @@ async function deployAtStart(db: Database, parts: EngineParts, logger: Logger): 
 function registerEngineSecrets(config: Config, secrets: Partial<Secrets>, databaseUrl: string): void {
   registerSecrets([
     ...(secrets.writeKeys ?? []),
+    ...(secrets.clientKeys ?? []),
+    secrets.userTokenSecret,
     secrets.adminToken,
     secrets.unsubscribeSecret,
     secrets.twilioAuthToken,

@@ -55,6 +55,16 @@ describe('omnijourney start', () => {
       });
       expect(tracked.status, `${round}: ingest answers`).toBe(200);
 
+      // The dev client key is printed on its own line and is a client key: alias is refused.
+      const clientKey = engine.stdout().match(/Client key\s+(pub_\S+)\s+\(for browsers and apps/)?.[1];
+      expect(clientKey, engine.stdout()).toBeTruthy();
+      const alias = await fetch(`${apiUrl}/v1/alias`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-write-key': clientKey ?? '' },
+        body: JSON.stringify({ previousId: 'cli-anon', userId: 'cli-start-user' }),
+      });
+      expect(alias.status, `${round}: a client key cannot alias`).toBe(403);
+
       // Prometheus: the engine's metrics and the Temporal SDK's, on one endpoint.
       const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
       expect(metrics).toMatch(/^omnijourney_events_ingested_total\{type="track",outcome="stored"\} [1-9]/m);

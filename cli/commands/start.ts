@@ -104,6 +104,14 @@ function banner(info: EngineInfo): string {
   const rows: [string, string][] = [
     ['API', info.apiUrl ?? '(not served by this process)'],
     ...(info.writeKey ? ([['Write key', info.writeKey]] as [string, string][]) : []),
+    ...(info.clientKey
+      ? ([
+          [
+            'Client key',
+            `${info.clientKey}  (for browsers and apps: cannot set consent, alias or claim others' identities)`,
+          ],
+        ] as [string, string][])
+      : []),
     ...(info.devSecretsFile
       ? ([['Dev secrets', `${info.devSecretsFile} (admin token, webhook secrets)`]] as [string, string][])
       : []),

@@ -28,6 +28,8 @@ export class RecordingRouter implements EventRouter {
 export interface TestApi {
   url: string;
   writeKey: string;
+  /** A client (public) write key of the same server. */
+  clientKey: string;
   secrets: Secrets;
   router: RecordingRouter;
   close(): Promise<void>;
@@ -36,8 +38,11 @@ export interface TestApi {
 /** The real API server on 127.0.0.1 and a free port, against the given database. */
 export async function startTestApi(db: Database, options: { publicBaseUrl?: string } = {}): Promise<TestApi> {
   const writeKey = `wk_${randomBytes(8).toString('hex')}`;
+  const clientKey = `pub_${randomBytes(8).toString('hex')}`;
   const secrets: Secrets = {
     writeKeys: [writeKey],
+    clientKeys: [clientKey],
+    userTokenSecret: randomBytes(32).toString('hex'),
     adminToken: randomBytes(16).toString('hex'),
     unsubscribeSecret: randomBytes(32).toString('hex'),
     twilioAuthToken: randomBytes(16).toString('hex'),
@@ -53,7 +58,7 @@ export async function startTestApi(db: Database, options: { publicBaseUrl?: stri
     port: 0,
     publicBaseUrl: options.publicBaseUrl,
   });
-  return { url: server.url, writeKey, secrets, router, close: server.close };
+  return { url: server.url, writeKey, clientKey, secrets, router, close: server.close };
 }
 
 /** POST JSON with the write key as HTTP Basic user. */
