@@ -213,8 +213,14 @@ describe('omnijourney start with DATABASE_URL', () => {
       const mail = await pollUntil(async () => smtp.messages[0], 120);
       expect(mail?.subject, engine.stderr()).toBe('Welcome, Eve');
       expect(JSON.stringify(mail?.to)).toContain('e2e@example.test');
-      const [row] = await database.sql<{ status: string; channel: string }[]>`
-        select status, channel from deliveries where journey_id = 'welcome-series'`;
+      // The SMTP server has the mail a moment before the ledger records it: wait for that write.
+      const ledgerRow = async () =>
+        (
+          await database.sql<{ status: string; channel: string }[]>`
+            select status, channel from deliveries where journey_id = 'welcome-series'`
+        )[0];
+      await pollUntil(async () => ((await ledgerRow())?.status === 'reserved' ? undefined : true), 40);
+      const row = await ledgerRow();
       expect(row).toEqual({ status: 'sent', channel: 'email' });
       const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
       expect(metrics).toMatch(/^omnijourney_deliveries_total\{channel="email",outcome="sent"\} 1$/m);
