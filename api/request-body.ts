@@ -81,3 +81,16 @@ export function registerBodyParsers(app: FastifyInstance): void {
     },
   );
 }
+
+/** A credential sent as a header or, for clients that cannot set headers (sendBeacon), a body field. */
+export function headerOrBodyField(
+  request: FastifyRequest,
+  header: string,
+  field: string,
+): string | undefined {
+  const value = request.headers[header];
+  if (typeof value === 'string' && value) return value;
+  const body = request.body as Record<string, unknown> | undefined;
+  const inBody = body && typeof body === 'object' ? body[field] : undefined;
+  return typeof inBody === 'string' && inBody ? inBody : undefined;
+}

@@ -1,6 +1,7 @@
 import { errors, jwtVerify } from 'jose';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './http-errors.js';
+import { headerOrBodyField } from './request-body.js';
 
 /**
  * A signed user token lets a client key act for one known user: an HS256 JWT signed by the
@@ -35,12 +36,7 @@ export function userTokenVerifier(secret: string | undefined): UserTokenVerifier
 
 /** The token from the X-User-Token header or the body's `userToken`, if any. */
 export function userTokenOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-user-token'];
-  if (typeof header === 'string' && header) return header;
-  const body = request.body as { userToken?: unknown } | undefined;
-  if (body && typeof body === 'object' && typeof body.userToken === 'string' && body.userToken)
-    return body.userToken;
-  return undefined;
+  return headerOrBodyField(request, 'x-user-token', 'userToken');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './http-errors.js';
+import { headerOrBodyField } from './request-body.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -43,12 +44,7 @@ function writeKeyOf(request: FastifyRequest): string | undefined {
     const user = decoded.split(':')[0];
     if (user) return user;
   }
-  const header = request.headers['x-write-key'];
-  if (typeof header === 'string' && header) return header;
-  const body = request.body as { writeKey?: unknown } | undefined;
-  if (body && typeof body === 'object' && typeof body.writeKey === 'string' && body.writeKey)
-    return body.writeKey;
-  return undefined;
+  return headerOrBodyField(request, 'x-write-key', 'writeKey');
 }
 
 /** The kind of the request's write key; 401 when it is missing or unknown. */
