@@ -85,6 +85,13 @@ export const identities = pgTable(
     /** Set when a provider said this address cannot be reached (bounce, invalid number). */
     unreachableAt: timestamp('unreachable_at', { withTimezone: true }),
     unreachableReason: text('unreachable_reason'),
+    /**
+     * When a trusted sender (a server write key, a signed user token) asserted it. Unset: claimed by a
+     * client key only: recorded, never a delivery address, never a reason to merge.
+     */
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    /** The customer it belonged to before a merge brought it here; unset: the customer's own. */
+    mergedFromId: uuid('merged_from_id'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -235,6 +242,8 @@ export const journeyRuns = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     /** When the goal or exit event that ended the run happened: a trigger older than it is late, not new. */
     endedByEventAt: timestamp('ended_by_event_at', { withTimezone: true }),
+    /** Outcome `merged`: the run of the same journey and entry key that went on for the merged customer. */
+    mergedIntoRunId: text('merged_into_run_id'),
   },
   (t) => [
     index('journey_runs_journey_idx').on(t.journeyId, t.startedAt),

@@ -47,7 +47,7 @@ export function eventsOfInterest(definition: JourneyDefinition): Set<string> {
 }
 
 /** How a run ended, for the stats (in the order the stats and the CLI list them). */
-export const runOutcomes = ['completed', 'converted', 'exited', 'failed', 'cancelled'] as const;
+export const runOutcomes = ['completed', 'converted', 'exited', 'failed', 'cancelled', 'merged'] as const;
 export type RunOutcome = (typeof runOutcomes)[number];
 
 /** What a send step reported, for later branches (`steps.<id>.outcome`). */
