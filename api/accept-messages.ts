@@ -31,18 +31,18 @@ export interface AcceptOptions {
   trust?: Trust;
   /** A batch: ignored paths name the call (`batch[2].traits.consent`). */
   batch?: boolean;
-  /** A client request's verified user token: its user's messages claim identities with server trust. */
+  /** A client request's verified user token: its user's messages are sent with `user` trust. */
   tokenUserId?: string;
 }
 
-/** Server trust for identity claims of the token's own user; consent stays the client's rule. */
+/** A token vouches for its own user's messages (`user` trust); consent stays the client's rule. */
 function trustOf(message: SegmentMessage, options: AcceptOptions): { trust?: Trust; acceptConsent: boolean } {
   const acceptConsent = options.trust !== 'client';
   const ownUser =
     options.tokenUserId !== undefined &&
     message.userId != null &&
     String(message.userId) === options.tokenUserId;
-  return { trust: options.trust === 'client' && ownUser ? 'server' : options.trust, acceptConsent };
+  return { trust: options.trust === 'client' && ownUser ? 'user' : options.trust, acceptConsent };
 }
 
 /**

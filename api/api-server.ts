@@ -66,17 +66,23 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/health', async () => ({ ok: true }));
   registerMetricsRoute(app);
   const isWriteKey = writeKeyChecker(deps.secrets.writeKeys, deps.secrets.clientKeys);
+  const verifyUserToken = userTokenVerifier(deps.secrets.userTokenSecret);
   registerSegmentRoutes(app, {
     db: deps.db,
     router: deps.router,
     isWriteKey,
-    verifyUserToken: userTokenVerifier(deps.secrets.userTokenSecret),
+    verifyUserToken,
     defaultPhoneCountry: deps.defaultPhoneCountry,
     maxClockSkewMs: deps.maxClockSkewMs,
     clock: deps.clock,
     onRouterError: (error) => deps.logger.warn({ err: error }, 'routing failed; the client will retry'),
   });
-  registerPushRoutes(app, { db: deps.db, vapidPublicKey: deps.secrets.vapid?.publicKey, isWriteKey });
+  registerPushRoutes(app, {
+    db: deps.db,
+    vapidPublicKey: deps.secrets.vapid?.publicKey,
+    isWriteKey,
+    verifyUserToken,
+  });
   registerTwilioRoutes(app, {
     db: deps.db,
     authToken: deps.secrets.twilioAuthToken,

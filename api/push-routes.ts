@@ -1,14 +1,17 @@
 import { and, eq } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
+import type { Queryable } from '../db/queryable.js';
 import { identities, pushSubscriptions } from '../db/schema.js';
 import { resolveCustomer } from '../customers/resolve-customer.js';
 import { setConsent } from '../customers/set-consent.js';
 import { problemsOf } from '../domain/segment-message.js';
 import type { IdentityKey } from '../domain/identity-keys.js';
+import type { Trust } from '../domain/merge-plan.js';
 import { HttpError } from './http-errors.js';
-import { requireWriteKey, type WriteKeyCheck } from './write-keys.js';
+import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
+import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
 
 const subscriptionBody = z
   .object({
@@ -27,10 +30,71 @@ const subscriptionBody = z
 
 const removalBody = z.object({ endpoint: z.url().max(2048) });
 
+type Subscription = z.infer<typeof subscriptionBody>['subscription'];
+
+/**
+ * The endpoint becomes the customer's (a browser's subscription belongs to whoever registered it
+ * last: a shared or resold device), and granting permission is their consent to push. Upserts, so
+ * concurrent registrations of one endpoint all succeed and leave one row each.
+ */
+async function saveSubscription(tx: Queryable, customerId: string, subscription: Subscription) {
+  await tx
+    .insert(identities)
+    .values({ customerId, kind: 'push_endpoint', value: subscription.endpoint, verifiedAt: new Date() })
+    .onConflictDoUpdate({
+      target: [identities.kind, identities.value],
+      set: { customerId, unreachableAt: null, unreachableReason: null, mergedFromId: null },
+    });
+  const values = {
+    customerId,
+    endpoint: subscription.endpoint,
+    p256dh: subscription.keys.p256dh,
+    auth: subscription.keys.auth,
+    expiresAt: subscription.expirationTime ? new Date(subscription.expirationTime) : null,
+  };
+  await tx
+    .insert(pushSubscriptions)
+    .values(values)
+    .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: values });
+  await setConsent(tx, {
+    customerId,
+    channel: 'push',
+    status: 'subscribed',
+    source: 'push-subscription',
+    at: new Date(),
+  });
+}
+
+/**
+ * Who registers: a server key for anyone; a client key for its own device (the anonymousId), or
+ * for a userId its signed user token names. A client key with neither is refused: there is nobody
+ * it could register for.
+ */
+async function pushTrust(
+  request: FastifyRequest,
+  verify: UserTokenVerifier,
+  kind: WriteKeyKind,
+  { userId, anonymousId }: { userId?: string; anonymousId?: string },
+): Promise<Trust> {
+  if (kind === 'server') return 'server';
+  if ((await tokenUser(request, verify, [userId])) !== undefined && userId !== undefined) return 'user';
+  if (anonymousId === undefined)
+    throw new HttpError(
+      403,
+      'userId: a client key registers a subscription for its anonymousId, or for a userId with a signed user token',
+    );
+  return 'client';
+}
+
 /** Web Push: the VAPID public key for the browser, and registering/removing a subscription. */
 export function registerPushRoutes(
   app: FastifyInstance,
-  deps: { db: Database; vapidPublicKey?: string; isWriteKey: WriteKeyCheck },
+  deps: {
+    db: Database;
+    vapidPublicKey?: string;
+    isWriteKey: WriteKeyCheck;
+    verifyUserToken: UserTokenVerifier;
+  },
 ) {
   app.get('/v1/push/vapid-public-key', async () => {
     if (!deps.vapidPublicKey)
@@ -39,49 +103,29 @@ export function registerPushRoutes(
   });
 
   app.post('/v1/push/subscriptions', async (request) => {
-    requireWriteKey(request, deps.isWriteKey);
+    const kind = requireWriteKey(request, deps.isWriteKey);
     const parsed = subscriptionBody.safeParse(request.body);
     if (!parsed.success) {
       const problems = problemsOf(parsed.error);
       throw new HttpError(400, `${problems[0]?.path}: ${problems[0]?.message}`, problems);
     }
     const { userId, anonymousId, subscription } = parsed.data;
-    const customerId = await deps.db.transaction(async (tx) => {
+    const trust = await pushTrust(request, deps.verifyUserToken, kind, parsed.data);
+    const { customerId, unverified } = await deps.db.transaction(async (tx) => {
       const keys: IdentityKey[] = [];
       if (userId) keys.push({ kind: 'user_id', value: userId });
       if (anonymousId) keys.push({ kind: 'anonymous_id', value: anonymousId });
-      const { customerId } = await resolveCustomer(tx, { keys, mode: 'resolve' });
-      // A browser's subscription belongs to whoever registered it last (a shared or resold device).
-      // Upserts, so concurrent registrations of one endpoint all succeed and leave one row each.
-      await tx
-        .insert(identities)
-        .values({ customerId, kind: 'push_endpoint', value: subscription.endpoint })
-        .onConflictDoUpdate({
-          target: [identities.kind, identities.value],
-          set: { customerId, unreachableAt: null, unreachableReason: null },
-        });
-      const values = {
-        customerId,
-        endpoint: subscription.endpoint,
-        p256dh: subscription.keys.p256dh,
-        auth: subscription.keys.auth,
-        expiresAt: subscription.expirationTime ? new Date(subscription.expirationTime) : null,
-      };
-      await tx
-        .insert(pushSubscriptions)
-        .values(values)
-        .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: values });
-      // Granting the browser permission is the customer's consent to push.
-      await setConsent(tx, {
-        customerId,
-        channel: 'push',
-        status: 'subscribed',
-        source: 'push-subscription',
-        at: new Date(),
-      });
-      return customerId;
+      const resolution = await resolveCustomer(tx, { keys, mode: 'resolve', trust });
+      const customerId = resolution.customerId;
+      await saveSubscription(tx, customerId, subscription);
+      return { customerId, unverified: resolution.unverified };
     });
-    return { success: true, customerId };
+    const ignored = unverified.map(() => ({
+      path: 'userId',
+      reason:
+        "the subscription is the device's (its anonymousId): registering it for a user needs a signed user token",
+    }));
+    return { success: true, customerId, ...(ignored.length > 0 ? { ignored } : {}) };
   });
 
   app.delete('/v1/push/subscriptions', async (request) => {

@@ -34,9 +34,9 @@ export interface IngestOptions {
   defaultPhoneCountry?: string;
   /** How far past receivedAt an event may be dated (INGEST_MAX_CLOCK_SKEW); unset: 5 minutes. */
   maxClockSkewMs?: number;
-  /** `client`: a client write key sent it: no consent, no claim of another customer's identities. */
+  /** Who sent it (domain/merge-plan.ts); unset: a server write key. */
   trust?: Trust;
-  /** Whether identify's consent traits are applied; unset: unless `trust` is `client`. */
+  /** Whether identify's consent traits are applied; unset: only from a server write key. */
   acceptConsent?: boolean;
 }
 
@@ -47,16 +47,18 @@ const claimPaths: Partial<Record<IdentityKey['kind'], string>> = {
   phone: 'traits.phone',
 };
 
-/** What a client key sent that was not applied: consent, and identities of other customers. */
-function ignoredOf(
-  trust: Trust | undefined,
-  acceptConsent: boolean,
-  traits: unknown,
-  conflicts: IdentityKey[],
-): Ignored[] {
-  const ignored = (trust === 'client' ? conflicts : []).map((key) => ({
+/**
+ * What the sender named but could not vouch for (recorded as unverified claims), and consent it
+ * may not give. Said the same whether or not someone else has the identity: a reply must not tell a
+ * public key which addresses are registered.
+ */
+function ignoredOf(acceptConsent: boolean, traits: unknown, unverified: IdentityKey[]): Ignored[] {
+  const ignored = unverified.map((key) => ({
     path: claimPaths[key.kind] ?? key.kind,
-    reason: 'belongs to another customer: claiming it needs a server write key',
+    reason:
+      key.kind === 'user_id'
+        ? 'recorded as an unverified claim: acting as a user from a client key needs a signed user token'
+        : 'recorded as an unverified claim, never used as an address: only a server write key can vouch for it',
   }));
   const consent = (traits as { consent?: unknown } | undefined)?.consent;
   if (!acceptConsent && consent !== undefined)
@@ -132,7 +134,7 @@ export async function ingestMessage(
     const customerId = resolution.customerId;
     const { profile, commerce } = await readProfile(tx, batch, customerId, message, occurredAt);
     // A client key's consent is not applied: anyone holding the page's key could set anyone's.
-    const acceptConsent = options.acceptConsent ?? options.trust !== 'client';
+    const acceptConsent = options.acceptConsent ?? (options.trust ?? 'server') === 'server';
     const consent = acceptConsent ? consentFromTraits(traits) : {};
     for (const channel of channels) {
       const status = consent[channel];
@@ -154,7 +156,7 @@ export async function ingestMessage(
       outcome: 'stored',
       event: toStoredEvent(row),
       customer: { id: customerId, created: resolution.created, mergedFrom: resolution.merged },
-      ignored: ignoredOf(options.trust, acceptConsent, traits, resolution.conflicts),
+      ignored: ignoredOf(acceptConsent, traits, resolution.unverified),
     };
   });
 }

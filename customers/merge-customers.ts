@@ -55,7 +55,15 @@ export async function mergeCustomers(tx: Queryable, survivorId: string, loserIds
     if (loser.lastSeenAt && (!lastSeenAt || loser.lastSeenAt > lastSeenAt)) lastSeenAt = loser.lastSeenAt;
   }
 
-  for (const table of [identities, events, pushSubscriptions, deliveries, journeyRuns]) {
+  // An identity remembers the customer it came from: delivery prefers the survivor's own address.
+  await tx
+    .update(identities)
+    .set({
+      customerId: survivorId,
+      mergedFromId: sql`coalesce(${identities.mergedFromId}, ${identities.customerId})`,
+    })
+    .where(inArray(identities.customerId, losers));
+  for (const table of [events, pushSubscriptions, deliveries, journeyRuns]) {
     await tx.update(table).set({ customerId: survivorId }).where(inArray(table.customerId, losers));
   }
 

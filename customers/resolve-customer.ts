@@ -1,7 +1,7 @@
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import { customers, identities } from '../db/schema.js';
 import { identityKeyString, type IdentityKey } from '../domain/identity-keys.js';
-import { mergePlan, type Trust } from '../domain/merge-plan.js';
+import { mergePlan, splitClaims, type Trust } from '../domain/merge-plan.js';
 import { mergeCustomers } from './merge-customers.js';
 import type { Queryable } from '../db/queryable.js';
 
@@ -12,7 +12,7 @@ export interface ResolveRequest {
    * two known customers merge. Otherwise two customers with different userIds never merge.
    */
   mode: 'resolve' | 'alias';
-  /** `client`: keys owned by another customer than the sender's own are not claimed, nothing merges. */
+  /** Who sent it (domain/merge-plan.ts): what it does not vouch for is recorded unverified. Unset: server. */
   trust?: Trust;
 }
 
@@ -21,9 +21,13 @@ export interface Resolution {
   created: boolean;
   /** Customers folded into `customerId` by this call. */
   merged: string[];
-  /** Keys that belong to another known customer and were left with them. */
+  /** Vouched keys that belong to another known customer and were left with them. */
   conflicts: IdentityKey[];
+  /** Keys the sender named but does not vouch for: recorded unverified when nobody had them. */
+  unverified: IdentityKey[];
 }
+
+type OwnerRow = { customerId: string; kind: IdentityKey['kind']; value: string; verifiedAt: Date | null };
 
 /**
  * Finds (or creates) the one customer these identities point at, merging profiles as the
@@ -34,21 +38,15 @@ export interface Resolution {
 export async function resolveCustomer(tx: Queryable, request: ResolveRequest): Promise<Resolution> {
   const keys = request.keys;
   if (keys.length === 0) throw new Error('resolveCustomer needs at least one identity');
-  // The identity locks (in a fixed order) and the owners' read go out together: one round trip,
-  // and Postgres runs the read once every lock is held.
-  const owners = tx
-    .select({ customerId: identities.customerId, kind: identities.kind, value: identities.value })
-    .from(identities)
-    .where(or(...keys.map((key) => and(eq(identities.kind, key.kind), eq(identities.value, key.value)))));
-  const locks = keys
-    .map(identityKeyString)
-    .sort()
-    .map((text) => tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${text}, 0))`));
-  const owned = (await Promise.all([...locks, owners])).at(-1) as Awaited<typeof owners>;
-  const ownerOf = (key: IdentityKey) =>
-    owned.find((row) => row.kind === key.kind && row.value === key.value)?.customerId;
-
-  const candidates = [...new Set(owned.map((row) => row.customerId))];
+  const { vouched, claimed } = splitClaims(keys, request.trust);
+  const owned = await lockAndReadOwners(tx, keys);
+  const rowOf = (key: IdentityKey) => owned.find((row) => row.kind === key.kind && row.value === key.value);
+  // Only a verified identity owns its key for resolution: an unverified claim decides nothing.
+  const ownerOf = (key: IdentityKey) => {
+    const row = rowOf(key);
+    return row?.verifiedAt ? row.customerId : undefined;
+  };
+  const candidates = [...new Set(vouched.map(ownerOf).filter((id) => id !== undefined))];
   const [known, oldest] =
     candidates.length === 0
       ? [[], []]
@@ -56,7 +54,13 @@ export async function resolveCustomer(tx: Queryable, request: ResolveRequest): P
           tx
             .selectDistinct({ customerId: identities.customerId })
             .from(identities)
-            .where(and(inArray(identities.customerId, candidates), eq(identities.kind, 'user_id'))),
+            .where(
+              and(
+                inArray(identities.customerId, candidates),
+                eq(identities.kind, 'user_id'),
+                isNotNull(identities.verifiedAt),
+              ),
+            ),
           tx
             .select({ id: customers.id })
             .from(customers)
@@ -65,15 +69,17 @@ export async function resolveCustomer(tx: Queryable, request: ResolveRequest): P
             .for('update'),
         ]);
   const plan = mergePlan({
-    keys,
+    keys: vouched,
     mode: request.mode,
     ownerOf,
     candidates,
     knownIds: new Set(known.map((row) => row.customerId)),
     oldestFirst: oldest.map((row) => row.id),
-    trust: request.trust,
   });
-  let survivor = plan.survivor;
+  // Nothing vouched for (a public key sending a bare userId): the profile its earlier claims made.
+  const claimedUser = claimed.find((key) => key.kind === 'user_id');
+  const claimRow = vouched.length === 0 && claimedUser ? rowOf(claimedUser) : undefined;
+  let survivor = plan.survivor ?? (claimRow?.verifiedAt === null ? claimRow.customerId : undefined);
 
   let created = false;
   if (!survivor) {
@@ -86,18 +92,59 @@ export async function resolveCustomer(tx: Queryable, request: ResolveRequest): P
   await mergeCustomers(tx, survivor, merged);
 
   const finalOwners = new Set([survivor, ...merged]);
-  const conflicts = keys.filter((key) => {
+  const conflicts = vouched.filter((key) => {
     const owner = ownerOf(key);
     return owner !== undefined && !finalOwners.has(owner);
   });
-  const missing = keys.filter((key) => ownerOf(key) === undefined);
-  if (missing.length > 0) {
-    await tx
-      .insert(identities)
-      .values(missing.map((key) => ({ customerId: survivor, kind: key.kind, value: key.value })))
-      .onConflictDoNothing();
-  }
-  return { customerId: survivor, created, merged, conflicts };
+  await recordIdentities(tx, survivor, { vouched, claimed, rowOf });
+  return { customerId: survivor, created, merged, conflicts, unverified: claimed };
+}
+
+/** The identity locks (in a fixed order) and the owners' read, in one round trip. */
+async function lockAndReadOwners(tx: Queryable, keys: IdentityKey[]): Promise<OwnerRow[]> {
+  const owners = tx
+    .select({
+      customerId: identities.customerId,
+      kind: identities.kind,
+      value: identities.value,
+      verifiedAt: identities.verifiedAt,
+    })
+    .from(identities)
+    .where(or(...keys.map((key) => and(eq(identities.kind, key.kind), eq(identities.value, key.value)))));
+  const locks = keys
+    .map(identityKeyString)
+    .sort()
+    .map((text) => tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${text}, 0))`));
+  // Postgres runs the read once every lock is held.
+  return (await Promise.all([...locks, owners])).at(-1) as OwnerRow[];
+}
+
+/**
+ * Keys nobody had are recorded: verified when vouched for, unverified when merely claimed. A vouched
+ * key that only an unverified claim held moves to the survivor and is verified: a claim made first
+ * by someone else never keeps an identity from its owner.
+ */
+async function recordIdentities(
+  tx: Queryable,
+  customerId: string,
+  {
+    vouched,
+    claimed,
+    rowOf,
+  }: { vouched: IdentityKey[]; claimed: IdentityKey[]; rowOf: (key: IdentityKey) => OwnerRow | undefined },
+): Promise<void> {
+  const now = new Date();
+  const fresh = [
+    ...vouched.filter((key) => !rowOf(key)).map((key) => ({ ...key, customerId, verifiedAt: now })),
+    ...claimed.filter((key) => !rowOf(key)).map((key) => ({ ...key, customerId, verifiedAt: null })),
+  ];
+  if (fresh.length > 0) await tx.insert(identities).values(fresh).onConflictDoNothing();
+  const taken = vouched.filter((key) => rowOf(key) && !rowOf(key)?.verifiedAt);
+  if (taken.length === 0) return;
+  await tx
+    .update(identities)
+    .set({ customerId, verifiedAt: now, mergedFromId: null })
+    .where(or(...taken.map((key) => and(eq(identities.kind, key.kind), eq(identities.value, key.value)))));
 }
 
 /** The customer an identity points at, or undefined. */

@@ -5,6 +5,7 @@ import { setConsent } from '../customers/set-consent.js';
 import type { Queryable } from '../db/queryable.js';
 import type { Channel } from '../domain/channels.js';
 import { consentRefusal, type ContactFacts } from '../domain/delivery-decision.js';
+import { deliveryAddresses } from '../domain/delivery-address.js';
 import { phoneCountry } from '../domain/identity-keys.js';
 import { isValidTimeZone } from '../domain/local-time.js';
 import { zoneForCountry } from '../domain/quiet-hours.js';
@@ -58,9 +59,7 @@ export function contactOf(
   [[row], ids, consentRows, subscriptions]: ContactRows,
 ): CustomerContact | undefined {
   if (!row) return undefined;
-  const reachable = (kind: 'email' | 'phone') =>
-    ids.filter((i) => i.kind === kind && !i.unreachableAt).map((i) => i.value);
-  const phones = reachable('phone');
+  const phones = deliveryAddresses(ids, 'phone');
   const profileZone = row.timeZone && isValidTimeZone(row.timeZone) ? row.timeZone : undefined;
   const phoneZone = phones[0] ? zoneForCountry(phoneCountry(phones[0])) : undefined;
   return {
@@ -74,7 +73,7 @@ export function contactOf(
     cart: row.cart ?? null,
     timeZone: profileZone ?? phoneZone,
     consent: Object.fromEntries(consentRows.map((c) => [c.channel, c.status])),
-    emails: reachable('email'),
+    emails: deliveryAddresses(ids, 'email'),
     phones,
     pushSubscriptions: subscriptions
       .filter((s) => !s.expiresAt || s.expiresAt > new Date())

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IdentityKey } from './identity-keys.js';
-import { clientClaims, mergePlan, type MergeFacts } from './merge-plan.js';
+import { mergePlan, splitClaims, type MergeFacts } from './merge-plan.js';
 
 const email = (value: string): IdentityKey => ({ kind: 'email', value });
 const user = (value: string): IdentityKey => ({ kind: 'user_id', value });
@@ -66,71 +66,35 @@ describe('mergePlan', () => {
   });
 });
 
-describe('clientClaims and mergePlan with client trust', () => {
-  const client = (keys: IdentityKey[], owners: Record<string, string>, known: string[]): MergeFacts => ({
-    ...facts(keys, owners, known),
-    trust: 'client',
+describe('splitClaims', () => {
+  const keys = [user('u1'), anon('a1'), email('x@example.com'), phone('+33612345678')];
+
+  it('a server key vouches for every key it names', () => {
+    expect(splitClaims(keys, 'server')).toEqual({ vouched: keys, claimed: [] });
+    expect(splitClaims(keys)).toEqual({ vouched: keys, claimed: [] });
   });
 
-  it("drops another customer's email: the sender keeps its own profile, nothing merges", () => {
-    const keys = [anon('a1'), email('victim@example.com')];
-    const owners = { 'anonymous_id:a1': 'c-attacker', 'email:victim@example.com': 'c-victim' };
-    expect(clientClaims(keys, facts(keys, owners, []).ownerOf)).toEqual({
-      own: 'c-attacker',
-      kept: [anon('a1')],
-      ignored: [email('victim@example.com')],
-    });
-    expect(mergePlan(client(keys, owners, []))).toEqual({ survivor: 'c-attacker', toMerge: ['c-attacker'] });
-  });
-
-  it('a new anonymousId with a claimed email gets a new customer, not the owner of the email', () => {
-    const keys = [anon('new'), email('victim@example.com')];
-    const owners = { 'email:victim@example.com': 'c-victim' };
-    expect(clientClaims(keys, facts(keys, owners, []).ownerOf).ignored).toEqual([
-      email('victim@example.com'),
-    ]);
-    expect(mergePlan(client(keys, owners, []))).toEqual({ survivor: undefined, toMerge: [] });
-  });
-
-  it("does not let an anonymous profile fold into another's userId (the server rule would)", () => {
-    const keys = [user('u1'), anon('a1')];
-    const owners = { 'user_id:u1': 'c-known', 'anonymous_id:a1': 'c-anon' };
-    expect(mergePlan(facts(keys, owners, ['c-known']))).toEqual({ survivor: 'c-known', toMerge: ['c-anon'] });
-    expect(mergePlan(client(keys, owners, ['c-known']))).toEqual({ survivor: 'c-anon', toMerge: ['c-anon'] });
-    expect(clientClaims(keys, facts(keys, owners, []).ownerOf).ignored).toEqual([user('u1')]);
-  });
-
-  it('keeps unowned keys and keys of the sender itself (the owner of its anonymousId)', () => {
-    const keys = [anon('a1'), user('u1'), email('me@example.com'), phone('+33612345678')];
-    const owners = {
-      'anonymous_id:a1': 'c1',
-      'user_id:u1': 'c1',
-      'email:me@example.com': 'c1',
-      'phone:+33612345678': 'c2',
-    };
-    expect(clientClaims(keys, facts(keys, owners, []).ownerOf)).toEqual({
-      own: 'c1',
-      kept: [anon('a1'), user('u1'), email('me@example.com')],
-      ignored: [phone('+33612345678')],
+  it("a user token vouches for its userId and the device's id, not for an email or a phone", () => {
+    expect(splitClaims(keys, 'user')).toEqual({
+      vouched: [user('u1'), anon('a1')],
+      claimed: [email('x@example.com'), phone('+33612345678')],
     });
   });
 
-  it('without an anonymousId a public key is nobody: a known userId is not claimed (that takes a token)', () => {
-    const keys = [user('u1'), email('new@example.com')];
-    const owners = { 'user_id:u1': 'c1' };
-    expect(clientClaims(keys, facts(keys, owners, []).ownerOf)).toEqual({
-      own: undefined,
-      kept: [email('new@example.com')],
-      ignored: [user('u1')],
+  it("a public key vouches for the device's own id only", () => {
+    expect(splitClaims(keys, 'client')).toEqual({
+      vouched: [anon('a1')],
+      claimed: [user('u1'), email('x@example.com'), phone('+33612345678')],
     });
   });
 
-  it('never merges two profiles, even for an alias', () => {
-    const keys = [user('u1'), anon('a1')];
-    const owners = { 'user_id:u1': 'c1', 'anonymous_id:a1': 'c2' };
-    expect(mergePlan({ ...facts(keys, owners, ['c1'], 'alias'), trust: 'client' })).toEqual({
-      survivor: 'c2',
-      toMerge: ['c2'],
+  it("so a public key's claim of a victim's email plans no merge: the device keeps its own profile", () => {
+    const { vouched } = splitClaims([anon('a1'), email('victim@example.com')], 'client');
+    expect(vouched).toEqual([anon('a1')]);
+    // Resolution asks only for the owners of vouched keys: the victim is not even a candidate.
+    expect(mergePlan(facts(vouched, { 'anonymous_id:a1': 'c-attacker' }, []))).toEqual({
+      survivor: 'c-attacker',
+      toMerge: ['c-attacker'],
     });
   });
 });

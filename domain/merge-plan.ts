@@ -1,6 +1,40 @@
-import { identityKindsByStrength, type IdentityKey } from './identity-keys.js';
+import { identityKindsByStrength, type IdentityKey, type IdentityKind } from './identity-keys.js';
 
-/** What identity resolution knows once the identities' owners are read under their locks. */
+/**
+ * Who sent a message. `server`: a server write key, trusted with every identity it names.
+ * `user`: a client key with a signed user token for the message's userId. `client`: a client
+ * (public) key alone: a web page or an app, whose claims anyone could have written.
+ */
+export type Trust = 'server' | 'user' | 'client';
+
+/**
+ * The identity kinds each sender vouches for. A device's anonymousId (and its push endpoint) is
+ * its own whoever sends it; a token vouches for its userId, never for an email or a phone (the
+ * shop's server signed the user, not the address). What a sender does not vouch for is recorded as
+ * an unverified claim: never a delivery address, never a reason to merge.
+ */
+const vouchedKinds: Record<Trust, ReadonlySet<IdentityKind>> = {
+  server: new Set(identityKindsByStrength),
+  user: new Set(['user_id', 'anonymous_id', 'push_endpoint']),
+  client: new Set(['anonymous_id', 'push_endpoint']),
+};
+
+/** The keys a sender vouches for, and those it merely claims. */
+export function splitClaims(
+  keys: readonly IdentityKey[],
+  trust: Trust = 'server',
+): { vouched: IdentityKey[]; claimed: IdentityKey[] } {
+  const kinds = vouchedKinds[trust];
+  return {
+    vouched: keys.filter((key) => kinds.has(key.kind)),
+    claimed: keys.filter((key) => !kinds.has(key.kind)),
+  };
+}
+
+/**
+ * What identity resolution knows once the identities' owners are read under their locks. Only
+ * vouched keys and verified owners take part: an unverified claim never decides a merge.
+ */
 export interface MergeFacts {
   keys: readonly IdentityKey[];
   /** `alias`: every key is asserted to be the same person, so even two known customers merge. */
@@ -12,40 +46,6 @@ export interface MergeFacts {
   knownIds: ReadonlySet<string>;
   /** The candidates, oldest profile first. */
   oldestFirst: readonly string[];
-  /**
-   * `client`: the message came with a client (public) write key. Keys owned by a customer other
-   * than the sender's own are left out (see `clientClaims`) and no two existing profiles merge.
-   * Unset: `server`, the rules above.
-   */
-  trust?: Trust;
-}
-
-/** Who sent a message: a server write key (full trust) or a client key (a browser or an app). */
-export type Trust = 'server' | 'client';
-
-/**
- * What a client key may claim. The sender's own customer is the owner of the message's
- * anonymousId (none: a new customer); a key owned by any other customer is ignored (it stays
- * with its owner), a key nobody owns is claimed by the sender.
- */
-export function clientClaims(
-  keys: readonly IdentityKey[],
-  ownerOf: (key: IdentityKey) => string | undefined,
-): { own: string | undefined; kept: IdentityKey[]; ignored: IdentityKey[] } {
-  const ownerBy = (kind: IdentityKey['kind']) => {
-    const key = keys.find((candidate) => candidate.kind === kind);
-    return key && ownerOf(key);
-  };
-  // Only the device's own anonymousId is the sender's: a bare userId from a public key proves nothing
-  // (acting for a known user takes a signed user token, which grants server trust upstream).
-  const own = ownerBy('anonymous_id');
-  const kept: IdentityKey[] = [];
-  const ignored: IdentityKey[] = [];
-  for (const key of keys) {
-    const owner = ownerOf(key);
-    (owner === undefined || owner === own ? kept : ignored).push(key);
-  }
-  return { own, kept, ignored };
 }
 
 /**
@@ -56,10 +56,6 @@ export function clientClaims(
  */
 export function mergePlan(facts: MergeFacts): { survivor: string | undefined; toMerge: string[] } {
   const { keys, ownerOf, knownIds, oldestFirst, candidates } = facts;
-  if (facts.trust === 'client') {
-    const { own } = clientClaims(keys, ownerOf);
-    return { survivor: own, toMerge: own === undefined ? [] : [own] };
-  }
   const userKey = keys.find((key) => key.kind === 'user_id');
   if (facts.mode === 'alias')
     return { survivor: (userKey && ownerOf(userKey)) ?? oldestFirst[0], toMerge: [...candidates] };

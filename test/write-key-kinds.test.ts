@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { consents, customers, events, identities } from '../db/schema.js';
 import { postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
 import type { TestDatabase } from './helpers/test-database.js';
+import { loadCustomerContact } from '../delivery/customer-contact.js';
 
 /** Issue 15: a client (public) write key cannot set consent, alias, import or claim others' identities. */
 describe('server and client write keys', () => {
@@ -69,16 +70,26 @@ describe('server and client write keys', () => {
       success: true,
       stored: 1,
       duplicates: 0,
-      ignored: [{ path: 'traits.email', reason: expect.stringContaining('another customer') }],
+      ignored: [{ path: 'traits.email', reason: expect.stringContaining('unverified') }],
     });
+    // The reply is the same for an address nobody has: it does not tell who is registered.
+    const unknown = await ok(
+      await asClient('/v1/identify', {
+        anonymousId,
+        traits: { email: `nobody-${randomUUID()}@example.com` },
+      }),
+    );
+    expect(unknown.ignored).toEqual(body.ignored);
     // The victim is untouched; the email stays theirs; the attacker's event is on its own profile.
     expect(await identitiesOf(target.customerId)).toEqual(before.identities);
     expect(await eventCount(target.customerId)).toBe(before.events);
     const attacker = await ownerOf('anonymous_id', anonymousId);
     expect(attacker).toBeDefined();
     expect(attacker).not.toBe(target.customerId);
-    expect(await identitiesOf(attacker ?? '')).toEqual([`anonymous_id:${anonymousId}`]);
-    expect(await eventCount(attacker ?? '')).toBe(1);
+    expect((await identitiesOf(attacker ?? '')).filter((key) => !key.startsWith('email:nobody-'))).toEqual([
+      `anonymous_id:${anonymousId}`,
+    ]);
+    expect(await eventCount(attacker ?? '')).toBe(2);
     expect(await ownerOf('email', target.email)).toBe(target.customerId);
   });
 
@@ -87,7 +98,7 @@ describe('server and client write keys', () => {
     const anonymousId = `attacker-${randomUUID()}`;
     await ok(await asClient('/v1/track', { anonymousId, event: 'Product Viewed' }));
     const body = await ok(await asClient('/v1/identify', { anonymousId, userId: target.userId }));
-    expect(body.ignored).toEqual([{ path: 'userId', reason: expect.stringContaining('another customer') }]);
+    expect(body.ignored).toEqual([{ path: 'userId', reason: expect.stringContaining('signed user token') }]);
     const attacker = await ownerOf('anonymous_id', anonymousId);
     expect(attacker).not.toBe(target.customerId);
     const [row] = await database.db
@@ -98,17 +109,35 @@ describe('server and client write keys', () => {
     expect(await eventCount(attacker ?? '')).toBe(2);
   });
 
-  it('a client key may claim identities nobody owns (an ordinary sign-up from a browser)', async () => {
+  it("a client key's claims of identities nobody has are recorded unverified: never an address, and the server's claim takes them", async () => {
     const anonymousId = `visitor-${randomUUID()}`;
+    const userId = `u-${anonymousId}`;
     const email = `new-${randomUUID()}@example.com`;
-    const body = await ok(
-      await asClient('/v1/identify', { anonymousId, userId: `u-${anonymousId}`, traits: { email } }),
-    );
-    expect(body).toEqual({ success: true, stored: 1, duplicates: 0 });
-    const owner = await ownerOf('email', email);
-    expect(await identitiesOf(owner ?? '')).toEqual(
-      [`anonymous_id:${anonymousId}`, `email:${email}`, `user_id:u-${anonymousId}`].sort(),
-    );
+    const body = await ok(await asClient('/v1/identify', { anonymousId, userId, traits: { email } }));
+    expect(body.ignored).toEqual([
+      { path: 'userId', reason: expect.stringContaining('unverified') },
+      { path: 'traits.email', reason: expect.stringContaining('unverified') },
+    ]);
+    const visitor = (await ownerOf('anonymous_id', anonymousId)) ?? '';
+    const claims = await database.db
+      .select({ kind: identities.kind, verifiedAt: identities.verifiedAt })
+      .from(identities)
+      .where(eq(identities.customerId, visitor));
+    expect(claims.map((row) => [row.kind, row.verifiedAt === null]).sort()).toEqual([
+      ['anonymous_id', false],
+      ['email', true],
+      ['user_id', true],
+    ]);
+    expect((await loadCustomerContact(database.db, visitor))?.emails).toEqual([]);
+
+    // The shop's server later says who has that userId and email: the claims move to that customer,
+    // verified; the visitor's profile is not folded into it.
+    await ok(await asServer('/v1/identify', { userId, traits: { email } }));
+    const owner = (await ownerOf('user_id', userId)) ?? '';
+    expect(owner).not.toBe(visitor);
+    expect(await ownerOf('email', email)).toBe(owner);
+    expect((await loadCustomerContact(database.db, owner))?.emails).toEqual([email]);
+    expect(await ownerOf('anonymous_id', anonymousId)).toBe(visitor);
   });
 
   it('consent traits from a client key are not applied and are listed; the event is stored', async () => {
