@@ -16,7 +16,17 @@ export interface CustomerView {
   lastOrder: LastOrder | null;
   lastSeenAt: string | null;
   createdAt: string;
-  identities: { kind: string; value: string; unreachable: string | null }[];
+  /**
+   * `verifiedAt` null: claimed by a client key only (never an address); `mergedFrom`: the customer a
+   * merge brought it from.
+   */
+  identities: {
+    kind: string;
+    value: string;
+    unreachable: string | null;
+    verifiedAt: string | null;
+    mergedFrom: string | null;
+  }[];
   consents: { channel: string; status: string; source: string; updatedAt: string }[];
   pushSubscriptions: { endpoint: string; createdAt: string }[];
 }
@@ -61,7 +71,13 @@ export async function loadCustomerView(db: Queryable, id: string): Promise<Custo
     lastOrder: row.lastOrder ?? null,
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
-    identities: ids.map((i) => ({ kind: i.kind, value: i.value, unreachable: i.unreachableReason })),
+    identities: ids.map((i) => ({
+      kind: i.kind,
+      value: i.value,
+      unreachable: i.unreachableReason,
+      verifiedAt: i.verifiedAt?.toISOString() ?? null,
+      mergedFrom: i.mergedFromId,
+    })),
     consents: consentRows.map((c) => ({
       channel: c.channel,
       status: c.status,

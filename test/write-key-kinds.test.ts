@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consents, customers, events, identities } from '../db/schema.js';
-import { postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
+import { adminGet, postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
 import type { TestDatabase } from './helpers/test-database.js';
 import { loadCustomerContact } from '../delivery/customer-contact.js';
 
@@ -129,6 +129,14 @@ describe('server and client write keys', () => {
       ['user_id', true],
     ]);
     expect((await loadCustomerContact(database.db, visitor))?.emails).toEqual([]);
+    // The admin API shows them as claims: no verification time.
+    const view = (await (await adminGet(api, `/admin/customers/anonymous_id:${anonymousId}`)).json()) as {
+      customer: { identities: { kind: string; verifiedAt: string | null }[] };
+    };
+    expect(view.customer.identities.filter((i) => i.verifiedAt === null).map((i) => i.kind)).toEqual([
+      'email',
+      'user_id',
+    ]);
 
     // The shop's server later says who has that userId and email: the claims move to that customer,
     // verified; the visitor's profile is not folded into it.

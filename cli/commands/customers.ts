@@ -31,7 +31,8 @@ function render({ customer, timeline }: { customer: CustomerView; timeline: Time
     '',
     'Identities',
     ...c.identities.map(
-      (i) => `  ${i.kind.padEnd(14)} ${i.value}${i.unreachable ? `  (unreachable: ${i.unreachable})` : ''}`,
+      (i) =>
+        `  ${i.kind.padEnd(14)} ${i.value}${i.verifiedAt ? '' : '  (unverified claim)'}${i.unreachable ? `  (unreachable: ${i.unreachable})` : ''}`,
     ),
     '',
     'Consents',
