@@ -29,8 +29,8 @@ export interface AcceptOptions {
   route?: boolean;
   /** `client`: sent with a client write key (no consent, no claim of others' identities). */
   trust?: Trust;
-  /** A batch: ignored paths name the call (`batch[2].traits.consent`). */
-  batch?: boolean;
+  /** A batch: each message's index in it, so ignored paths name the call (`batch[2].traits.consent`). */
+  batch?: readonly number[];
   /** A client request's verified user token: its user's messages are sent with `user` trust. */
   tokenUserId?: string;
 }
@@ -137,7 +137,9 @@ export async function acceptMessages(
   if (failure !== undefined) throw failure;
   result.ignored = ignored
     .sort((a, b) => a.index - b.index)
-    .map(({ index, item }) => (options.batch ? { ...item, path: `batch[${index}].${item.path}` } : item));
+    .map(({ index, item }) =>
+      options.batch ? { ...item, path: `batch[${options.batch[index] ?? index}].${item.path}` } : item,
+    );
   return result;
 }
 

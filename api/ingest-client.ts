@@ -42,6 +42,8 @@ export async function postBatch(
         headers: {
           'content-type': 'application/json',
           authorization: `Basic ${Buffer.from(`${target.writeKey}:`).toString('base64')}`,
+          // The importer names the line a refused call came from and stops: nothing may be skipped silently.
+          'x-strict-batch': 'true',
         },
         body,
       });

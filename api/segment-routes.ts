@@ -9,6 +9,7 @@ import {
 } from '../domain/segment-message.js';
 import { acceptMessages, type AcceptDeps } from './accept-messages.js';
 import { HttpError } from './http-errors.js';
+import { batchItemsRefused } from '../infra/metrics.js';
 import { limits } from './request-body.js';
 import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
@@ -66,7 +67,7 @@ export function registerSegmentRoutes(
     request: FastifyRequest,
     messages: SegmentMessage[],
     kind: WriteKeyKind,
-    { route = true, batch = false } = {},
+    { route = true, batch }: { route?: boolean; batch?: readonly number[] } = {},
   ) => {
     refuseClientAlias(kind, messages);
     // A server key needs no token; a client's token must name the messages' userId.
@@ -112,16 +113,61 @@ export function registerSegmentRoutes(
       if (context) defaults.context = context;
       if (integrations) defaults.integrations = integrations;
       if (sentAt) defaults.sentAt = sentAt.toISOString();
-      // Validate everything before writing anything: a bad batch changes nothing.
-      const messages = batch.map((raw, index) => {
-        const size = eventSize(raw);
-        if (size > limits.eventBytes) {
-          throw new HttpError(413, `batch[${index}] is ${size} bytes; the limit is 32 KB per event`);
-        }
-        return parseMessage(raw, `batch[${index}]`, defaults);
-      });
+      const items = batch.map((raw, index) => batchItem(raw, index, defaults, kind));
+      const refused = items.filter((item) => item instanceof HttpError);
+      // Strict: any bad call refuses the whole batch, as the single-call endpoints do; nothing is written.
+      if (refused[0] && (isStrict(request) || refused.length === items.length)) throw refused[0];
+      const taken = items.flatMap((item, index) => (item instanceof HttpError ? [] : [{ item, index }]));
       // /v1/import is for history: profiles and timelines take it in, journeys do not react to it.
-      return accept(request, messages, kind, { route: path === '/v1/batch', batch: true });
+      const reply = await accept(
+        request,
+        taken.map(({ item }) => item),
+        kind,
+        { route: path === '/v1/batch', batch: taken.map(({ index }) => index) },
+      );
+      if (refused.length === 0) return reply;
+      batchItemsRefused.inc(refused.length);
+      return { ...reply, refused: refusals(items) };
     });
   }
+}
+
+/** A batch call, or why it is refused (size, validation, what the key may not send). */
+function batchItem(
+  raw: unknown,
+  index: number,
+  defaults: Record<string, unknown>,
+  kind: WriteKeyKind,
+): SegmentMessage | HttpError {
+  const size = eventSize(raw);
+  if (size > limits.eventBytes)
+    return new HttpError(413, `batch[${index}] is ${size} bytes; the limit is 32 KB per event`, [
+      { path: `batch[${index}]`, message: `${size} bytes; the limit is 32 KB per event` },
+    ]);
+  try {
+    const message = parseMessage(raw, `batch[${index}]`, defaults);
+    refuseClientAlias(kind, [message]);
+    return message;
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    if (error.issues) return error;
+    return new HttpError(error.statusCode, error.message, [
+      { path: `batch[${index}]`, message: error.message },
+    ]);
+  }
+}
+
+/** What the reply says of each refused call: its index, the field, and why. */
+function refusals(items: readonly (SegmentMessage | HttpError)[]) {
+  return items.flatMap((item, index) => {
+    if (!(item instanceof HttpError)) return [];
+    const first = item.issues?.[0];
+    return [{ index, path: first?.path ?? `batch[${index}]`, reason: first?.message ?? item.message }];
+  });
+}
+
+/** `X-Strict-Batch: true`: any invalid call refuses the whole batch (400/403/413, nothing written). */
+function isStrict(request: FastifyRequest): boolean {
+  const value = request.headers['x-strict-batch'];
+  return (Array.isArray(value) ? value[0] : value)?.toLowerCase() === 'true';
 }

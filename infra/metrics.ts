@@ -15,6 +15,12 @@ export const eventsIngested = new Counter({
   registers: [registry],
 });
 
+export const batchItemsRefused = new Counter({
+  name: 'omnijourney_batch_items_refused_total',
+  help: 'Calls of a batch that were refused (invalid, too large, not allowed for the key) while the rest was stored',
+  registers: [registry],
+});
+
 const deliveryOutcomes = new Counter({
   name: 'omnijourney_deliveries_total',
   help: 'Send decisions of the delivery pipeline, by channel (none when no channel was chosen) and outcome',

@@ -52,6 +52,31 @@ describe('ingest with real Segment-format clients', () => {
     expect(api.router.calls.filter((c) => c.customer.id === user)).toHaveLength(4);
   });
 
+  it('@segment/analytics-node: a batch with one invalid call stores the five valid ones, once, with no retry', async () => {
+    const analytics = new Analytics({
+      writeKey: api.writeKey,
+      host: api.url,
+      flushAt: 6,
+      flushInterval: 10_000,
+      maxRetries: 3,
+    });
+    const requests: unknown[] = [];
+    analytics.on('http_request', (request) => requests.push(request));
+    const errors: unknown[] = [];
+    analytics.on('error', (error) => errors.push(error));
+    const userId = 'seg-mixed-1';
+    for (let i = 0; i < 5; i++) analytics.track({ userId, event: `Valid ${i}` });
+    // Longer than the 256 characters an event name may have.
+    analytics.track({ userId, event: 'x'.repeat(300) });
+    await analytics.closeAndFlush({ timeout: 10_000 });
+
+    const stored = await database.db.select().from(events).where(eq(events.userId, userId));
+    expect(stored.map((e) => e.name).sort()).toEqual(['Valid 0', 'Valid 1', 'Valid 2', 'Valid 3', 'Valid 4']);
+    // One request, answered 200 (the refused call is in the reply, not an error to retry).
+    expect(requests).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
   it('@rudderstack/rudder-sdk-node (gzip on): every call stored once, on the right customer', async () => {
     const rudder = new Rudder(api.writeKey, {
       dataPlaneUrl: api.url,

@@ -78,14 +78,19 @@ describe('ingest refuses bad input and changes nothing', () => {
       400,
       'properties.name: contains an unpaired UTF-16 surrogate',
     );
-    // One bad message spoils the batch: the good ones before it are not written either.
-    const batch = await postJson(api, '/v1/batch', {
-      batch: [
-        { type: 'track', userId: 'ok', event: 'Fine', messageId: randomUUID() },
-        { type: 'track', userId: 'ok', messageId: randomUUID() },
-      ],
-    });
-    await expectError(batch, 400, 'batch[1].event');
+    // In strict mode one bad message spoils the batch: the good ones before it are not written either.
+    const strict = await postJson(
+      api,
+      '/v1/batch',
+      {
+        batch: [
+          { type: 'track', userId: 'ok', event: 'Fine', messageId: randomUUID() },
+          { type: 'track', userId: 'ok', messageId: randomUUID() },
+        ],
+      },
+      { 'x-strict-batch': 'true' },
+    );
+    await expectError(strict, 400, 'batch[1].event');
     await expectError(
       await postJson(api, '/v1/batch', { batch: [{ type: 'dance', userId: 'u' }] }),
       400,
@@ -93,6 +98,31 @@ describe('ingest refuses bad input and changes nothing', () => {
     );
     await expectError(await postJson(api, '/v1/batch', { batch: 'nope' }), 400, 'batch');
     expect(await counts()).toEqual(before);
+  });
+
+  it('a batch stores every valid call and reports each refused one (Segment semantics)', async () => {
+    const before = await counts();
+    const good = [randomUUID(), randomUUID()];
+    const response = await postJson(api, '/v1/batch', {
+      batch: [
+        { type: 'track', userId: 'ok', event: 'Fine', messageId: good[0] },
+        { type: 'track', userId: 'ok', messageId: randomUUID() },
+        { type: 'track', userId: 'ok', event: 'E', properties: { big: 'x'.repeat(33 * 1024) } },
+        { type: 'identify', userId: 'ok', traits: { name: 'Ok' }, messageId: good[1] },
+      ],
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(await response.json()).toEqual({
+      success: true,
+      stored: 2,
+      duplicates: 0,
+      refused: [
+        { index: 1, path: 'batch[1].event', reason: expect.any(String) },
+        { index: 2, path: 'batch[2]', reason: expect.stringContaining('32 KB per event') },
+      ],
+    });
+    const after = await counts();
+    expect(after.events).toBe(before.events + 2);
   });
 
   it('oversized → 413 naming the limit; nothing written', async () => {

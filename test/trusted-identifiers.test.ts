@@ -29,7 +29,7 @@ describe('identifiers you can trust', () => {
     expect(response.status, await response.clone().text()).toBe(200);
   };
 
-  it('a numeric userId beyond 2^53 → 400 naming userId, alone or in a batch; nothing written', async () => {
+  it('a numeric userId beyond 2^53 → 400 naming userId, alone or in a strict batch; nothing written', async () => {
     const before = await counts();
     // Written as text so the digits reach the server as sent; JSON.parse there rounds them.
     const single = await postJson(api, '/v1/track', '{"userId": 12345678901234567891, "event": "E"}');
@@ -47,15 +47,18 @@ describe('identifiers you can trust', () => {
     );
     expect(((await alias.json()) as { error: string }).error).toMatch(/^previousId: /);
 
-    const batch = await postJson(
-      api,
-      '/v1/batch',
-      `{"batch": [{"type": "track", "userId": "fine", "event": "E", "messageId": "${randomUUID()}"},
-                  {"type": "track", "anonymousId": 12345678901234567891, "event": "E"}]}`,
-    );
-    expect(batch.status).toBe(400);
-    expect(((await batch.json()) as { error: string }).error).toMatch(/^batch\[1\]\.anonymousId: /);
+    const body = `{"batch": [{"type": "track", "userId": "fine", "event": "E", "messageId": "${randomUUID()}"},
+                  {"type": "track", "anonymousId": 12345678901234567891, "event": "E"}]}`;
+    const strict = await postJson(api, '/v1/batch', body, { 'x-strict-batch': 'true' });
+    expect(strict.status).toBe(400);
+    expect(((await strict.json()) as { error: string }).error).toMatch(/^batch\[1\]\.anonymousId: /);
     expect(await counts()).toEqual(before);
+    // Without strict mode the good call is stored and the bad one reported by its field.
+    const lenient = await postJson(api, '/v1/batch', body);
+    expect(lenient.status).toBe(200);
+    expect(((await lenient.json()) as { refused: { path: string }[] }).refused.map((r) => r.path)).toEqual([
+      'batch[1].anonymousId',
+    ]);
   });
 
   it('a numeric userId within the safe range is still taken, as its decimal string', async () => {

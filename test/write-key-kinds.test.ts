@@ -171,7 +171,7 @@ describe('server and client write keys', () => {
     expect(consent?.status).toBe('subscribed');
   });
 
-  it('alias from a client key is 403 and merges nothing; in a batch the whole batch is refused', async () => {
+  it('alias from a client key is 403 and merges nothing; in a batch the alias alone is refused', async () => {
     const target = await victim();
     const anonymousId = `attacker-${randomUUID()}`;
     await ok(await asClient('/v1/track', { anonymousId, event: 'Product Viewed' }));
@@ -179,15 +179,26 @@ describe('server and client write keys', () => {
     const alias = await asClient('/v1/alias', { previousId: anonymousId, userId: target.userId });
     expect(alias.status).toBe(403);
     expect(await alias.json()).toMatchObject({ error: 'alias needs a server write key' });
-    const trackMessageId = randomUUID();
-    const batch = await asClient('/v1/batch', {
+    // In a batch the alias alone is refused (its neighbours are stored); in strict mode, the whole batch.
+    const batchOf = () => ({
       batch: [
-        { type: 'track', messageId: trackMessageId, anonymousId, event: 'Product Viewed' },
+        { type: 'track', messageId: randomUUID(), anonymousId, event: 'Product Viewed' },
         { type: 'alias', messageId: randomUUID(), previousId: anonymousId, userId: target.userId },
       ],
     });
-    expect(batch.status).toBe(403);
+    const strictBody = batchOf();
+    const strict = await postJson(api, '/v1/batch', strictBody, {
+      ...basic(api.clientKey),
+      'x-strict-batch': 'true',
+    });
+    expect(strict.status).toBe(403);
+    const trackMessageId = strictBody.batch[0]?.messageId ?? '';
     expect(await database.db.select().from(events).where(eq(events.messageId, trackMessageId))).toEqual([]);
+    const lenient = await ok(await postJson(api, '/v1/batch', batchOf(), basic(api.clientKey)));
+    expect(lenient).toMatchObject({
+      stored: 1,
+      refused: [{ index: 1, path: 'batch[1]', reason: 'alias needs a server write key' }],
+    });
     const rows = await database.db
       .select({ id: customers.id, mergedIntoId: customers.mergedIntoId })
       .from(customers)
