@@ -3,8 +3,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, deliveries, events, identities } from '../db/schema.js';
 import { createPushAdapter } from '../delivery/channels/push.js';
-import type { DeliveryRequest } from '../delivery/delivery-request.js';
 import { postJson, startTestApi, type TestApi } from './helpers/api.js';
+import { ownerOf as ownerOfIdentity } from './helpers/customer-rows.js';
+import { deliveryRequest } from './helpers/delivery-request.js';
 import { emailPipeline } from './helpers/email-pipeline.js';
 import { startPushPeer, type PushPeer } from './helpers/push-peer.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
@@ -45,23 +46,12 @@ describe("a client key's claims never reach the victim's inbox or devices", () =
       otherAdapters: [createPushAdapter({ vapid, agent: push.agent })],
     });
   /** What a journey's send step asks for, for the customer the router was handed. */
-  const reminder = (customerId: string): DeliveryRequest => ({
-    dedupKey: `journey/t/${customerId}/${randomUUID()}/reminder`,
-    customerId,
-    journeyId: 'abandoned-cart',
-    journeyVersion: 'v1',
-    workflowId: `journey/abandoned-cart/${customerId}/cart`,
-    runId: randomUUID(),
-    stepId: 'reminder-1',
-    template: 'cart-reminder',
-    intentKey: `i-${randomUUID()}`,
-    channels: ['push', 'email'],
-    category: 'transactional',
-    tags: [],
-    overCap: 'skip',
-    quietHours: 'skip',
-    trigger: { messageId: 'm', name: 'Product Added', properties: {}, occurredAt: new Date().toISOString() },
-  });
+  const reminder = (customerId: string) =>
+    deliveryRequest(customerId, {
+      channels: ['push', 'email'],
+      category: 'transactional',
+      quietHours: 'skip',
+    });
   const snapshot = async (customerId: string) => ({
     profile: (await database.db.select().from(customers).where(eq(customers.id, customerId)))[0],
     identities: (await database.db.select().from(identities).where(eq(identities.customerId, customerId)))
@@ -72,9 +62,7 @@ describe("a client key's claims never reach the victim's inbox or devices", () =
       .length,
   });
   const ownerOf = async (kind: 'user_id' | 'email', value: string) =>
-    (await database.db.select().from(identities).where(eq(identities.value, value))).find(
-      (row) => row.kind === kind,
-    )?.customerId ?? '';
+    (await ownerOfIdentity(database.db, kind, value)) ?? '';
   const routedTo = (anonymousId: string) =>
     api.router.calls.findLast((call) => call.event.anonymousId === anonymousId)?.customer.id ?? '';
 

@@ -9,6 +9,7 @@ import { ChannelFailure, type ChannelAdapter } from '../delivery/channel-adapter
 import type { DeliveryRequest } from '../delivery/delivery-request.js';
 import type { DeliveryPipelineOptions } from '../delivery/delivery-pipeline.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
+import { deliveryRequest } from './helpers/delivery-request.js';
 import { emailPipeline } from './helpers/email-pipeline.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
@@ -83,24 +84,12 @@ describe('the delivery pipeline with a real SMTP peer and real Postgres', () => 
     return stored.customer.id;
   };
 
-  const request = (customerId: string, extra: Partial<DeliveryRequest> = {}): DeliveryRequest => ({
-    dedupKey: `journey/x/${customerId}/${randomUUID()}/reminder-1`,
-    customerId,
-    journeyId: 'abandoned-cart',
-    journeyVersion: 'v1',
-    workflowId: `journey/abandoned-cart/${customerId}/c`,
-    runId: randomUUID(),
-    stepId: 'reminder-1',
-    template: 'cart-reminder',
-    channels: ['email'],
-    intentKey: `intent-${randomUUID()}`,
-    category: 'marketing',
-    tags: [],
-    overCap: 'skip',
-    quietHours: 'defer',
-    trigger: { messageId: 'm', name: 'Product Added', properties: {}, occurredAt: noon().toISOString() },
-    ...extra,
-  });
+  const request = (customerId: string, extra: Partial<DeliveryRequest> = {}): DeliveryRequest =>
+    deliveryRequest(customerId, {
+      workflowId: `journey/abandoned-cart/${customerId}/c`,
+      trigger: { messageId: 'm', name: 'Product Added', properties: {}, occurredAt: noon().toISOString() },
+      ...extra,
+    });
 
   it('sends a rendered email that the peer receives, with List-Unsubscribe and one-click POST', async () => {
     const id = await customer({ email: 'ann@example.test', name: 'Ann' });

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUnsubscribeToken } from '../customers/unsubscribe-token.js';
 import { consents, customers, events, identities } from '../db/schema.js';
 import { migrationsFolder } from '../db/migrate.js';
-import type { DeliveryRequest } from '../delivery/delivery-request.js';
 import { defaultMaxClockSkewMs } from '../domain/event-time.js';
 import { postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
 import { emailPipeline } from './helpers/email-pipeline.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { deliveryRequest } from './helpers/delivery-request.js';
 
 const year = 365 * 86_400_000;
 
@@ -49,23 +49,13 @@ describe('event time you can trust: a client clock in the future cannot outvote 
   };
   const expectWithinSkew = (row: { occurredAt: Date; receivedAt: Date }) =>
     expect(row.occurredAt.getTime() - row.receivedAt.getTime()).toBeLessThanOrEqual(defaultMaxClockSkewMs);
-  const marketingMail = (customerId: string): DeliveryRequest => ({
-    dedupKey: `journey/trust/${customerId}/${randomUUID()}/offer`,
-    customerId,
-    journeyId: 'welcome-series',
-    journeyVersion: 'v1',
-    workflowId: `journey/welcome-series/${customerId}/t`,
-    runId: randomUUID(),
-    stepId: 'offer',
-    template: 'first-purchase-offer',
-    channels: ['email'],
-    intentKey: `intent-${randomUUID()}`,
-    category: 'marketing',
-    tags: [],
-    overCap: 'skip',
-    quietHours: 'defer',
-    trigger: { messageId: 'm', name: 'Signed Up', properties: {}, occurredAt: new Date().toISOString() },
-  });
+  const marketingMail = (customerId: string) =>
+    deliveryRequest(customerId, {
+      journeyId: 'welcome-series',
+      stepId: 'offer',
+      template: 'first-purchase-offer',
+      trigger: { messageId: 'm', name: 'Signed Up', properties: {}, occurredAt: new Date().toISOString() },
+    });
 
   it('identify dated 9999 without sentAt, then the one-click unsubscribe: unsubscribed, and no marketing mail goes out', async () => {
     const email = `future-${randomUUID()}@example.test`;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { customers, events, identities } from '../db/schema.js';
+import { events } from '../db/schema.js';
 import { postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
 import type { TestDatabase } from './helpers/test-database.js';
+import { rowCounts } from './helpers/customer-rows.js';
 
 describe('ingest refuses bad input and changes nothing', () => {
   const context = useApiWithDatabase();
@@ -11,11 +12,7 @@ describe('ingest refuses bad input and changes nothing', () => {
   let api: TestApi;
   beforeAll(() => void ({ database, api } = context));
 
-  const counts = async () => ({
-    events: (await database.db.select().from(events)).length,
-    customers: (await database.db.select().from(customers)).length,
-    identities: (await database.db.select().from(identities)).length,
-  });
+  const counts = () => rowCounts(database.db);
   const expectError = async (response: Response, status: number, fragment: string) => {
     expect(response.status).toBe(status);
     const body = (await response.json()) as { success: boolean; error: string };

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { customers, events, identities, pushSubscriptions } from '../db/schema.js';
+import { identities, pushSubscriptions } from '../db/schema.js';
 import { adminGet, postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
 import type { TestDatabase } from './helpers/test-database.js';
+import { rowCounts } from './helpers/customer-rows.js';
 
 /** Issue 15 (Trust I): ids that survive JSON, one identity per address, idempotent push registration. */
 describe('identifiers you can trust', () => {
@@ -12,11 +13,7 @@ describe('identifiers you can trust', () => {
   let api: TestApi;
   beforeAll(() => void ({ database, api } = context));
 
-  const counts = async () => ({
-    events: (await database.db.select().from(events)).length,
-    customers: (await database.db.select().from(customers)).length,
-    identities: (await database.db.select().from(identities)).length,
-  });
+  const counts = () => rowCounts(database.db);
   const ownerOf = async (kind: (typeof identities.$inferSelect)['kind'], value: string) => {
     const rows = await database.db
       .select()

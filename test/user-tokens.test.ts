@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { consents, events, identities } from '../db/schema.js';
+import { consents, events } from '../db/schema.js';
 import { postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
 import type { TestDatabase } from './helpers/test-database.js';
+import { ownerOf as ownerOfIdentity } from './helpers/customer-rows.js';
 
 /** Issue 15: a client key with a user token signed by the shop's server acts for that user. */
 describe('signed user tokens', () => {
@@ -27,13 +28,8 @@ describe('signed user tokens', () => {
       { messageId: randomUUID(), ...body },
       { authorization: `Basic ${Buffer.from(`${api.clientKey}:`).toString('base64')}`, ...headers },
     );
-  const ownerOf = async (kind: 'email' | 'user_id' | 'anonymous_id', value: string) =>
-    (
-      await database.db
-        .select({ customerId: identities.customerId })
-        .from(identities)
-        .where(and(eq(identities.kind, kind), eq(identities.value, value)))
-    )[0]?.customerId;
+  const ownerOf = (kind: 'email' | 'user_id' | 'anonymous_id', value: string) =>
+    ownerOfIdentity(database.db, kind, value);
 
   /** A user known to the shop: a profile with userId and email, made by the server. */
   const knownUser = async () => {

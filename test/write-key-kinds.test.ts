@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consents, customers, events, identities } from '../db/schema.js';
 import { adminGet, postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
 import type { TestDatabase } from './helpers/test-database.js';
+import { ownerOf as ownerOfIdentity } from './helpers/customer-rows.js';
 import { loadCustomerContact } from '../delivery/customer-contact.js';
 
 /** Issue 15: a client (public) write key cannot set consent, alias, import or claim others' identities. */
@@ -23,13 +24,8 @@ describe('server and client write keys', () => {
     return (await response.json()) as Record<string, unknown>;
   };
 
-  const ownerOf = async (kind: 'email' | 'user_id' | 'anonymous_id', value: string) =>
-    (
-      await database.db
-        .select({ customerId: identities.customerId })
-        .from(identities)
-        .where(and(eq(identities.kind, kind), eq(identities.value, value)))
-    )[0]?.customerId;
+  const ownerOf = (kind: 'email' | 'user_id' | 'anonymous_id', value: string) =>
+    ownerOfIdentity(database.db, kind, value);
   const identitiesOf = async (customerId: string) =>
     (
       await database.db
