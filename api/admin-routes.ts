@@ -10,6 +10,7 @@ import { channels } from '../domain/channels.js';
 import { currentJourneys } from '../catalog/journey-catalog.js';
 import { journeyStats, parseSince, visibilityWaitingCounter } from '../runs/journey-stats.js';
 import { HttpError } from './http-errors.js';
+import { plainError } from '../domain/plain-error.js';
 
 const timelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -60,7 +61,7 @@ function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
   };
 
   const timelineOf = async (customerId: string, query: unknown) => {
-    const parsed = timelineQuery.safeParse(query);
+    const parsed = timelineQuery.safeParse(query, { error: plainError });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new HttpError(400, `${String(issue?.path[0] ?? 'query')}: ${issue?.message ?? 'invalid'}`);
@@ -89,9 +90,9 @@ function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
   admin.put<{ Params: { identity: string; channel: string } }>(
     '/admin/customers/:identity/consents/:channel',
     async (request, reply) => {
-      const channel = z.enum(channels).safeParse(request.params.channel);
+      const channel = z.enum(channels).safeParse(request.params.channel, { error: plainError });
       if (!channel.success) throw new HttpError(400, `channel: expected one of ${channels.join(', ')}`);
-      const body = consentBody.safeParse(request.body);
+      const body = consentBody.safeParse(request.body, { error: plainError });
       if (!body.success)
         throw new HttpError(400, 'status: expected "subscribed" or "unsubscribed"', [
           { path: 'status', message: 'invalid' },

@@ -12,6 +12,7 @@ import type { Trust } from '../domain/merge-plan.js';
 import { HttpError } from './http-errors.js';
 import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
+import { plainError } from '../domain/plain-error.js';
 
 const subscriptionBody = z
   .object({
@@ -104,7 +105,7 @@ export function registerPushRoutes(
 
   app.post('/v1/push/subscriptions', async (request) => {
     const kind = requireWriteKey(request, deps.isWriteKey);
-    const parsed = subscriptionBody.safeParse(request.body);
+    const parsed = subscriptionBody.safeParse(request.body, { error: plainError });
     if (!parsed.success) {
       const problems = problemsOf(parsed.error);
       throw new HttpError(400, `${problems[0]?.path}: ${problems[0]?.message}`, problems);
@@ -130,7 +131,7 @@ export function registerPushRoutes(
 
   app.delete('/v1/push/subscriptions', async (request) => {
     requireWriteKey(request, deps.isWriteKey);
-    const parsed = removalBody.safeParse(request.body);
+    const parsed = removalBody.safeParse(request.body, { error: plainError });
     if (!parsed.success)
       throw new HttpError(400, 'endpoint: expected the subscription endpoint URL', problemsOf(parsed.error));
     await deps.db.transaction(async (tx) => {

@@ -13,6 +13,7 @@ import { batchItemsRefused } from '../infra/metrics.js';
 import { limits } from './request-body.js';
 import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
+import { plainError } from '../domain/plain-error.js';
 
 function invalid(problems: InputProblem[]): HttpError {
   const first = problems[0];
@@ -39,7 +40,7 @@ function parseMessage(
   if (defaults.context && object.context && typeof object.context === 'object') {
     candidate.context = { ...(defaults.context as object), ...(object.context as object) };
   }
-  const parsed = segmentMessage.safeParse(candidate);
+  const parsed = segmentMessage.safeParse(candidate, { error: plainError });
   if (!parsed.success) throw invalid(problemsOf(parsed.error, path));
   return parsed.data;
 }
@@ -106,7 +107,7 @@ export function registerSegmentRoutes(
       // History rewrites profiles wholesale: only the shop's server may send it.
       if (kind === 'client' && path === '/v1/import')
         throw new HttpError(403, 'import needs a server write key');
-      const parsed = segmentBatch.safeParse(request.body);
+      const parsed = segmentBatch.safeParse(request.body, { error: plainError });
       if (!parsed.success) throw invalid(problemsOf(parsed.error));
       const { batch, context, integrations, sentAt } = parsed.data;
       const defaults: Record<string, unknown> = {};

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { problemsOf, segmentMessage } from '../domain/segment-message.js';
 import { UserError } from '../infra/user-error.js';
 import { BatchRefused, postBatch, type IngestTarget } from '../api/ingest-client.js';
+import { plainError } from '../domain/plain-error.js';
 
 export interface BadLine {
   line: number;
@@ -37,7 +38,7 @@ export function parseEventLine(text: string): { message: Record<string, unknown>
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { problem: 'not a JSON object' };
   const message = raw as Record<string, unknown>;
-  const parsed = segmentMessage.safeParse(message);
+  const parsed = segmentMessage.safeParse(message, { error: plainError });
   if (!parsed.success) {
     const [first] = problemsOf(parsed.error);
     return { problem: first ? `${first.path || 'message'}: ${first.message}` : 'invalid' };

@@ -4,6 +4,7 @@ import { conditionSchema, type Condition } from './condition.js';
 import { parseDuration } from './duration.js';
 import { formatPath, type InputProblem } from './input-problem.js';
 import { references, successors } from './step-flow.js';
+import { plainError } from './plain-error.js';
 
 /**
  * What marketers write: a journey as data. The zod schema checks each field; `validateJourney`
@@ -158,7 +159,7 @@ export type ValidationResult =
 
 /** Checks a definition completely; never throws, whatever the input. */
 export function validateJourney(input: unknown, context: ValidationContext = {}): ValidationResult {
-  const parsed = journeySchema.safeParse(input);
+  const parsed = journeySchema.safeParse(input, { error: plainError });
   if (!parsed.success) {
     return {
       ok: false,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatPath, type InputProblem } from './input-problem.js';
+import { describe } from './plain-error.js';
 
 export type { InputProblem };
 
@@ -15,10 +16,7 @@ export type { InputProblem };
 const jsonObject = z.custom<Record<string, unknown>>(
   (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
   {
-    error: (issue) =>
-      `Invalid input: expected record, received ${
-        issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input
-      }`,
+    error: (issue) => `expected an object, got ${describe(issue.input)}`,
   },
 );
 /**
@@ -26,7 +24,9 @@ const jsonObject = z.custom<Record<string, unknown>>(
  * (12345678901234567891 arrives as …7890), so two people's ids would collide: refused instead.
  */
 const id = z
-  .union([z.string().trim().min(1).max(512), z.number()])
+  .union([z.string().trim().min(1).max(512), z.number()], {
+    error: (issue) => `expected a string or an integer, got ${describe(issue.input)}`,
+  })
   .refine((value) => typeof value === 'string' || Number.isSafeInteger(value), {
     message: `a numeric id must be an integer of at most ${Number.MAX_SAFE_INTEGER} (send larger ids as strings)`,
   })
@@ -34,14 +34,18 @@ const id = z
 const isoDate = z
   .string()
   .max(64)
-  .refine((value) => !Number.isNaN(Date.parse(value)), { message: 'is not an ISO-8601 date' });
+  .refine((value) => !Number.isNaN(Date.parse(value)), {
+    error: (issue) => `expected an ISO-8601 date string, got ${describe(issue.input)}`,
+  });
 const minTime = Date.UTC(1900, 0, 1);
 const maxTime = Date.UTC(9999, 11, 31);
 const dateLike = z
-  .union([isoDate, z.date()])
+  .union([isoDate, z.date()], {
+    error: (issue) => `expected an ISO-8601 date string, got ${describe(issue.input)}`,
+  })
   .transform((value) => new Date(value))
   .refine((date) => date.getTime() >= minTime && date.getTime() <= maxTime, {
-    message: 'is out of range (years 1900–9999)',
+    message: 'expected a date in the years 1900–9999',
   });
 
 const common = {
@@ -94,14 +98,18 @@ const aliasMessage = z.looseObject({
 });
 
 export const segmentMessage = z
-  .discriminatedUnion('type', [
-    trackMessage,
-    identifyMessage,
-    pageMessage,
-    screenMessage,
-    groupMessage,
-    aliasMessage,
-  ])
+  .discriminatedUnion(
+    'type',
+    [trackMessage, identifyMessage, pageMessage, screenMessage, groupMessage, aliasMessage],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? `expected one of ${segmentMessageTypes.map((type) => `"${type}"`).join(', ')}, got ${describe(
+              (issue.input as { type?: unknown } | undefined)?.type,
+            )}`
+          : undefined,
+    },
+  )
   .superRefine((message, ctx) => {
     if (message.type !== 'alias' && !message.userId && !message.anonymousId) {
       ctx.addIssue({ code: 'custom', path: ['userId'], message: 'either userId or anonymousId is required' });
@@ -124,7 +132,6 @@ export const segmentBatch = z.looseObject({
 export function problemsOf(error: z.ZodError, prefix = ''): InputProblem[] {
   return error.issues.slice(0, 20).map((issue) => ({
     path: formatPath(issue.path, prefix),
-    message:
-      issue.code === 'invalid_union' && issue.path.length === 0 ? 'unknown or missing type' : issue.message,
+    message: issue.message,
   }));
 }

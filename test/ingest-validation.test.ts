@@ -87,7 +87,7 @@ describe('ingest refuses bad input and changes nothing', () => {
       },
       { 'x-strict-batch': 'true' },
     );
-    await expectError(strict, 400, 'batch[1].event');
+    await expectError(strict, 400, 'batch[1].event: required: expected a string');
     await expectError(
       await postJson(api, '/v1/batch', { batch: [{ type: 'dance', userId: 'u' }] }),
       400,
