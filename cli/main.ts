@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerApi } from './commands/api.js';
 import { registerBundle } from './commands/bundle.js';
@@ -16,10 +16,16 @@ import { exitCodes } from './run-action.js';
 // A .env in the current folder fills in what the shell did not set (the shell wins).
 if (existsSync('.env')) process.loadEnvFile('.env');
 
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+// A usage mistake is one line and a pointer to the help, not the whole help (subcommands inherit it).
 const program = new Command()
   .name('omnijourney')
   .description('Omnichannel customer-journey orchestration on Temporal')
-  .showHelpAfterError()
+  .version(version, '-V, --version', 'print the version')
+  .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
 registerStart(program);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -110,10 +110,25 @@ describe('bad configuration', () => {
     );
   });
 
-  it('an unknown command is a usage error (exit 2)', async () => {
-    const result = await runCli(['frobnicate'], {});
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain("unknown command 'frobnicate'");
+  it('a usage mistake is a usage error (exit 2) of one line and a pointer to --help, not the whole help', async () => {
+    for (const args of [['frobnicate'], ['journeys', 'runs', '--bogus']]) {
+      const result = await runCli(args, {});
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^error: unknown /),
+        '(add --help for usage)',
+      ]);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const result = await runCli(['--version'], {});
+    expect(result.code).toBe(0);
+    const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(result.stdout.trim()).toBe(version);
   });
 
   it('--help works without any configuration', async () => {
