@@ -62,7 +62,9 @@ function ledgerRead(tx: Queryable, request: DeliveryRequest, customerId: string,
           inArray(deliveries.status, [...countedStatuses]),
           gt(deliveries.createdAt, horizon),
         ),
+        // (merged runs' rows moved to the surviving customer with them; the customer keeps this indexed)
         and(
+          eq(deliveries.customerId, customerId),
           eq(deliveries.stepId, request.stepId),
           inArray(deliveries.status, [...countedStatuses]),
           inArray(
@@ -70,7 +72,9 @@ function ledgerRead(tx: Queryable, request: DeliveryRequest, customerId: string,
             tx
               .select({ runId: journeyRuns.runId })
               .from(journeyRuns)
-              .where(eq(journeyRuns.mergedIntoRunId, request.runId)),
+              .where(
+                and(eq(journeyRuns.customerId, customerId), eq(journeyRuns.mergedIntoRunId, request.runId)),
+              ),
           ),
         ),
       ),

@@ -3,9 +3,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, journeyRuns } from '../db/schema.js';
+import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { journeyWorkflowId } from '../domain/journey-runtime.js';
 import { searchAttributes } from '../domain/search-attributes.js';
 import abandonedCart from '../journeys/abandoned-cart.js';
+import { journeyStats } from '../runs/journey-stats.js';
 import { runStateQuery } from '../workflows/journey-run/signals.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
@@ -40,6 +42,7 @@ async function eventually<T>(read: () => Promise<T>, test: (value: T) => boolean
 interface Shop {
   database: TestDatabase;
   harness: JourneyHarness;
+  definition: JourneyDefinition;
 }
 
 describe('runs follow merges', () => {
@@ -54,8 +57,9 @@ describe('runs follow merges', () => {
       const database = await createTestDatabase();
       const pipeline = emailPipeline(database.db, smtp.url, { now: activityServerClock });
       const harness = await createJourneyHarness(timeSkipping(env), database, { deliverer: pipeline });
-      await harness.deploy([journey]);
-      shops.push({ database, harness });
+      const [deployed] = await harness.deploy([journey]);
+      if (!deployed) throw new Error('not deployed');
+      shops.push({ database, harness, definition: deployed.definition });
     }
   });
   afterAll(async () => {
@@ -175,6 +179,9 @@ describe('runs follow merges', () => {
         'completed',
         'merged',
       ]);
+      // The merged run is an outcome, not a second entry.
+      const stats = await journeyStats(shop.database.db, shop.definition);
+      expect(stats).toMatchObject({ entered: 1, outcomes: { completed: 1, merged: 1 } });
     },
   );
 
