@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeCustomers } from '../customers/merge-customers.js';
 import { deliveries, journeyRuns } from '../db/schema.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { journeyWorkflowId } from '../domain/journey-runtime.js';
@@ -212,5 +213,40 @@ describe('runs follow merges', () => {
     expect(await handle.result()).toMatchObject({ outcome: 'converted' });
     const [run] = await runsOf(shop, abandonedCart.id, cartB);
     expect(run).toMatchObject({ status: 'converted', customerId: survivor });
+  });
+
+  it('a merge the router never heard of is healed on the customer’s next event', async () => {
+    const shop = shops[0] as Shop;
+    const [deviceA, deviceB, cart] = [unique('a'), unique('b'), unique('cart')];
+    await addToCart(shop, { anonymousId: deviceA }, cart, 'Lamp');
+    await addToCart(shop, { anonymousId: deviceB }, cart, 'Vase');
+    const [keeper, loser] = (await runsOf(shop, abandonedCart.id, cart)).sort(
+      (x, y) => x.startedAt.getTime() - y.startedAt.getTime(),
+    );
+    if (!keeper?.customerId || !loser?.customerId) throw new Error('two runs expected');
+    const survivor = keeper.customerId;
+    // Merged in the database only (as if routing the merge had failed and its retry said nothing).
+    await shop.database.db.transaction((tx) => mergeCustomers(tx, survivor, [loser.customerId as string]));
+    await post(shop, 'track', {
+      anonymousId: deviceB,
+      event: 'Order Completed',
+      properties: { cart_id: 'other' },
+    });
+    const rows = await runsOf(shop, abandonedCart.id, cart);
+    expect(rows.find((r) => r.runId === loser.runId)).toMatchObject({
+      status: 'merged',
+      mergedIntoRunId: keeper.runId,
+    });
+    expect(rows.find((r) => r.runId === keeper.runId)).toMatchObject({
+      status: 'running',
+      customerId: survivor,
+    });
+    expect(await env.client.workflow.getHandle(loser.workflowId, loser.runId).result()).toMatchObject({
+      outcome: 'merged',
+    });
+    await post(shop, 'track', { anonymousId: deviceA, event: 'Cart Emptied', properties: { cart_id: cart } });
+    expect(await env.client.workflow.getHandle(keeper.workflowId, keeper.runId).result()).toMatchObject({
+      outcome: 'exited',
+    });
   });
 });
