@@ -4,7 +4,13 @@ import type { Database } from '../db/client.js';
 import { events } from '../db/schema.js';
 import { mayEnter, type EntryDecision } from '../domain/entry-rules.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
-import { entryKeyOf, eventsOfInterest, triggers, type RunEvent } from '../domain/journey-runtime.js';
+import {
+  entryKeyOf,
+  eventsOfInterest,
+  journeyWorkflowId,
+  triggers,
+  type RunEvent,
+} from '../domain/journey-runtime.js';
 import { loadProfileSnapshot } from '../customers/profile-snapshot.js';
 import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
@@ -112,9 +118,9 @@ async function wakeRunningRuns(
 
 /**
  * Starts or joins a run of each current journey the event triggers and the rules let in. A running
- * run of the journey and entry key is joined by its own ids: after a merge its workflow id may
- * name the merged customer. Returns the new runs' rows unsent (in an array: an async function
- * returning a builder would run it).
+ * run of the journey and entry key whose workflow id names a merged customer is joined by its own
+ * ids. Returns the new runs' rows unsent (in an array: an async function returning a builder
+ * would run it).
  */
 async function enterJourneys(
   { client, taskQueue, logger, catalog }: Routing,
@@ -138,7 +144,11 @@ async function enterJourneys(
       );
       continue;
     }
-    const joined = running.find((run) => run.journeyId === definition.id && run.entryKey === entryKey);
+    // A running run whose workflow id names a merged customer: signal-with-start would miss it.
+    const ownId = journeyWorkflowId(definition.id, customerId, entryKey);
+    const joined = running.find(
+      (run) => run.journeyId === definition.id && run.entryKey === entryKey && run.workflowId !== ownId,
+    );
     if (joined) {
       await signalJourneyRun(client, joined, event);
       continue;
