@@ -5,6 +5,8 @@ import { deliveries, journeyRuns } from '../db/schema.js';
 import type { Channel } from '../domain/channels.js';
 import { decideDelivery, defaultIntentWindowMs } from '../domain/delivery-decision.js';
 import { capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
+import { mergedStepRow, runGoingOnInstead } from '../domain/run-merge.js';
+import type { Queryable } from '../db/queryable.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
 import { defaultQuietHours, type QuietHours } from '../domain/quiet-hours.js';
 import { capsHit } from '../infra/metrics.js';
@@ -44,6 +46,91 @@ export function reservationRules(settings: ReservationSettings, configured: Chan
   };
 }
 
+/**
+ * This step's own row (a retry, a replay or a racing duplicate), the rows caps and intents count,
+ * and this step's rows from runs merged into this one.
+ */
+function ledgerRead(tx: Queryable, request: DeliveryRequest, customerId: string, horizon: Date) {
+  return tx
+    .select()
+    .from(deliveries)
+    .where(
+      or(
+        eq(deliveries.dedupKey, request.dedupKey),
+        and(
+          eq(deliveries.customerId, customerId),
+          inArray(deliveries.status, [...countedStatuses]),
+          gt(deliveries.createdAt, horizon),
+        ),
+        // (merged runs' rows moved to the surviving customer with them; the customer keeps this indexed)
+        and(
+          eq(deliveries.customerId, customerId),
+          eq(deliveries.stepId, request.stepId),
+          inArray(deliveries.status, [...countedStatuses]),
+          inArray(
+            deliveries.runId,
+            tx
+              .select({ runId: journeyRuns.runId })
+              .from(journeyRuns)
+              .where(
+                and(eq(journeyRuns.customerId, customerId), eq(journeyRuns.mergedIntoRunId, request.runId)),
+              ),
+          ),
+        ),
+      ),
+    );
+}
+
+/**
+ * This run's row, and the customer's other runs of its journey and entry key that overlap it:
+ * running ones (after a merge, the first started goes on) and ones merged into it.
+ */
+function runsRead(tx: Queryable, request: DeliveryRequest, customerId: string) {
+  const sameEntry = sql`(${journeyRuns.journeyId}, ${journeyRuns.entryKey}) = (
+    select own.journey_id, own.entry_key from journey_runs own where own.run_id = ${request.runId})`;
+  return tx
+    .select({
+      runId: journeyRuns.runId,
+      status: journeyRuns.status,
+      startedAt: journeyRuns.startedAt,
+      mergedIntoRunId: journeyRuns.mergedIntoRunId,
+    })
+    .from(journeyRuns)
+    .where(
+      or(
+        eq(journeyRuns.runId, request.runId),
+        and(
+          eq(journeyRuns.customerId, customerId),
+          sameEntry,
+          or(eq(journeyRuns.status, 'running'), eq(journeyRuns.mergedIntoRunId, request.runId)),
+        ),
+      ),
+    );
+}
+
+type RunRead = Awaited<ReturnType<typeof runsRead>>[number];
+
+/** What the decision needs from the runs read: this run's status and whether another goes on instead. */
+function runFacts(runId: string, runs: RunRead[]) {
+  const self = runs.find((run) => run.runId === runId);
+  const running = runs.filter((run) => run.status === 'running');
+  return {
+    runStatus: self?.status,
+    goesOnInstead: self?.status === 'running' ? runGoingOnInstead(self, running) : undefined,
+    mergedRunIds: new Set(runs.filter((run) => run.mergedIntoRunId === runId).map((run) => run.runId)),
+  };
+}
+
+/** A merged run already sent this step (or may have): this run reports it and sends nothing. */
+function mergedOutcome(row: LedgerRow): SendOutcome {
+  if (row.status === 'sent' || row.status === 'delivered') return outcomeOf(row);
+  return {
+    status: 'skipped',
+    channel: row.channel ?? undefined,
+    reason: `merged: run ${row.runId} already took this step (${row.status})`,
+  };
+}
+
 type Reservation =
   /** Decided without a provider call (skipped, deferred), or nothing to decide about. */
   | { kind: 'decided'; outcome: SendOutcome }
@@ -55,6 +142,9 @@ type Reservation =
  * Decide and reserve under the customer's lock. Correct under any concurrency: the decision and
  * the reservation happen in one transaction that holds a per-customer advisory lock, so two workers
  * racing for a customer's last cap slot are serialised and the second sees the first's reservation.
+ *
+ * After a merge, a run that another running run of its entry started before sends nothing, and a
+ * step a run merged into this one already took is not taken again (domain/run-merge.ts).
  *
  * Round trips are the cost here, so it takes two: BEGIN, the lock and every read the decision
  * needs go out together (Postgres runs them in order, so the reads see the world as of holding
@@ -74,24 +164,8 @@ export function reserve(
     const readUnderLock = (customerId: string) =>
       batch(
         tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
-        // This step's own row (a retry, a replay or a racing duplicate) and the rows caps and intents count.
-        tx
-          .select()
-          .from(deliveries)
-          .where(
-            or(
-              eq(deliveries.dedupKey, request.dedupKey),
-              and(
-                eq(deliveries.customerId, customerId),
-                inArray(deliveries.status, [...countedStatuses]),
-                gt(deliveries.createdAt, horizon),
-              ),
-            ),
-          ),
-        tx
-          .select({ status: journeyRuns.status })
-          .from(journeyRuns)
-          .where(eq(journeyRuns.runId, request.runId)),
+        ledgerRead(tx, request, customerId, horizon),
+        runsRead(tx, request, customerId),
         ...contactReads(tx, customerId),
       );
     let [, ledger, runs, ...contactRows] = await readUnderLock(request.customerId);
@@ -99,6 +173,9 @@ export function reserve(
     if (mergedInto) [, ledger, runs, ...contactRows] = await readUnderLock(mergedInto);
     const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
     if (existing) return { kind: 'existing', row: existing };
+    const { runStatus, goesOnInstead, mergedRunIds } = runFacts(request.runId, runs);
+    const merged = mergedStepRow(ledger, { stepId: request.stepId, mergedRunIds, counted: countedStatuses });
+    if (merged) return { kind: 'decided', outcome: mergedOutcome(merged) };
     const contact = contactOf(mergedInto ?? request.customerId, contactRows);
     if (!contact) return { kind: 'decided', outcome: { status: 'skipped', reason: 'customer not found' } };
 
@@ -106,7 +183,8 @@ export function reserve(
       policy: { ...request, channels, intentWindowMs },
       contact: contactFacts(contact, channels),
       recent: ledger,
-      runStatus: runs[0]?.status,
+      runStatus,
+      goesOnInstead,
       at,
       configured: rules.configured,
       caps: rules.caps,

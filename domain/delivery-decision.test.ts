@@ -21,6 +21,7 @@ interface Case {
   contact?: Partial<ContactFacts>;
   recent?: Partial<CountedRow>[];
   runStatus?: string;
+  goesOnInstead?: string;
   at?: Date;
   configured?: Channel[];
   defaultTimeZone?: string;
@@ -52,6 +53,7 @@ const decide = (c: Case = {}) => {
     contact: { consent: {}, noAddress: {}, timeZone: 'Europe/Paris', ...c.contact },
     recent: (c.recent ?? []).map(row),
     runStatus: 'runStatus' in c ? c.runStatus : 'running',
+    goesOnInstead: c.goesOnInstead,
     at: c.at ?? noon,
     configured: new Set(c.configured ?? channels),
     caps: defaultCaps,
@@ -70,6 +72,12 @@ describe('the send decision, rule by rule', () => {
   it.each<[string, Case, string]>([
     ['an ended run', { runStatus: 'exited' }, 'the run has ended (exited)'],
     ['a cancelled run', { runStatus: 'cancelled' }, 'the run has ended (cancelled)'],
+    ['a run merged away', { runStatus: 'merged' }, 'the run has ended (merged)'],
+    [
+      'a run overtaken by an earlier run of its entry (a merge)',
+      { goesOnInstead: 'run-1', recent: [] },
+      'merged: run run-1 goes on for this customer',
+    ],
     [
       'the same intent within its window, on any channel',
       { recent: [{ intentKey: 'cart-reminder', channel: 'push', journeyId: 'browse' }] },

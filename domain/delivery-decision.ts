@@ -43,6 +43,11 @@ export interface DecisionInput {
   recent: readonly CountedRow[];
   /** The run's status in the ledger of runs; undefined when it has no row yet. */
   runStatus: string | undefined;
+  /**
+   * Another running run of the same journey, customer and entry key that started before this one
+   * (two customers merged): it goes on, and this one sends nothing more.
+   */
+  goesOnInstead?: string;
   at: Date;
   /** Channels that have an adapter. */
   configured: ReadonlySet<Channel>;
@@ -71,7 +76,8 @@ export function consentRefusal(channel: Channel, consent: string | undefined): s
 }
 
 /**
- * The send decision, over data read under the customer's lock: run still wanted → intent dedup →
+ * The send decision, over data read under the customer's lock: run still wanted (not ended, not
+ * overtaken by an earlier run of its entry after a merge) → intent dedup →
  * then per channel in the step's order: adapter → consent → address → caps → quiet hours. A
  * channel ruled out by the first three (or by a cap under `nextChannel`) falls back to the next.
  */
@@ -79,6 +85,12 @@ export function decideDelivery(input: DecisionInput): Decision {
   const { policy, at } = input;
   if (input.runStatus && input.runStatus !== 'running')
     return { kind: 'skip', reason: `the run has ended (${input.runStatus})`, capsHit: [] };
+  if (input.goesOnInstead)
+    return {
+      kind: 'skip',
+      reason: `merged: run ${input.goesOnInstead} goes on for this customer`,
+      capsHit: [],
+    };
   const sameIntent = input.recent.find(
     (d) => d.intentKey === policy.intentKey && d.createdAt.getTime() > at.getTime() - policy.intentWindowMs,
   );

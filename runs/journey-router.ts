@@ -4,7 +4,13 @@ import type { Database } from '../db/client.js';
 import { events } from '../db/schema.js';
 import { mayEnter, type EntryDecision } from '../domain/entry-rules.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
-import { entryKeyOf, eventsOfInterest, triggers, type RunEvent } from '../domain/journey-runtime.js';
+import {
+  entryKeyOf,
+  eventsOfInterest,
+  journeyWorkflowId,
+  triggers,
+  type RunEvent,
+} from '../domain/journey-runtime.js';
 import { loadProfileSnapshot } from '../customers/profile-snapshot.js';
 import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
@@ -13,6 +19,7 @@ import { createJourneyCatalog, type JourneyCatalog } from '../catalog/catalog-ca
 import { signalJourneyRun, signalWithStartJourneyRun } from '../workflows/journey-run/lifecycle.js';
 import { toRunEvent, type RoutedCustomer, type StoredEvent } from '../customers/stored-event.js';
 import type { EventRouter } from './event-router.js';
+import { reconcileRuns } from './reconcile-runs.js';
 import { entriesSince, insertStartedRun, lastRunOf, runningRunsOf, type RunRow } from './run-records.js';
 
 /** A run learns at most this many events that were routed before it started. */
@@ -110,13 +117,15 @@ async function wakeRunningRuns(
 }
 
 /**
- * Starts or joins a run of each current journey the event triggers and the rules let in. Returns
- * the new runs' rows unsent (in an array: an async function returning a builder would run it).
+ * Starts or joins a run of each current journey the event triggers and the rules let in. A running
+ * run of the journey and entry key whose workflow id names a merged customer is joined by its own
+ * ids. Returns the new runs' rows unsent (in an array: an async function returning a builder
+ * would run it).
  */
 async function enterJourneys(
   { client, taskQueue, logger, catalog }: Routing,
   q: Queryable,
-  customerId: string,
+  { customerId, running }: { customerId: string; running: RunRow[] },
   event: RunEvent,
   now: Date,
 ): Promise<PromiseLike<unknown>[]> {
@@ -133,6 +142,15 @@ async function enterJourneys(
         { journeyId: definition.id, messageId: event.messageId },
         'trigger matched but the entry key is missing; no run started',
       );
+      continue;
+    }
+    // A running run whose workflow id names a merged customer: signal-with-start would miss it.
+    const ownId = journeyWorkflowId(definition.id, customerId, entryKey);
+    const joined = running.find(
+      (run) => run.journeyId === definition.id && run.entryKey === entryKey && run.workflowId !== ownId,
+    );
+    if (joined) {
+      await signalJourneyRun(client, joined, event);
       continue;
     }
     const [decision, backlog] = await Promise.all([
@@ -176,7 +194,8 @@ async function enterJourneys(
  * goal, wait), then (a) start runs of journeys it triggers with signal-with-start (one workflow
  * id per journey, customer and entry key; a running one is joined), honouring re-entry rules.
  * Routing of one customer's events is serialised by an advisory lock, so a run started by one
- * event is known before the customer's next event is routed.
+ * event is known before the customer's next event is routed. A message that merged customers (of
+ * any type) first reconciles the survivor's runs (reconcile-runs.ts).
  */
 export function createJourneyRouter(options: JourneyRouterOptions): EventRouter & { invalidate(): void } {
   const { db, client, taskQueue, logger } = options;
@@ -191,23 +210,33 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
       routing.catalog.invalidate();
     },
     async route(stored: StoredEvent, customer: RoutedCustomer) {
-      if (stored.type !== 'track') return;
-      const event = toRunEvent(stored);
-      // Most events concern no journey: skip the lock and the queries for them.
-      if (!(await routing.catalog.eventNames(db)).has(event.name)) return;
+      const merged = customer.mergedFrom.length > 0;
+      const event = stored.type === 'track' ? toRunEvent(stored) : undefined;
+      // Most events concern no journey and merge nobody: skip the lock and the queries for them.
+      const concerns = event !== undefined && (await routing.catalog.eventNames(db)).has(event.name);
+      if (!concerns && !merged) return;
       const now = options.now ? await options.now() : new Date();
       // Every query below uses this transaction's connection: waiting for the lock while holding one
       // pool connection and then asking for another could exhaust the pool.
-      // Round trips: BEGIN, the lock and the running runs together; per matching journey its history
+      // Round trips: BEGIN, the lock and the running runs together; after a merge, per duplicate run
+      // its row's end and its events for the run that goes on; per matching journey its history
       // and backlog together, then its entry count if the entry limit is all that is left to check;
       // the new runs' rows with COMMIT.
       await pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
-        const [, running] = await batch(
+        const [, loaded] = await batch(
           tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`route:${customer.id}`}, 0))`),
           runningRunsOf(tx, customer.id),
         );
+        // After a merge: one run per journey and entry key, following the survivor.
+        const running = await reconcileRuns(routing, tx, {
+          customerId: customer.id,
+          running: loaded,
+          merged,
+          now,
+        });
+        if (!event || !concerns) return;
         await wakeRunningRuns(routing, tx, running, event);
-        const newRuns = await enterJourneys(routing, tx, customer.id, event, now);
+        const newRuns = await enterJourneys(routing, tx, { customerId: customer.id, running }, event, now);
         if (newRuns.length > 0) await commitWith(...newRuns);
       });
     },

@@ -102,7 +102,10 @@ export async function journeyStats(
     .innerJoin(journeyRuns, eq(deliveries.runId, journeyRuns.runId))
     .where(inScope);
 
-  const converted = await conversionsOf(db, definition, runs);
+  // A run merged into another (customers merged) was no entry of its own: the run that went on
+  // stands for both, in entries and conversions; its outcome is still counted.
+  const entries = runs.filter((run) => run.status !== 'merged');
+  const converted = await conversionsOf(db, definition, entries);
   const steps = await stepStats(definition, ledger, options.waitingAt);
   attributeLastTouch(steps, ledger, converted);
 
@@ -110,10 +113,10 @@ export async function journeyStats(
   return {
     journeyId: definition.id,
     since: options.since?.toISOString() ?? null,
-    entered: runs.length,
+    entered: entries.length,
     outcomes,
     converted: converted.size,
-    conversionRate: runs.length > 0 ? converted.size / runs.length : 0,
+    conversionRate: entries.length > 0 ? converted.size / entries.length : 0,
     revenue: Math.round(revenue * 100) / 100,
     conversionWindow: definition.goal?.within ?? null,
     steps,

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/queryable.js';
 import { journeyRuns, type RunStatus } from '../db/schema.js';
 import type { LastRun } from '../domain/entry-rules.js';
@@ -25,6 +25,8 @@ export interface JourneyRunRecord {
   endedAt?: string;
   /** When the goal or exit event that ended the run happened (ISO). */
   endedByEventAt?: string;
+  /** Outcome merged: the run of the same journey and entry key that went on. */
+  mergedIntoRunId?: string;
 }
 
 function runRow(record: JourneyRunRecord): typeof journeyRuns.$inferInsert {
@@ -41,6 +43,7 @@ function runRow(record: JourneyRunRecord): typeof journeyRuns.$inferInsert {
     startedAt: new Date(record.startedAt),
     endedAt: record.endedAt ? new Date(record.endedAt) : null,
     endedByEventAt: record.endedByEventAt ? new Date(record.endedByEventAt) : null,
+    mergedIntoRunId: record.mergedIntoRunId ?? null,
   };
 }
 
@@ -71,6 +74,7 @@ export async function recordRun(q: Queryable, record: JourneyRunRecord): Promise
         reason: row.reason,
         endedAt: row.endedAt,
         endedByEventAt: row.endedByEventAt,
+        mergedIntoRunId: row.mergedIntoRunId,
       },
       setWhere: and(eq(journeyRuns.status, 'running'), sql`${journeyRuns.endedAt} is null`),
     });
@@ -117,7 +121,14 @@ export async function entriesSince(
   return row?.count ?? 0;
 }
 
-/** The runs of one customer in one journey. */
+/**
+ * The runs of one customer in one journey. A run merged into another (customers merged) was not an
+ * entry of its own: the run that went on stands for both.
+ */
 function ofCustomerInJourney(run: { journeyId: string; customerId: string }) {
-  return and(eq(journeyRuns.journeyId, run.journeyId), eq(journeyRuns.customerId, run.customerId));
+  return and(
+    eq(journeyRuns.journeyId, run.journeyId),
+    eq(journeyRuns.customerId, run.customerId),
+    ne(journeyRuns.status, 'merged'),
+  );
 }

@@ -1,7 +1,15 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { journeyWorkflowId, type RunEvent } from '../../domain/journey-runtime.js';
 import { searchAttributes } from '../../domain/search-attributes.js';
-import { cancelRunSignal, customerEventSignal, type JourneyRunInput } from './signals.js';
+import type { SignalDefinition } from '@temporalio/common';
+import {
+  cancelRunSignal,
+  customerEventSignal,
+  customerMergedSignal,
+  mergedIntoSignal,
+  type JourneyRunInput,
+  type MergedInto,
+} from './signals.js';
 import type { journeyRun } from './workflow.js';
 
 /** The client side of a journey run: start or join it, signal it an event, cancel it. */
@@ -43,18 +51,35 @@ export async function signalWithStartJourneyRun(
   return { workflowId, runId: handle.signaledRunId };
 }
 
-/** Hands a running run an event it may react to; a run that has just ended is left alone. */
-export async function signalJourneyRun(
+type RunRef = { workflowId: string; runId: string };
+
+/** Signals one run; a run that has just ended is left alone (its outcome is being recorded). */
+async function signalRun<Args extends unknown[]>(
   client: Client,
-  run: { workflowId: string; runId: string },
-  event: RunEvent,
+  run: RunRef,
+  signal: SignalDefinition<Args>,
+  ...args: Args
 ): Promise<void> {
   try {
-    await client.workflow.getHandle(run.workflowId, run.runId).signal(customerEventSignal, event);
+    await client.workflow.getHandle(run.workflowId, run.runId).signal(signal, ...args);
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
-    // It ended a moment ago; its outcome is being recorded.
   }
+}
+
+/** Hands a running run an event it may react to. */
+export function signalJourneyRun(client: Client, run: RunRef, event: RunEvent): Promise<void> {
+  return signalRun(client, run, customerEventSignal, event);
+}
+
+/** Ends a run that a merge made a duplicate: `keeper` goes on for its journey and entry key. */
+export function signalMergedInto(client: Client, run: RunRef, keeper: MergedInto): Promise<void> {
+  return signalRun(client, run, mergedIntoSignal, keeper);
+}
+
+/** Tells a run that its customer was merged into `customerId`: it goes on for the survivor. */
+export function signalCustomerMerged(client: Client, run: RunRef, customerId: string): Promise<void> {
+  return signalRun(client, run, customerMergedSignal, customerId);
 }
 
 /** Cancels a run (ops), by workflow id. */

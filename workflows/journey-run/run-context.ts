@@ -75,7 +75,7 @@ export class RunContext {
   /** Reads the profile again: a journey runs for days, and the profile changes meanwhile. */
   async loadProfile(): Promise<Profile> {
     this.profile = await profileActivities.loadProfile.executeWithOptions({ summary: 'load profile' }, [
-      this.input.customerId,
+      this.state.customerId,
     ]);
     return this.profile;
   }

@@ -43,6 +43,18 @@ export interface JourneyRunResult {
 
 /** Events for this customer that the router thinks the run may care about. */
 export const customerEventSignal = defineSignal<[RunEvent]>('customerEvent');
+/** The run of the same journey and entry key that goes on after two customers merged. */
+export interface MergedInto {
+  runId: string;
+  workflowId: string;
+  /** The surviving customer. */
+  customerId: string;
+}
+
+/** Another run goes on for this entry (customers merged): ends the run at once, outcome "merged". */
+export const mergedIntoSignal = defineSignal<[MergedInto]>('mergedInto');
+/** The run's customer was merged into this one (its id): the run goes on for the survivor. */
+export const customerMergedSignal = defineSignal<[string]>('customerMerged');
 /** Ends the run at once, outcome "cancelled". */
 export const cancelRunSignal = defineSignal<[string | undefined]>('cancelRun');
 export const runStateQuery = defineQuery<JourneyRunState>('runState');

@@ -1,11 +1,20 @@
-import { CancellationScope, isCancellation, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { EventInbox } from '../../domain/event-inbox.js';
 import { matches, type RunEvent, type RunOutcome } from '../../domain/journey-runtime.js';
+import { searchAttributes } from '../../domain/search-attributes.js';
 import { runBookkeeping } from './bookkeeping.js';
 import { RunContext } from './run-context.js';
 import {
   cancelRunSignal,
   customerEventSignal,
+  customerMergedSignal,
+  mergedIntoSignal,
   runStateQuery,
   type JourneyRunInput,
   type JourneyRunResult,
@@ -30,6 +39,15 @@ interface Ending {
   reason: string;
   /** When the goal or exit event that ended the run happened. */
   eventAt?: string;
+  /** Outcome merged: the run that goes on. */
+  mergedIntoRunId?: string;
+}
+
+/** After a merge the run follows the surviving customer: profile, sends and search attribute. */
+function followCustomer(state: JourneyRunState, customerId: string): void {
+  if (state.customerId === customerId) return;
+  state.customerId = customerId;
+  upsertSearchAttributes([{ key: searchAttributes.CustomerId, value: customerId }]);
 }
 
 export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResult> {
@@ -49,9 +67,9 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   // Steps run in this scope, so a goal, an exit or a cancel stops whatever timer or activity is pending.
   const steps = new CancellationScope();
 
-  const end = (outcome: RunOutcome, reason: string, eventAt?: string) => {
+  const end = (outcome: RunOutcome, reason: string, eventAt?: string, mergedIntoRunId?: string) => {
     if (ending) return;
-    ending = { outcome, reason, eventAt };
+    ending = { outcome, reason, eventAt, mergedIntoRunId };
     steps.cancel();
   };
   const receive = (event: RunEvent) => {
@@ -67,8 +85,13 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   for (const event of input.backlog ?? []) receive(event);
   setHandler(cancelRunSignal, (reason) => end('cancelled', reason ?? 'cancelled by an operator'));
   setHandler(runStateQuery, () => state);
+  setHandler(customerMergedSignal, (customerId) => followCustomer(state, customerId));
+  setHandler(mergedIntoSignal, (keeper) => {
+    followCustomer(state, keeper.customerId);
+    end('merged', `merged into run ${keeper.runId}`, undefined, keeper.runId);
+  });
 
-  const bookkeeping = runBookkeeping(input, startedAt);
+  const bookkeeping = runBookkeeping(input, state, startedAt);
   if (bookkeeping.recordsStart) await bookkeeping.record('running');
 
   const run = new RunContext(input, state, inbox);
@@ -99,7 +122,7 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
   state.waitingUntil = undefined;
   setCurrentDetails(`**${journey.name}**: ${final.outcome} (${final.reason})`);
   await CancellationScope.nonCancellable(() =>
-    bookkeeping.record(final.outcome, final.reason, final.eventAt),
+    bookkeeping.record(final.outcome, final.reason, final.eventAt, final.mergedIntoRunId),
   );
   return { outcome: final.outcome, reason: final.reason, steps: state.steps };
 }

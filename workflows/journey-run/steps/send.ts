@@ -45,7 +45,7 @@ function deliveryRequest(step: SendStep, run: RunContext, attempt: number): Deli
   return {
     // Each retry after a deferral is a new message; a retried activity attempt is the same one.
     dedupKey: `${workflowId}/${runId}/${step.id}${attempt > 0 ? `/${attempt}` : ''}`,
-    customerId: run.input.customerId,
+    customerId: run.state.customerId,
     journeyId: run.journey.id,
     journeyVersion: run.input.version,
     workflowId,

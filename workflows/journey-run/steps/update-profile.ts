@@ -8,7 +8,7 @@ export const updateProfile: StepHandler<'updateProfile'> = async (step, run) => 
     Object.entries(step.traits).map(([key, value]) => [key, isRef(value) ? run.ref(value.ref) : value]),
   );
   await profileActivities.updateProfileTraits.executeWithOptions({ summary: `${step.id}: update profile` }, [
-    { customerId: run.input.customerId, traits, at: new Date().toISOString() },
+    { customerId: run.state.customerId, traits, at: new Date().toISOString() },
   ]);
   return run.exit(step, 'next');
 };
