@@ -21,6 +21,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Base URL that providers and customers use to reach this server (Twilio signs it). */
   publicBaseUrl: () => string;
+  /** False when no PUBLIC_BASE_URL was given (the listening address stands in for it). */
+  publicBaseUrlConfigured?: boolean;
   defaultPhoneCountry?: string;
   /** INGEST_MAX_CLOCK_SKEW in ms; unset: 5 minutes. */
   maxClockSkewMs?: number;
@@ -87,8 +89,13 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     db: deps.db,
     authToken: deps.secrets.twilioAuthToken,
     publicBaseUrl: deps.publicBaseUrl,
+    publicBaseUrlConfigured: deps.publicBaseUrlConfigured,
+    warn: (message) => deps.logger.warn(message),
   });
-  registerUnsubscribeRoutes(app, { db: deps.db, secret: deps.secrets.unsubscribeSecret });
+  // Its own plugin scope: the multipart parser it adds applies to the unsubscribe routes only.
+  await app.register(async (scope) =>
+    registerUnsubscribeRoutes(scope, { db: deps.db, secret: deps.secrets.unsubscribeSecret }),
+  );
   registerAdminRoutes(app, {
     db: deps.db,
     adminToken: deps.secrets.adminToken,
@@ -111,7 +118,11 @@ export async function startApiServer(
   deps: Omit<ApiDeps, 'publicBaseUrl'> & { host: string; port: number; publicBaseUrl?: string },
 ): Promise<RunningApi> {
   let base = deps.publicBaseUrl ?? '';
-  const app = await buildApiServer({ ...deps, publicBaseUrl: () => base });
+  const app = await buildApiServer({
+    ...deps,
+    publicBaseUrl: () => base,
+    publicBaseUrlConfigured: Boolean(deps.publicBaseUrl),
+  });
   await app.listen({ host: deps.host, port: deps.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : deps.port;

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { deliveries, identities } from '../db/schema.js';
+import type { Queryable } from '../db/queryable.js';
+import { deliveries, identities, twilioInboundMessages } from '../db/schema.js';
 import { resolveCustomer } from '../customers/resolve-customer.js';
 import { setConsent, withdrawConsent } from '../customers/set-consent.js';
 import { normalisePhone } from '../domain/identity-keys.js';
@@ -14,6 +15,30 @@ export interface TwilioRouteDeps {
   authToken?: string;
   /** The URL Twilio calls, without the path: Twilio signs the full URL it used. */
   publicBaseUrl: () => string;
+  /** False when PUBLIC_BASE_URL is unset and the listening address stands in for it. */
+  publicBaseUrlConfigured?: boolean;
+  /** Warnings: SMS set up without a public URL, and signatures refused because of it. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * How long an inbound MessageSid is remembered. Twilio's signature carries no timestamp, so a
+ * captured request stays valid; within this window a replay changes nothing, and older rows are
+ * pruned so that the table stays bounded.
+ */
+export const inboundRetentionDays = 90;
+
+/** True the first time a MessageSid is seen within the retention; a replay answers false. */
+async function firstSeen(tx: Queryable, messageSid: string): Promise<boolean> {
+  await tx
+    .delete(twilioInboundMessages)
+    .where(lt(twilioInboundMessages.receivedAt, sql`now() - make_interval(days => ${inboundRetentionDays})`));
+  const inserted = await tx
+    .insert(twilioInboundMessages)
+    .values({ messageSid })
+    .onConflictDoNothing()
+    .returning({ messageSid: twilioInboundMessages.messageSid });
+  return inserted.length > 0;
 }
 
 /** Twilio error codes meaning the number cannot receive SMS (invalid, landline, unknown, unreachable). */
@@ -29,47 +54,66 @@ const deliveryStatus: Record<string, 'sent' | 'delivered' | 'failed'> = {
 
 const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
+/** An SMS keyword's consent decision (STOP, START…), once per MessageSid. */
+async function recordKeyword(db: Database, params: Record<string, string>): Promise<void> {
+  const phone = normalisePhone(params.From);
+  const keyword = classifySmsKeyword(params.Body ?? '', params.OptOutType);
+  const messageSid = params.MessageSid ?? params.SmsSid;
+  // An opt-in must name the message it came from, so that it cannot be replayed; an opt-out is
+  // honoured even without one.
+  const acts = keyword === 'opt-out' || (keyword === 'opt-in' && Boolean(messageSid));
+  if (phone && acts) {
+    await db.transaction(async (tx) => {
+      // A replayed webhook (the same MessageSid) changes nothing: a captured START cannot undo a STOP.
+      if (messageSid && !(await firstSeen(tx, messageSid))) return;
+      // STOP from a number we have never seen still counts: it creates the customer to record it.
+      const { customerId } = await resolveCustomer(tx, {
+        keys: [{ kind: 'phone', value: phone }],
+        mode: 'resolve',
+      });
+      // The customer's own decision: it outranks any identify, whatever that identify's date.
+      const decision = {
+        customerId,
+        channel: 'sms',
+        source: `sms-keyword:${String(params.Body ?? '')
+          .trim()
+          .toUpperCase()
+          .slice(0, 20)}`,
+        at: new Date(),
+      } as const;
+      if (keyword === 'opt-out') await withdrawConsent(tx, decision);
+      else await setConsent(tx, { ...decision, status: 'subscribed' });
+    });
+  }
+}
+
 /**
  * Twilio's inbound-message and status-callback webhooks, both verified with X-Twilio-Signature
  * over the public URL and the form parameters (403 when it does not match, nothing changed).
  */
 export function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps) {
+  const unconfigured = deps.publicBaseUrlConfigured === false;
+  const hint = 'set PUBLIC_BASE_URL to the URL Twilio calls (behind a proxy, the public one)';
+  if (deps.authToken && unconfigured)
+    deps.warn?.(
+      `SMS webhooks: PUBLIC_BASE_URL is not set, so Twilio signatures are checked against this server's own address; ${hint}`,
+    );
   const verify = (request: FastifyRequest): Record<string, string> => {
     if (!deps.authToken) throw new HttpError(404, 'SMS is not configured: set TWILIO_AUTH_TOKEN');
     const params = (request.body ?? {}) as Record<string, string>;
     const signature = request.headers['x-twilio-signature'];
     const url = `${deps.publicBaseUrl()}${request.url}`;
     if (typeof signature !== 'string' || !twilio.validateRequest(deps.authToken, signature, url, params)) {
-      throw new HttpError(403, 'invalid X-Twilio-Signature');
+      if (!unconfigured) throw new HttpError(403, 'invalid X-Twilio-Signature');
+      deps.warn?.(`Twilio signature refused for ${url}: PUBLIC_BASE_URL is not set; ${hint}`);
+      throw new HttpError(403, `invalid X-Twilio-Signature for ${url}: PUBLIC_BASE_URL is not set; ${hint}`);
     }
     return params;
   };
 
   app.post('/webhooks/twilio/inbound', async (request, reply) => {
     const params = verify(request);
-    const phone = normalisePhone(params.From);
-    const keyword = classifySmsKeyword(params.Body ?? '', params.OptOutType);
-    if (phone && (keyword === 'opt-out' || keyword === 'opt-in')) {
-      await deps.db.transaction(async (tx) => {
-        // STOP from a number we have never seen still counts: it creates the customer to record it.
-        const { customerId } = await resolveCustomer(tx, {
-          keys: [{ kind: 'phone', value: phone }],
-          mode: 'resolve',
-        });
-        // The customer's own decision: it outranks any identify, whatever that identify's date.
-        const decision = {
-          customerId,
-          channel: 'sms',
-          source: `sms-keyword:${String(params.Body ?? '')
-            .trim()
-            .toUpperCase()
-            .slice(0, 20)}`,
-          at: new Date(),
-        } as const;
-        if (keyword === 'opt-out') await withdrawConsent(tx, decision);
-        else await setConsent(tx, { ...decision, status: 'subscribed' });
-      });
-    }
+    await recordKeyword(deps.db, params);
     return reply.type('text/xml').send(emptyTwiml);
   });
 

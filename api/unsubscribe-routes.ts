@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { HttpError } from './http-errors.js';
 import type { Database } from '../db/client.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
 import { withdrawConsent } from '../customers/set-consent.js';
@@ -15,11 +16,38 @@ const page = (reply: FastifyReply, status: number, title: string, body: string) 
         `<h1>${title}</h1>${body}</body></html>`,
     );
 
+/** A one-click body is one short field; anything larger is not a mail client's POST. */
+const multipartBodyLimit = 64 * 1024;
+
+/**
+ * RFC 8058 lets the mail client send its POST as multipart/form-data too. The body is parsed by
+ * Node's own Fetch implementation (undici's `Response.formData()`), not by hand; form-urlencoded
+ * bodies are read by `request-body.ts`.
+ */
+function acceptMultipartForms(app: FastifyInstance): void {
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer', bodyLimit: multipartBodyLimit },
+    (request, raw: Buffer, done) => {
+      const type = String(request.headers['content-type']);
+      new Response(raw, { headers: { 'content-type': type } }).formData().then(
+        (form) => {
+          const fields: Record<string, string> = {};
+          for (const [name, value] of form) if (typeof value === 'string') fields[name] = value;
+          done(null, fields);
+        },
+        (error: Error) => done(new HttpError(400, `the multipart body does not parse: ${error.message}`)),
+      );
+    },
+  );
+}
+
 /**
  * RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the link.
  * GET only shows a confirmation page (link scanners prefetch URLs; they must not unsubscribe).
  */
 export function registerUnsubscribeRoutes(app: FastifyInstance, deps: { db: Database; secret: string }) {
+  acceptMultipartForms(app);
   const claimOf = (query: unknown) => {
     const token = (query as { token?: unknown }).token;
     return typeof token === 'string' ? verifyUnsubscribeToken(deps.secret, token) : undefined;

@@ -55,6 +55,8 @@ export interface Config {
     /** INGEST_MAX_CLOCK_SKEW: how far past the receive time an event may be dated (ms). */
     maxClockSkewMs: number;
   };
+  /** SHOP_URL: the shop that links in messages open; unset: the engine's public URL stands in. */
+  shop: { url?: string };
   /** Secrets from the environment; `omnijourney start` fills gaps with generated dev secrets. */
   secrets: Partial<Secrets>;
   /** Channel providers; a channel without its settings has no adapter and is skipped with that reason. */
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
       maxClockSkewMs: e.INGEST_MAX_CLOCK_SKEW,
     },
+    shop: { url: e.SHOP_URL?.replace(/\/+$/, '') },
     secrets: {
       writeKeys: e.INGEST_WRITE_KEYS?.split(',')
         .map((key) => key.trim())

@@ -73,6 +73,10 @@ export const envSchema = z.object({
   PUBLIC_BASE_URL: variable(httpUrl, {
     fix: 'set it to the http(s) URL at which providers and customers reach this API',
   }),
+  // Links in messages (push `url`, `{{ shop.url }}` in email and SMS) point here, never at the engine.
+  SHOP_URL: variable(httpUrl, {
+    fix: 'set it to the http(s) URL of your shop, e.g. https://shop.example.com',
+  }),
   OMNIJOURNEY_API_URL: variable(httpUrl, {
     fix: 'set it to the http(s) URL of a running Omnijourney API (for `events send|import`)',
   }),

@@ -253,3 +253,16 @@ export const journeyRuns = pgTable(
 );
 
 export type RunStatus = (typeof runStatuses)[number];
+
+/**
+ * Twilio inbound messages already acted on, by MessageSid: a replayed webhook (a captured START
+ * sent again after a STOP) changes nothing. Rows older than the retention are pruned.
+ */
+export const twilioInboundMessages = pgTable(
+  'twilio_inbound_messages',
+  {
+    messageSid: text('message_sid').primaryKey(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('twilio_inbound_messages_received_idx').on(t.receivedAt)],
+);

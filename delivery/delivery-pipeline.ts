@@ -12,13 +12,18 @@ import {
 } from './customer-contact.js';
 import type { Deliverer, DeliveryRequest } from './delivery-request.js';
 import { ledgerTransitions, outcomeOf, type LedgerRow } from './ledger.js';
-import { messageFor, type MessageSettings } from './render-message.js';
+import { messageFor, missingUnsubscribeLink, type MessageSettings } from './render-message.js';
 import { reservationRules, reserve, type ReservationRules, type ReservationSettings } from './reservation.js';
 
 export interface DeliveryPipelineOptions extends MessageSettings, ReservationSettings {
   db: Database;
   adapters: readonly ChannelAdapter[];
   logger: Logger;
+  /**
+   * Set when this worker cannot give a marketing message a working unsubscribe link (no
+   * UNSUBSCRIBE_SECRET or PUBLIC_BASE_URL): every marketing send is skipped with this reason.
+   */
+  marketingRefusal?: string;
 }
 
 /**
@@ -109,7 +114,17 @@ async function attempt<C extends Channel>(
   }
   if (!adapter || !contact) throw new Error('reserved row without adapter or recipient');
 
+  if (request.category === 'marketing' && options.marketingRefusal) {
+    await ledger.skipped(row, options.marketingRefusal);
+    return { status: 'skipped', channel, reason: options.marketingRefusal };
+  }
   const { message, unsubscribeUrl } = await messageFor(options, request, contact, channel);
+  const noLink = missingUnsubscribeLink(request, message, unsubscribeUrl);
+  if (noLink) {
+    await ledger.skipped(row, noLink);
+    options.logger.warn({ dedupKey: request.dedupKey }, noLink);
+    return { status: 'skipped', channel, reason: noLink };
+  }
 
   // "sending" tells a retry that the provider may have the message: only at-most-once channels
   // act on it, so at-least-once channels save the round trip (a retry resends with the same key).

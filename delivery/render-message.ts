@@ -7,9 +7,42 @@ import type { CustomerContact } from './customer-contact.js';
 import type { DeliveryRequest } from './delivery-request.js';
 import { engineFor, templateRoots, type RenderContext } from './liquid.js';
 
-/** Checks a template at deploy time: each part parses and uses only known variables. */
-export function checkTemplate(id: string, template: TemplateParts): InputProblem[] {
+/** The HTML link a marketing email must carry: an anchor whose href is the customer's unsubscribe URL. */
+const unsubscribeLink =
+  /<a\s[^>]*href\s*=\s*["']\s*\{\{\s*unsubscribe_url\s*\}\}\s*["'][^>]*>[^<]*\S[^<]*<\/a>/i;
+
+/**
+ * A marketing email needs a visible unsubscribe link (CAN-SPAM, Gmail and Yahoo bulk-sender rules):
+ * in the HTML an `<a href="{{ unsubscribe_url }}">` with text, in the text part the URL itself.
+ */
+function unsubscribeProblems(id: string, template: TemplateParts): InputProblem[] {
+  const email = template.email;
+  if (!email) return [];
+  const fix = `marketing email template "${id}" has no visible unsubscribe link: add`;
   const problems: InputProblem[] = [];
+  if (!unsubscribeLink.test(email.html))
+    problems.push({
+      path: `templates.${id}.email.html`,
+      message: `${fix} <a href="{{ unsubscribe_url }}">Unsubscribe</a>`,
+    });
+  if (!/\{\{\s*unsubscribe_url\s*\}\}/.test(email.text))
+    problems.push({
+      path: `templates.${id}.email.text`,
+      message: `${fix} Unsubscribe: {{ unsubscribe_url }}`,
+    });
+  return problems;
+}
+
+/**
+ * Checks a template at deploy time: each part parses and uses only known variables, and unless
+ * the template is only ever sent as transactional, its email part has a visible unsubscribe link.
+ */
+export function checkTemplate(
+  id: string,
+  template: TemplateParts,
+  options: { transactionalOnly?: boolean } = {},
+): InputProblem[] {
+  const problems: InputProblem[] = options.transactionalOnly ? [] : unsubscribeProblems(id, template);
   for (const [channel, parts] of Object.entries(template)) {
     for (const [field, text] of Object.entries<string>(parts ?? {})) {
       const path = `templates.${id}.${channel}.${field}`;
@@ -41,7 +74,19 @@ export async function renderMessage<C extends Channel>(
 export interface MessageSettings {
   templates: Readonly<Record<string, TemplateParts>>;
   unsubscribe?: { secret: string; baseUrl: string };
+  /** SHOP_URL: what links in messages open. Unset (pipelines built by hand): a reserved .invalid name. */
   shop?: { url: string; name: string };
+}
+
+/** Marketing email without its unsubscribe link in the rendered HTML: why it may not go out. */
+export function missingUnsubscribeLink(
+  request: DeliveryRequest,
+  message: { channel: Channel; html?: string },
+  unsubscribeUrl: string | undefined,
+): string | undefined {
+  if (request.category !== 'marketing' || message.channel !== 'email' || !unsubscribeUrl) return undefined;
+  if (message.html?.includes(unsubscribeUrl)) return undefined;
+  return `email: template "${request.template}" rendered no unsubscribe link; a marketing email needs one`;
 }
 
 /** A step's message for one customer on one channel, and the unsubscribe link it carries. */
@@ -61,7 +106,7 @@ export async function messageFor<C extends Channel>(
     trigger: request.trigger as unknown as Record<string, unknown>,
     cart: contact.cart,
     journey: { id: request.journeyId, step: request.stepId },
-    shop: settings.shop ?? { url: 'http://127.0.0.1', name: 'Shop' },
+    shop: settings.shop ?? { url: 'https://shop.invalid', name: 'Shop' },
     unsubscribe_url: unsubscribeUrl,
   });
   return { message, unsubscribeUrl };

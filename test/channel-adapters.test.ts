@@ -166,7 +166,7 @@ describe('channel adapters against real local peers', () => {
     expect(got?.payload).toEqual({
       title: 'Still thinking it over?',
       body: 'Your cart is waiting: Lamp',
-      url: 'http://127.0.0.1/cart',
+      url: 'https://shop.invalid/cart',
     });
     expect(got?.headers).toMatchObject({
       ttl: '86400',

@@ -46,6 +46,7 @@ describe('migrations', () => {
         'journey_runs',
         'journey_versions',
         'push_subscriptions',
+        'twilio_inbound_messages',
       ]);
     } finally {
       await database.drop();
