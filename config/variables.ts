@@ -121,10 +121,14 @@ export const envSchema = z.object({
   SMTP_URL: variable(z.string().regex(/^smtps?:\/\//, { message: 'is not an smtp:// or smtps:// URL' }), {
     fix: 'set it to smtp://user:password@host:587 (or smtps://…:465)',
   }),
-  EMAIL_FROM: variable(z.string().min(3), {
-    fix: 'set it to the sender, e.g. "Shop <shop@example.com>"',
-    default: 'Omnijourney <no-reply@localhost>',
-  }),
+  // Its domain is the right-hand side of every Message-ID, so it must name one.
+  EMAIL_FROM: variable(
+    z.string().regex(/@[^@\s<>]+>?\s*$/, { message: 'has no sender address with a domain' }),
+    {
+      fix: 'set it to the sender, e.g. "Shop <shop@example.com>" (its domain also names every Message-ID)',
+      default: 'Omnijourney <no-reply@localhost>',
+    },
+  ),
   DKIM_DOMAIN: variable(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: 'is not a domain name' }), {
     fix: 'set it to the signing domain, e.g. example.com',
   }),

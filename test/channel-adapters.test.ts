@@ -12,6 +12,7 @@ import type { DeliveryRequest } from '../delivery/delivery-request.js';
 import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import { templates } from '../journeys/templates.js';
+import { diesAfterProviderAccepts } from './helpers/crash-window.js';
 import { startPushPeer, type PushPeer } from './helpers/push-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 import { startTwilioPeer, type TwilioPeer } from './helpers/twilio-peer.js';
@@ -168,11 +169,38 @@ describe('channel adapters against real local peers', () => {
       body: 'Your cart is waiting: Lamp',
       url: 'https://shop.invalid/cart',
     });
-    expect(got?.headers).toMatchObject({
-      ttl: '86400',
-      urgency: 'normal',
-      topic: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+    expect(got?.headers).toMatchObject({ ttl: '86400', urgency: 'normal' });
+  });
+
+  it('push at the crash window: a resend of one step carries its Topic, another step another Topic', async () => {
+    const id = await customer({});
+    const subscription = pushPeer.subscribe();
+    await database.db
+      .insert(pushSubscriptions)
+      .values({ customerId: id, endpoint: subscription.endpoint, ...subscription.keys });
+    const dying = diesAfterProviderAccepts(createPushAdapter({ vapid, agent: pushPeer.agent }));
+    const crashed = createDeliveryPipeline({
+      db: database.db,
+      adapters: [dying.adapter],
+      templates,
+      logger: pino({ level: 'silent' }),
+      now: () => new Date('2026-11-20T12:00:00Z'),
     });
+    const step = request(id, ['push'], 'cart-reminder');
+    void crashed.deliver(step); // the push service accepted, then the process "died"
+    await dying.accepted;
+    expect(await pipeline().deliver(step)).toMatchObject({ status: 'sent', channel: 'push' });
+    const next = { ...request(id, ['push'], 'cart-reminder'), stepId: 'step-2' };
+    expect(await pipeline().deliver(next)).toMatchObject({ status: 'sent', channel: 'push' });
+
+    const topics = pushPeer.received
+      .filter((r) => r.endpoint === subscription.endpoint)
+      .map((r) => r.headers.topic);
+    expect(topics).toHaveLength(3);
+    expect(topics[1]).toBe(topics[0]); // the service replaces an undelivered copy
+    expect(topics[2]).not.toBe(topics[0]);
+    // RFC 8030: at most 32 characters of the URL-safe base64 alphabet.
+    for (const topic of topics) expect(topic).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
   });
 
   it('push: a 410 removes the subscription and the channel is not used again', async () => {

@@ -5,14 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestMessage } from '../customers/ingest-message.js';
 import { deliveries, pushSubscriptions } from '../db/schema.js';
 import { createEmailAdapter } from '../delivery/channels/email.js';
+import { createSmsAdapter } from '../delivery/channels/sms.js';
 import { ChannelFailure, type ChannelAdapter } from '../delivery/channel-adapter.js';
 import type { DeliveryRequest } from '../delivery/delivery-request.js';
 import type { DeliveryPipelineOptions } from '../delivery/delivery-pipeline.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
+import { diesAfterProviderAccepts } from './helpers/crash-window.js';
 import { deliveryRequest } from './helpers/delivery-request.js';
-import { emailPipeline } from './helpers/email-pipeline.js';
+import { emailAdapterFor, emailPipeline } from './helpers/email-pipeline.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { startTwilioPeer, type TwilioPeer } from './helpers/twilio-peer.js';
 
 const noon = () => new Date('2026-11-20T12:00:00Z');
 
@@ -42,12 +45,14 @@ function recordingAdapter(
 describe('the delivery pipeline with a real SMTP peer and real Postgres', () => {
   let database: TestDatabase;
   let smtp: SmtpPeer;
+  let twilio: TwilioPeer;
   const sms = recordingAdapter('sms');
   const push = recordingAdapter('push', 'at-least-once');
   beforeAll(async () => {
-    [database, smtp] = await Promise.all([createTestDatabase(), startSmtpPeer()]);
+    [database, smtp, twilio] = await Promise.all([createTestDatabase(), startSmtpPeer(), startTwilioPeer()]);
   });
   afterAll(async () => {
+    await twilio?.close();
     await smtp?.close();
     await database?.drop();
   });
@@ -218,38 +223,43 @@ describe('the delivery pipeline with a real SMTP peer and real Postgres', () => 
       phone: '+14155550142',
       consent: { sms: 'subscribed' },
     });
-    const emailStep = request(id, { intentKey: 'w-email' });
-    await database.db.insert(deliveries).values({
-      dedupKey: emailStep.dedupKey,
-      customerId: id,
-      channel: 'email',
-      category: 'marketing',
-      status: 'sending',
-      intentKey: 'w-email',
+    // The real adapters, each "dying" once its peer has accepted: the ledger is left as a SIGKILL leaves it.
+    const smsAdapter = createSmsAdapter({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      from: '+15005550006',
+      apiBaseUrl: twilio.url,
     });
-    expect(await pipeline().deliver(emailStep)).toMatchObject({ status: 'sent' });
-    const [mail] = smtp.messages.filter((m) => JSON.stringify(m.to).includes('window@example.test'));
-    expect(mail?.messageId).toBe(`<${Buffer.from(emailStep.dedupKey).toString('base64url')}@example.test>`);
+    const dyingEmail = diesAfterProviderAccepts(emailAdapterFor(smtp.url));
+    const dyingSms = diesAfterProviderAccepts(smsAdapter);
+    const crashed = pipeline({ adapters: [dyingEmail.adapter, dyingSms.adapter] });
+    const retried = pipeline({ adapters: [emailAdapterFor(smtp.url), smsAdapter] });
+    const rowOf = async (dedupKey: string) =>
+      (await database.db.select().from(deliveries).where(eq(deliveries.dedupKey, dedupKey)))[0];
+
+    const emailStep = request(id, { intentKey: 'w-email' });
+    void crashed.deliver(emailStep);
+    await dyingEmail.accepted;
+    expect((await rowOf(emailStep.dedupKey))?.status).toBe('reserved');
+    expect(await retried.deliver(emailStep)).toMatchObject({ status: 'sent' });
+    const mails = smtp.messages.filter((m) => JSON.stringify(m.to).includes('window@example.test'));
+    expect(mails).toHaveLength(2);
+    expect(mails[1]?.messageId).toBe(mails[0]?.messageId);
+    expect(mails[0]?.messageId).toBe(
+      `<${Buffer.from(emailStep.dedupKey).toString('base64url')}@example.test>`,
+    );
 
     const smsStep = request(id, { intentKey: 'w-sms', channels: ['sms'], template: 'cart-incentive' });
-    await database.db.insert(deliveries).values({
-      dedupKey: smsStep.dedupKey,
-      customerId: id,
-      channel: 'sms',
-      category: 'marketing',
-      status: 'sending',
-      intentKey: 'w-sms',
-    });
-    const before = sms.sent.length;
-    const outcome = await pipeline().deliver(smsStep);
+    void crashed.deliver(smsStep);
+    await dyingSms.accepted;
+    const outcome = await retried.deliver(smsStep);
+    expect(twilio.messages.filter((m) => m.To === '+14155550142')).toHaveLength(1); // the first copy only
     expect(outcome.status).toBe('skipped');
     expect(outcome.reason).toContain('not resent (at-most-once)');
-    expect(sms.sent.length).toBe(before);
-    const [row] = await database.db
-      .select()
-      .from(deliveries)
-      .where(eq(deliveries.dedupKey, smsStep.dedupKey));
-    expect(row?.status).toBe('failed');
+    expect(twilio.contractViolations).toEqual([]);
+    expect((await rowOf(smsStep.dedupKey))?.status).toBe('failed');
+    expect(await retried.deliver(smsStep)).toMatchObject({ status: 'skipped' });
+    expect(twilio.messages.filter((m) => m.To === '+14155550142')).toHaveLength(1);
   });
 
   it('ordered fallback: no push subscription → email; email unsubscribed → SMS if consented; nothing reachable → skipped with the reason', async () => {

@@ -1,5 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Logger as TemporalLogger } from '@temporalio/common';
+import {
+  bundleWorkflowCode,
+  Runtime,
+  Worker,
+  type NativeConnection,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { WorkerTuning } from '../config/config.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -27,6 +34,33 @@ const quietBundler = {
   error: (message: string) => process.stderr.write(`bundler: ${message}\n`),
 };
 
+/**
+ * The bundler's chatter (webpack's module list, "Workflow bundle created") goes to the process
+ * logger at debug; its warnings and errors keep their level.
+ */
+export function bundlerLogger(logger: TemporalLogger): TemporalLogger {
+  const level = (wanted: Parameters<TemporalLogger['log']>[0]) => (wanted === 'INFO' ? 'DEBUG' : wanted);
+  return {
+    log: (wanted, message, meta) => logger.log(level(wanted), message, meta),
+    trace: (message, meta) => logger.trace(message, meta),
+    debug: (message, meta) => logger.debug(message, meta),
+    info: (message, meta) => logger.debug(message, meta),
+    warn: (message, meta) => logger.warn(message, meta),
+    error: (message, meta) => logger.error(message, meta),
+  };
+}
+
+/** A prebuilt bundle (WORKER_WORKFLOW_BUNDLE), or the workflows bundled now, quietly. */
+async function workflowBundleFor(options: CreateWorkerOptions): Promise<WorkerOptions['workflowBundle']> {
+  if (options.tuning?.workflowBundle) return { codePath: options.tuning.workflowBundle };
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: options.workflowsPath ?? workflowsPath,
+    ...bundlerOptions,
+    logger: bundlerLogger(Runtime.instance().logger),
+  });
+  return { code };
+}
+
 export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -40,13 +74,13 @@ export interface CreateWorkerOptions {
 }
 
 /** The one place workers are built, for `start`, `worker` and the tests alike. */
-export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
-    workflowsPath: options.workflowsPath ?? workflowsPath,
+    workflowBundle: await workflowBundleFor(options),
     ...(options.identity ? { identity: options.identity } : {}),
     // Only the limits that are set: an explicit undefined would override the SDK's defaults.
     ...definedOnly({
@@ -54,7 +88,6 @@ export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
       maxConcurrentWorkflowTaskExecutions: options.tuning?.maxConcurrentWorkflowTaskExecutions,
       maxConcurrentActivityTaskExecutions: options.tuning?.maxConcurrentActivityTaskExecutions,
     }),
-    bundlerOptions,
     // On stop, in-flight activities get 5 s to finish before they are cancelled (a cancelled send is
     // retried by another worker and deduplicated by the ledger); a stop never takes more than 30 s.
     shutdownGraceTime: '5s',

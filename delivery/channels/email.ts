@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { readPemFile } from '../../infra/read-pem.js';
@@ -17,13 +18,15 @@ export const email = {
     html: await renderPart('html', parts.html, context),
     text: plain(await renderPart('text', parts.text, context)),
   }),
-  fromConfig({ config, publicBaseUrl }) {
+  // Only configured values that every process kind reads alike (never the API's address, which
+  // `start` and `worker` work out differently): a resend from any worker carries the same Message-ID.
+  fromConfig({ config }) {
     const settings = config.channels.email;
     if (!settings) return undefined;
     return createEmailAdapter({
       smtpUrl: settings.smtpUrl,
       from: settings.from,
-      messageIdDomain: new URL(publicBaseUrl).hostname,
+      messageIdDomain: senderDomain(settings.from),
       dkim: settings.dkim && {
         domainName: settings.dkim.domainName,
         keySelector: settings.dkim.keySelector,
@@ -34,11 +37,28 @@ export const email = {
   deadAddress: (recipient) => ({ identity: 'email', value: recipient.email }),
 } satisfies ChannelModule<'email', EmailRecipient>;
 
+/**
+ * The domain of the sender's address (`Shop <shop@example.com>` → `example.com`), in ASCII
+ * (IDNA), lower-cased: the right-hand side of every Message-ID, the same in every process.
+ */
+export function senderDomain(from: string): string {
+  const address = /<([^<>]*)>\s*$/.exec(from)?.[1] ?? from;
+  const domain = /@([^@\s<>]+)$/.exec(address.trim())?.[1]?.replace(/\.$/, '');
+  const ascii = domain ? domainToASCII(domain.toLowerCase()) : '';
+  if (!ascii) throw new Error(`EMAIL_FROM ${JSON.stringify(from)} has no sender address with a domain`);
+  return ascii;
+}
+
+/** `<base64url(dedup key)@domain>`: one identity per message, whichever process sends it, however often. */
+export function messageIdFor(idempotencyKey: string, domain: string): string {
+  return `<${Buffer.from(idempotencyKey).toString('base64url')}@${domain}>`;
+}
+
 interface EmailAdapterOptions {
   /** smtp://user:pass@host:port or smtps://… */
   smtpUrl: string;
   from: string;
-  /** Domain for Message-IDs, e.g. mail.example.com. */
+  /** Domain for Message-IDs: the sender's (`senderDomain(from)`), e.g. example.com. */
   messageIdDomain: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
 }
@@ -74,7 +94,7 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
     channel: 'email',
     crashWindow: 'at-least-once',
     async send({ message, recipient, idempotencyKey, category, unsubscribeUrl }) {
-      const messageId = `<${Buffer.from(idempotencyKey).toString('base64url')}@${options.messageIdDomain}>`;
+      const messageId = messageIdFor(idempotencyKey, options.messageIdDomain);
       try {
         const info = await transport.sendMail({
           from: options.from,

@@ -129,6 +129,10 @@ describe('security', () => {
     // The lines are there, masked: the domain and the last two digits help an operator, nothing more.
     expect(text).toContain('***@example.com');
     expect(text).toContain('***67');
+    // The failure itself still reads: the SDK's `error` field keeps its message, masked.
+    expect(text).toContain(
+      '"message":"SMTP 550: <***@example.com>: Recipient address rejected; sms to ***67"',
+    );
     expect(text).toMatch(/token=\*\*\*/);
     expect(text).toContain('postgres://omnijourney:***@');
   });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
 import type { ParsedMail } from 'mailparser';
@@ -29,6 +30,19 @@ const journey = defineJourney({
   ],
 });
 const delivered = ['first', 'second', 'third'];
+/** One send: the worker-death test kills the worker while it is in flight. */
+const oneSend = defineJourney({
+  id: 'chaos-one-send',
+  name: 'Chaos: one send, its worker killed mid-send',
+  trigger: { event: 'Death Start' },
+  steps: [send('only')],
+});
+/**
+ * README ("Failures"): the deliver activity heartbeats every 2 s with a 10 s heartbeat timeout, so
+ * a send whose worker died is retried elsewhere within 10 s + the first retry's 1 s. Asserted
+ * with room for a loaded machine; without the heartbeat timeout it would take the 2 min start-to-close.
+ */
+const deathNoticedWithinMs = 20_000;
 const dailyCap = defaultCaps.find((rule) => rule.id === 'any-channel-per-day')?.max ?? 0;
 
 /** The step a mail belongs to: its Message-ID is the ledger's dedup key (run / step), encoded. */
@@ -45,7 +59,7 @@ describe('worker crashes (SIGKILL) while runs are in flight', () => {
   let rig: ChaosRig;
   let worker: WorkerProcess;
   beforeAll(async () => {
-    rig = await createChaosRig([journey]);
+    rig = await createChaosRig([journey, oneSend]);
   });
   afterAll(async () => {
     await rig?.close();
@@ -141,4 +155,53 @@ describe('worker crashes (SIGKILL) while runs are in flight', () => {
     expect(ledger.filter((row) => row.status === 'sent')).toHaveLength(runs * delivered.length);
     expect(ledger.filter((row) => row.status === 'reserved' || row.status === 'sending')).toEqual([]);
   }, 900_000);
+  it(`a worker killed mid-send is noticed, and the send retried elsewhere, within ${deathNoticedWithinMs / 1000} s`, async () => {
+    if (worker?.child.exitCode === null) {
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+    }
+    // An SMTP server that takes the connection and never answers: the send hangs, heartbeating.
+    const held: net.Socket[] = [];
+    let connected: (value?: unknown) => void = () => undefined;
+    const inFlight = new Promise((resolve) => (connected = resolve));
+    const blackHole = net.createServer((socket) => {
+      held.push(socket);
+      connected();
+    });
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const port = (blackHole.address() as net.AddressInfo).port;
+    try {
+      const stuck = rig.startWorker({ SMTP_URL: `smtp://127.0.0.1:${port}` });
+      const [user] = await rig.identifyCustomers('death', 1);
+      expect(await rig.post('track', { userId: user, event: 'Death Start', messageId: 'death-1' })).toBe(200);
+      await Promise.race([inFlight, sleep(60_000).then(() => Promise.reject(new Error('no send began')))]);
+
+      // A healthy worker polls before the stuck one dies, so only detection is measured.
+      worker = rig.startWorker({ LOG_LEVEL: 'info' });
+      await eventually(
+        async () => worker.output(),
+        (out) => out.includes('worker polling'),
+        60_000,
+        'worker up',
+      );
+      const killedAt = Date.now();
+      stuck.child.kill('SIGKILL');
+      await stuck.exited;
+      await eventually(
+        async () => rig.smtp.messages.filter((mail) => keyOf(mail).email === `${user}@chaos.test`).length,
+        (count) => count > 0,
+        deathNoticedWithinMs + 60_000,
+        'the send retried on the healthy worker',
+      );
+      const noticedMs = Date.now() - killedAt;
+      await reportFigures('worker death', {
+        'kill to resend ms': noticedMs,
+        'bound ms': deathNoticedWithinMs,
+      });
+      expect(noticedMs).toBeLessThan(deathNoticedWithinMs);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => blackHole.close(resolve));
+    }
+  }, 240_000);
 });
