@@ -237,7 +237,16 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
         if (!event || !concerns) return;
         await wakeRunningRuns(routing, tx, running, event);
         const newRuns = await enterJourneys(routing, tx, { customerId: customer.id, running }, event, now);
-        if (newRuns.length > 0) await commitWith(...newRuns);
+        // Marked routed before the lock is let go: the customer's next routing, waiting on the lock,
+        // reads only routed events into a new run's backlog, so an event routed just before a trigger
+        // (an order racing its add-to-cart) must be seen as routed by then.
+        await commitWith(
+          ...newRuns,
+          tx
+            .update(events)
+            .set({ routedAt: sql`now()` })
+            .where(eq(events.id, stored.id)),
+        );
       });
     },
   };

@@ -4,6 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeyRuns } from '../db/schema.js';
 import abandonedCart from '../journeys/abandoned-cart.js';
+import { ingestMessage } from '../customers/ingest-message.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
 import { createTimeSkippingEnvironment } from './helpers/temporal.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
@@ -120,6 +121,31 @@ describe('abandoned cart', () => {
     const result = await harness.result('abandoned-cart', customerId, 'cart-e');
     expect(result.outcome).toBe('converted');
     expect(harness.deliverer.forCustomer(customerId)).toEqual([]);
+  });
+
+  it('an order routed just before its add-to-cart, not yet marked routed by ingest: the new run still sees it', async () => {
+    const user = `routed-gap-${randomUUID()}`;
+    const now = new Date(await env.currentTimeMs());
+    // The completion is stored and routed (no run yet), and ingest has not written its routed mark:
+    // the moment an add-to-cart from another device may be routed in.
+    const completion = await ingestMessage(
+      database.db,
+      {
+        type: 'track',
+        userId: user,
+        event: 'Order Completed',
+        properties: { cart_id: 'cart-g', order_id: 'o-g' },
+        timestamp: new Date(now.getTime() + 1_000),
+        messageId: randomUUID(),
+      },
+      { receivedAt: now },
+    );
+    if (completion.outcome !== 'stored') throw new Error('not stored');
+    await harness.router.route(completion.event, completion.customer);
+    await harness.track(user, 'Product Added', { cart_id: 'cart-g', product_id: 'sku-g', price: 5 }, now);
+    const result = await harness.result('abandoned-cart', completion.customer.id, 'cart-g');
+    expect(result).toMatchObject({ outcome: 'converted', reason: 'goal: Order Completed' });
+    expect(harness.deliverer.forCustomer(completion.customer.id)).toEqual([]);
   });
 
   it('the order arrives before its add-to-cart (out of order): the run ends at once, nothing sent', async () => {

@@ -19,6 +19,7 @@ import type { JourneyRunResult } from '../../workflows/journey-run/signals.js';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestWorker, createTimeSkippingEnvironment } from './temporal.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import type { EventRouter } from '../../runs/event-router.js';
 
 /**
  * Records each delivery request with the server time at which the workflow asked for it. Alone it
@@ -60,6 +61,8 @@ export function timeSkipping(env: TestWorkflowEnvironment): JourneyTemporal {
 export interface JourneyHarness {
   deliverer: RecordingDeliverer;
   api: RunningApi;
+  /** The journey router behind the API, for tests that route a stored event themselves. */
+  router: EventRouter;
   taskQueue: string;
   writeKey: string;
   adminToken: string;
@@ -123,6 +126,7 @@ export async function createJourneyHarness(
   return {
     deliverer,
     api,
+    router,
     taskQueue,
     writeKey,
     adminToken,
