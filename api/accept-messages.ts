@@ -1,5 +1,5 @@
 import type { Database } from '../db/client.js';
-import { canonicalCustomerId } from '../customers/resolve-customer.js';
+import { canonicalCustomerId, customersMergedInto } from '../customers/resolve-customer.js';
 import { ingestMessage, markRouted, type Ignored } from '../customers/ingest-message.js';
 import type { Trust } from '../domain/merge-plan.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
@@ -170,11 +170,11 @@ async function acceptOne(
     if (!outcome.routed && route) {
       const customerId =
         (await canonicalCustomerId(deps.db, outcome.event.customerId)) ?? outcome.event.customerId;
+      // Which customers this message merged is not stored: the customers ever merged into this one
+      // stand in, so the router's reconciling (idempotent) runs again on the retry.
+      const mergedFrom = await customersMergedInto(deps.db, customerId);
       await routeOrUnavailable(deps, () =>
-        deps.router.route(
-          { ...outcome.event, customerId },
-          { id: customerId, created: false, mergedFrom: [] },
-        ),
+        deps.router.route({ ...outcome.event, customerId }, { id: customerId, created: false, mergedFrom }),
       );
       await markRouted(deps.db, outcome.event.id);
     }

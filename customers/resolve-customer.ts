@@ -165,3 +165,9 @@ export async function canonicalCustomerId(tx: Queryable, id: string): Promise<st
   if (!row) return undefined;
   return row.mergedIntoId ?? row.id;
 }
+
+/** The customers folded into `id`, ever. */
+export async function customersMergedInto(tx: Queryable, id: string): Promise<string[]> {
+  const rows = await tx.select({ id: customers.id }).from(customers).where(eq(customers.mergedIntoId, id));
+  return rows.map((row) => row.id);
+}
