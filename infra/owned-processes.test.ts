@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { claimDataDir } from './owned-processes.js';
+import { claimDataDir, ensureDataDir } from './owned-processes.js';
 import { identify } from './process-identity.js';
 import { ResourceStack } from './resource-stack.js';
 
@@ -61,5 +61,11 @@ describe('the data folder claim', () => {
     await stack.close();
     expect(await stat(path.join(dataDir, 'processes.json'))).toBeTruthy(); // the live owner's record stays
     owner.child.kill();
+  });
+
+  it('creates a missing data folder private (0711 as root, for the `postgres` user to pass through)', async () => {
+    const dataDir = path.join(await folder(), 'new', 'data');
+    await ensureDataDir(dataDir);
+    expect(((await stat(dataDir)).mode & 0o777).toString(8)).toBe(userInfo().uid === 0 ? '711' : '700');
   });
 });
