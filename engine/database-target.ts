@@ -4,6 +4,7 @@ import { ensureDatabase } from '../db/client.js';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres.js';
 import { choosePort } from '../infra/free-port.js';
 import type { Logger } from '../infra/logger.js';
+import { claimDataDir } from '../infra/owned-processes.js';
 import type { ResourceStack } from '../infra/resource-stack.js';
 
 export interface ProvidedDatabase {
@@ -18,10 +19,16 @@ export async function provideDatabase(
   config: Config,
   stack: ResourceStack,
   logger: Logger,
-  /** Throw the embedded cluster away on stop (the bench's scratch database). */
+  /**
+   * Throw the embedded cluster away on stop and run it without fsync (the bench's scratch
+   * database only: unsafe for data that must survive an OS crash). The engine never sets it.
+   */
   options: { ephemeral?: boolean } = {},
 ): Promise<ProvidedDatabase> {
   if (config.database.url) return { url: config.database.url, source: 'DATABASE_URL' };
+  const owned = await claimDataDir(config.dataDir, stack, (name, pid) =>
+    logger.warn({ pid }, `ended the ${name} a killed omnijourney left running`),
+  );
   const port = await choosePort(config.database.embeddedPort, false);
   const dataDir = path.join(config.dataDir, 'postgres');
   logger.info({ dataDir, port }, 'starting the embedded PostgreSQL');
@@ -30,8 +37,12 @@ export async function provideDatabase(
     port,
     database: 'omnijourney',
     ephemeral: options.ephemeral,
+    onSpawn: (pid) => owned.record('embedded PostgreSQL', pid, { signal: 'SIGINT', graceMs: 15_000 }),
   });
-  stack.defer('embedded PostgreSQL', () => server.stop());
+  stack.defer('embedded PostgreSQL', async () => {
+    await server.stop();
+    await owned.forget(server.pid);
+  });
   await ensureDatabase(server.adminUrl, 'omnijourney');
   return { url: server.url, embeddedPid: server.pid };
 }

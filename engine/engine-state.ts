@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { identify } from '../infra/process-identity.js';
 
 /**
  * Where a running `omnijourney start` can be reached, so that the other commands (`journeys`,
@@ -11,6 +12,8 @@ import { z } from 'zod';
  */
 const engineState = z.object({
   pid: z.number().int(),
+  /** The process's start time (`infra/process-identity.ts`): a PID reused after a kill -9 is not the engine. */
+  pidStarted: z.string().optional(),
   apiUrl: z.string().optional(),
   databaseUrl: z.string(),
   temporalAddress: z.string(),
@@ -25,7 +28,8 @@ const fileIn = (dataDir: string) => path.join(dataDir, 'engine.json');
 
 export async function writeEngineState(dataDir: string, state: EngineState): Promise<() => Promise<void>> {
   const file = fileIn(dataDir);
-  await writeFile(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  const pidStarted = state.pidStarted ?? (await identify(state.pid))?.started;
+  await writeFile(file, JSON.stringify({ ...state, pidStarted }, null, 2), { mode: 0o600 });
   return () => rm(file, { force: true });
 }
 
@@ -35,10 +39,8 @@ export async function readEngineState(dataDir: string): Promise<EngineState | un
   if (!existsSync(file)) return undefined;
   const parsed = engineState.safeParse(JSON.parse(await readFile(file, 'utf8').catch(() => 'null')));
   if (!parsed.success) return undefined;
-  try {
-    process.kill(parsed.data.pid, 0);
-    return parsed.data;
-  } catch {
-    return undefined;
-  }
+  const running = await identify(parsed.data.pid);
+  if (!running) return undefined;
+  const { pidStarted } = parsed.data;
+  return pidStarted === undefined || pidStarted === running.started ? parsed.data : undefined;
 }

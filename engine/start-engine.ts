@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import type { Config, Secrets } from '../config/config.js';
 import { connectDatabase, type Database } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { maskUrl, registerSecrets } from '../infra/log-masking.js';
 import type { Logger } from '../infra/logger.js';
+import { ensureDataDir } from '../infra/owned-processes.js';
 import { ResourceStack } from '../infra/resource-stack.js';
 import { connectClient, ensureSearchAttributes } from '../infra/temporal-cluster.js';
 import { installTemporalRuntime } from '../infra/temporal-runtime.js';
@@ -74,7 +74,7 @@ export async function startEngine(
   const stack = new ResourceStack();
   const stop = () => stack.close((name, error) => logger.warn({ err: error }, `stopping ${name} failed`));
   try {
-    await mkdir(config.dataDir, { recursive: true });
+    await ensureDataDir(config.dataDir);
     await installTemporalRuntime(logger);
 
     const database = await provideDatabase(config, stack, logger);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { choosePort } from '../infra/free-port.js';
 import type { Logger } from '../infra/logger.js';
+import { claimDataDir } from '../infra/owned-processes.js';
 import type { ResourceStack } from '../infra/resource-stack.js';
 import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
 import { resolveTemporalExecutable } from '../infra/temporal-executables.js';
@@ -20,6 +21,8 @@ export async function provideTemporal(
   config: Config,
   stack: ResourceStack,
   logger: Logger,
+  /** The dev server's SQLite without fsync: the bench's scratch store only, never the engine's. */
+  options: { unsafeNoSync?: boolean } = {},
 ): Promise<ProvidedTemporal> {
   const { temporal } = config;
   if (temporal.address) {
@@ -38,9 +41,16 @@ export async function provideTemporal(
     toolsDir: config.toolsDir,
     onInstall: (message) => logger.info(message),
   });
+  const owned = await claimDataDir(config.dataDir, stack, (name, pid) =>
+    logger.warn({ pid }, `ended the ${name} a killed omnijourney left running`),
+  );
   // Defaults that are busy (another dev server, say) fall back to free ports; explicit ones do not.
-  const port = await choosePort(temporal.devPort, process.env.TEMPORAL_DEV_PORT === undefined);
-  const uiPort = await choosePort(temporal.uiPort, process.env.TEMPORAL_UI_PORT === undefined);
+  const [devPortIsDefault, uiPortIsDefault] = [
+    process.env.TEMPORAL_DEV_PORT === undefined,
+    process.env.TEMPORAL_UI_PORT === undefined,
+  ];
+  const port = await choosePort(temporal.devPort, devPortIsDefault);
+  const uiPort = await choosePort(temporal.uiPort, uiPortIsDefault);
   if (port === uiPort) {
     throw new UserError(
       `TEMPORAL_DEV_PORT and TEMPORAL_UI_PORT are both ${port}`,
@@ -54,6 +64,10 @@ export async function provideTemporal(
     uiPort,
     namespace: temporal.namespace,
     dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+    unsafeNoSync: options.unsafeNoSync,
+    portsMayMove: devPortIsDefault && uiPortIsDefault,
+    onSpawn: (pid) => owned.record('Temporal dev server', pid, { signal: 'SIGTERM', graceMs: 10_000 }),
+    onExit: (pid) => owned.forget(pid),
   });
   stack.defer('temporal dev server', () => server.stop());
   return {

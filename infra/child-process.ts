@@ -20,3 +20,18 @@ export function tailOf(child: ChildProcess, limit = 4000): () => string {
   child.stderr?.on('data', keep);
   return () => text;
 }
+
+/** The first line a child writes that matches `pattern` (a crash's reason, which a tail loses), or ''. */
+export function firstLineMatching(child: ChildProcess, pattern: RegExp): () => string {
+  let found = '';
+  const partial = { stdout: '', stderr: '' };
+  const watch = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    if (found) return;
+    const lines = (partial[stream] + chunk.toString()).split('\n');
+    partial[stream] = (lines.pop() ?? '').slice(-4000);
+    found = lines.find((line) => pattern.test(line)) ?? '';
+  };
+  child.stdout?.on('data', watch('stdout'));
+  child.stderr?.on('data', watch('stderr'));
+  return () => found || [partial.stdout, partial.stderr].find((line) => pattern.test(line)) || '';
+}

