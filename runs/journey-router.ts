@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { and, asc, eq, gte, inArray, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, eq, gte, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { events } from '../db/schema.js';
 import { mayEnter, type EntryDecision } from '../domain/entry-rules.js';
@@ -19,6 +19,7 @@ import { createJourneyCatalog, type JourneyCatalog } from '../catalog/catalog-ca
 import { signalJourneyRun, signalWithStartJourneyRun } from '../workflows/journey-run/lifecycle.js';
 import { toRunEvent, type RoutedCustomer, type StoredEvent } from '../customers/stored-event.js';
 import type { EventRouter } from './event-router.js';
+import { routedEventsOfInterest } from './routed-events.js';
 import { reconcileRuns } from './reconcile-runs.js';
 import { entriesSince, insertStartedRun, lastRunOf, runningRunsOf, type RunRow } from './run-records.js';
 
@@ -47,28 +48,12 @@ async function backlogOf(
   customerId: string,
   trigger: RunEvent,
 ): Promise<RunEvent[]> {
-  const rows = await q
-    .select({
-      messageId: events.messageId,
-      name: events.name,
-      type: events.type,
-      properties: events.properties,
-      occurredAt: events.occurredAt,
-    })
-    .from(events)
-    .where(
-      and(
-        eq(events.customerId, customerId),
-        eq(events.type, 'track'),
-        inArray(events.name, [...eventsOfInterest(definition)]),
-        gte(events.occurredAt, new Date(trigger.occurredAt)),
-        ne(events.messageId, trigger.messageId),
-        isNotNull(events.routedAt),
-      ),
-    )
-    .orderBy(asc(events.occurredAt), asc(events.id))
-    .limit(maxBacklog);
-  return rows.map(toRunEvent);
+  return routedEventsOfInterest(q, {
+    customerId,
+    names: eventsOfInterest(definition),
+    where: and(gte(events.occurredAt, new Date(trigger.occurredAt)), ne(events.messageId, trigger.messageId)),
+    limit: maxBacklog,
+  });
 }
 
 /**

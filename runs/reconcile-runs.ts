@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { and, asc, eq, gte, inArray, isNotNull, or, sql } from 'drizzle-orm';
-import { toRunEvent } from '../customers/stored-event.js';
+import { and, eq, gte, or, sql } from 'drizzle-orm';
 import { events, journeyRuns } from '../db/schema.js';
 import type { Queryable } from '../db/queryable.js';
 import { eventsOfInterest, journeyWorkflowId, type RunEvent } from '../domain/journey-runtime.js';
@@ -13,6 +12,7 @@ import {
   signalMergedInto,
 } from '../workflows/journey-run/lifecycle.js';
 import type { RunRow } from './run-records.js';
+import { routedEventsOfInterest } from './routed-events.js';
 
 /** A run handed over at a merge learns at most this many of the ended run's events. */
 const maxHandedOver = 50;
@@ -100,25 +100,10 @@ async function eventsSinceTrigger(
   const since = loser.triggerMessageId
     ? sql`(select min(t.occurred_at) from events t where t.message_id = ${trigger})`
     : sql`${loser.startedAt.toISOString()}::timestamptz`;
-  const rows = await q
-    .select({
-      messageId: events.messageId,
-      name: events.name,
-      type: events.type,
-      properties: events.properties,
-      occurredAt: events.occurredAt,
-    })
-    .from(events)
-    .where(
-      and(
-        eq(events.customerId, customerId),
-        eq(events.type, 'track'),
-        inArray(events.name, [...names]),
-        isNotNull(events.routedAt),
-        or(eq(events.messageId, trigger), gte(events.occurredAt, since)),
-      ),
-    )
-    .orderBy(asc(events.occurredAt), asc(events.id))
-    .limit(maxHandedOver);
-  return rows.map(toRunEvent);
+  return routedEventsOfInterest(q, {
+    customerId,
+    names,
+    where: or(eq(events.messageId, trigger), gte(events.occurredAt, since)),
+    limit: maxHandedOver,
+  });
 }
