@@ -74,6 +74,8 @@ describe('a run cancelled with `temporal workflow cancel`', () => {
     const ended = await until(runRow, (row) => row?.status !== 'running');
     expect(ended).toMatchObject({ status: 'cancelled', reason: temporalCancelReason });
     expect(ended?.endedAt).toBeInstanceOf(Date);
+    // The row is written just before the workflow closes: wait for the close.
+    await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(harness.deliverer.requests).toHaveLength(0);
 
