@@ -13,6 +13,7 @@ import { HttpError } from './http-errors.js';
 import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
 import { plainError } from '../domain/plain-error.js';
+import { pushEndpointRefused } from '../delivery/push-endpoints.js';
 
 const subscriptionBody = z
   .object({
@@ -111,6 +112,11 @@ export function registerPushRoutes(
       throw new HttpError(400, `${problems[0]?.path}: ${problems[0]?.message}`, problems);
     }
     const { userId, anonymousId, subscription } = parsed.data;
+    const refused = pushEndpointRefused(subscription.endpoint);
+    if (refused)
+      throw new HttpError(400, `subscription.endpoint: ${refused}`, [
+        { path: 'subscription.endpoint', message: refused },
+      ]);
     const trust = await pushTrust(request, deps.verifyUserToken, kind, parsed.data);
     const { customerId, unverified } = await deps.db.transaction(async (tx) => {
       const keys: IdentityKey[] = [];

@@ -55,6 +55,8 @@ export interface Config {
     /** INGEST_MAX_CLOCK_SKEW: how far past the receive time an event may be dated (ms). */
     maxClockSkewMs: number;
   };
+  /** PUSH_ALLOWED_HOSTS: the push services whose endpoints are registered and sent to. */
+  push: { allowedHosts: readonly string[] };
   /** SHOP_URL: the shop that links in messages open; unset: the engine's public URL stands in. */
   shop: { url?: string };
   /** Secrets from the environment; `omnijourney start` fills gaps with generated dev secrets. */
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
       maxClockSkewMs: e.INGEST_MAX_CLOCK_SKEW,
     },
+    push: { allowedHosts: e.PUSH_ALLOWED_HOSTS },
     shop: { url: e.SHOP_URL?.replace(/\/+$/, '') },
     secrets: {
       writeKeys: e.INGEST_WRITE_KEYS?.split(',')

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defaultMaxClockSkewMs } from '../domain/event-time.js';
+import { knownPushHosts } from '../domain/push-endpoint.js';
 import {
   atLeast,
   bool,
@@ -107,6 +108,26 @@ export const envSchema = z.object({
     {
       fix: 'set it to mailto:you@example.com or an https URL',
       default: 'mailto:ops@example.com',
+    },
+  ),
+  // Push endpoints are registered and sent to only on these hosts (`*.` for any subdomain); never loopback or private addresses.
+  PUSH_ALLOWED_HOSTS: variable(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((host) => host.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/, { message: 'is not a host name' }))
+          .min(1, { message: 'names no host' }),
+      ),
+    {
+      fix: 'set it to push service host names separated by commas, e.g. fcm.googleapis.com,*.push.apple.com',
+      default: () => [...knownPushHosts],
     },
   ),
   DEFAULT_PHONE_COUNTRY: variable(

@@ -12,6 +12,7 @@ import { zoneForCountry } from '../domain/quiet-hours.js';
 import type { ChannelFailure } from './channel-adapter.js';
 import type { DeadAddress } from './channels/channel-module.js';
 import { channelModules, type RecipientOf } from './channels/index.js';
+import { pushEndpointRefused } from './push-endpoints.js';
 
 /** Everything the pipeline needs to know about reaching one customer. */
 export interface CustomerContact {
@@ -75,8 +76,10 @@ export function contactOf(
     consent: Object.fromEntries(consentRows.map((c) => [c.channel, c.status])),
     emails: deliveryAddresses(ids, 'email'),
     phones,
+    // Sent only to an allowed push service: a row stored before the allow-list, or under another
+    // PUSH_ALLOWED_HOSTS, is not a recipient (domain/push-endpoint.ts).
     pushSubscriptions: subscriptions
-      .filter((s) => !s.expiresAt || s.expiresAt > new Date())
+      .filter((s) => (!s.expiresAt || s.expiresAt > new Date()) && !pushEndpointRefused(s.endpoint))
       .map((s) => ({ endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } })),
   };
 }

@@ -5,6 +5,7 @@ import { createEmailAdapter } from '../delivery/channels/email.js';
 import { createPushAdapter } from '../delivery/channels/push.js';
 import { createSmsAdapter } from '../delivery/channels/sms.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
+import { allowPushPeer } from '../delivery/push-endpoints.js';
 import { startPushService, type PushService } from './push-service.js';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp-catcher.js';
 import { startTwilioSink, type TwilioSink } from './twilio-sink.js';
@@ -32,6 +33,8 @@ export async function startDemoPeers(dataDir: string): Promise<DemoPeers> {
     startTwilioSink(),
     startPushService(),
   ]);
+  // The demo's push service is on 127.0.0.1, which the engine otherwise never calls: allowed by its origin only.
+  const disallowPush = allowPushPeer(push.url);
   return {
     smtp,
     sms,
@@ -56,6 +59,7 @@ export async function startDemoPeers(dataDir: string): Promise<DemoPeers> {
     },
     counts: () => ({ emails: smtp.messages.length, sms: sms.messages.length, push: push.received.length }),
     async close() {
+      disallowPush();
       await Promise.all([smtp.close(), sms.close(), push.close()]);
     },
   };

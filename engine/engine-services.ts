@@ -10,6 +10,7 @@ import type { ResourceStack } from '../infra/resource-stack.js';
 import { connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
 import { createWorker } from '../worker/create-worker.js';
+import { configurePushHosts } from '../delivery/push-endpoints.js';
 
 /** A worker on the engine's task queue; `finished` settles when the worker stops. */
 export async function startEngineWorker(
@@ -17,6 +18,7 @@ export async function startEngineWorker(
   deliverer: () => Deliverer,
 ): Promise<{ finished: Promise<void> }> {
   const { config, stack, logger } = deps;
+  configurePushHosts(config.push.allowedHosts);
   const connection = await connectWorker(deps.temporal);
   stack.defer('temporal worker connection', () => connection.close());
   const worker: Worker = await createWorker({
@@ -49,6 +51,7 @@ export async function startEngineApi(deps: {
   showWriteKey: boolean;
 }): Promise<{ url: string; writeKey?: string; clientKey?: string; devSecretsFile?: string }> {
   const { config, db, logger } = deps;
+  configurePushHosts(config.push.allowedHosts);
   const workflowClient = new Client({ connection: deps.connection, namespace: deps.namespace });
   const server = await startApiServer({
     db,

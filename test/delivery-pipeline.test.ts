@@ -360,9 +360,12 @@ describe('the delivery pipeline with a real SMTP peer and real Postgres', () => 
     ).toMatchObject({ status: 'skipped', reason: 'no channel allowed: sms: sms unsubscribed' });
     expect(sms.sent.length).toBe(before);
 
-    await database.db
-      .insert(pushSubscriptions)
-      .values({ customerId: id, endpoint: `https://push.example.test/${id}`, p256dh: 'k', auth: 'a' });
+    await database.db.insert(pushSubscriptions).values({
+      customerId: id,
+      endpoint: `https://fcm.googleapis.com/fcm/send/${id}`,
+      p256dh: 'k',
+      auth: 'a',
+    });
     push.failOnce(new ChannelFailure('unreachable', 'push service answered 410 Gone'));
     expect(await pipeline().deliver(request(id, { channels: ['push'], intentKey: 'p1' }))).toMatchObject({
       status: 'skipped',

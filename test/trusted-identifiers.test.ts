@@ -99,7 +99,7 @@ describe('identifiers you can trust', () => {
   });
 
   it('20 concurrent registrations of one push endpoint → 20 × 200, one subscription, one identity', async () => {
-    const endpoint = `https://push.example.test/sub/${randomUUID()}`;
+    const endpoint = `https://fcm.googleapis.com/fcm/send/${randomUUID()}`;
     const body = {
       anonymousId: `browser-${randomUUID()}`,
       subscription: { endpoint, expirationTime: null, keys: { p256dh: 'BKey', auth: 'secret' } },
@@ -124,7 +124,7 @@ describe('identifiers you can trust', () => {
   });
 
   it('20 browsers registering one endpoint at once (20 anonymousIds) → 20 × 200, one row, one owner', async () => {
-    const endpoint = `https://push.example.test/sub/${randomUUID()}`;
+    const endpoint = `https://fcm.googleapis.com/fcm/send/${randomUUID()}`;
     const subscription = { endpoint, expirationTime: null, keys: { p256dh: 'BKey', auth: 'secret' } };
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>

@@ -210,7 +210,7 @@ describe('provider webhooks, unsubscribe links and push subscriptions', () => {
     const key = await fetch(`${api.url}/v1/push/vapid-public-key`);
     expect(await key.json()).toEqual({ publicKey: 'BPublicKeyForTests' });
     const subscription = {
-      endpoint: 'https://push.example.test/sub/abc',
+      endpoint: 'https://fcm.googleapis.com/fcm/send/abc',
       expirationTime: null,
       keys: { p256dh: 'BKey', auth: 'secret' },
     };

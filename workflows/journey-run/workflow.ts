@@ -1,6 +1,7 @@
 import {
   CancellationScope,
   isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -43,11 +44,38 @@ interface Ending {
   mergedIntoRunId?: string;
 }
 
+/**
+ * Why a run cancelled from outside (the Temporal UI, `temporal workflow cancel`, a client's
+ * `handle.cancel()`) ended: the SDK does not hand the request's own reason to workflow code.
+ */
+export const temporalCancelReason = 'cancelled in Temporal (workflow cancel request)';
+
+/**
+ * Whether an error that ended the steps is a cancellation of the workflow itself (its root scope),
+ * not one of the run's own endings (goal, exit, cancel signal, merge), which cancel only the steps.
+ * Asks `patched` only then: runs that failed this way before keep replaying as they did.
+ */
+const isWorkflowCancellation = (error: unknown, ending: Ending | undefined): boolean =>
+  isCancellation(error) &&
+  !ending &&
+  CancellationScope.current().consideredCancelled &&
+  patched('temporal-cancel-recorded');
+
 /** After a merge the run follows the surviving customer: profile, sends and search attribute. */
 function followCustomer(state: JourneyRunState, customerId: string): void {
   if (state.customerId === customerId) return;
   state.customerId = customerId;
   upsertSearchAttributes([{ key: searchAttributes.CustomerId, value: customerId }]);
+}
+
+/** The run's state and its details in the Temporal UI once it has ended. */
+function settle(state: JourneyRunState, journeyName: string, final: Ending): void {
+  state.status = final.outcome;
+  state.reason = final.reason;
+  state.currentStep = undefined;
+  state.waitingFor = undefined;
+  state.waitingUntil = undefined;
+  setCurrentDetails(`**${journeyName}**: ${final.outcome} (${final.reason})`);
 }
 
 export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResult> {
@@ -103,11 +131,16 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
       stepId = await runStep(step, run);
     }
   };
+  let cancelledFromTemporal: unknown;
   try {
     // A backlog event may already have ended the run: then no step runs at all.
     if (!ending) await steps.run(runSteps);
   } catch (error) {
-    if (!(isCancellation(error) && ending)) {
+    if (isWorkflowCancellation(error, ending)) {
+      // Recorded as `cancelled` below (in a non-cancellable scope), then the workflow ends cancelled.
+      ending = { outcome: 'cancelled', reason: temporalCancelReason };
+      cancelledFromTemporal = error;
+    } else if (!(isCancellation(error) && ending)) {
       await CancellationScope.nonCancellable(() =>
         bookkeeping.record('failed', error instanceof Error ? error.message : String(error)),
       );
@@ -115,14 +148,11 @@ export async function journeyRun(input: JourneyRunInput): Promise<JourneyRunResu
     }
   }
   const final: Ending = ending ?? { outcome: 'completed', reason: 'all steps done' };
-  state.status = final.outcome;
-  state.reason = final.reason;
-  state.currentStep = undefined;
-  state.waitingFor = undefined;
-  state.waitingUntil = undefined;
-  setCurrentDetails(`**${journey.name}**: ${final.outcome} (${final.reason})`);
+  settle(state, journey.name, final);
   await CancellationScope.nonCancellable(() =>
     bookkeeping.record(final.outcome, final.reason, final.eventAt, final.mergedIntoRunId),
   );
+  // Temporal shows the run as Canceled, as it was asked to.
+  if (cancelledFromTemporal) throw cancelledFromTemporal;
   return { outcome: final.outcome, reason: final.reason, steps: state.steps };
 }
