@@ -1,8 +1,9 @@
+import { Socket } from 'node:net';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { readPemFile } from '../../infra/read-pem.js';
-import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import { oneLine, plain, renderPart } from '../liquid.js';
 import type { ChannelModule } from './channel-module.js';
 
@@ -61,6 +62,8 @@ interface EmailAdapterOptions {
   /** Domain for Message-IDs: the sender's (`senderDomain(from)`), e.g. example.com. */
   messageIdDomain: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
+  /** Connect (and greeting) and per-reply bounds; default `providerTimeouts`. Tests shorten them. */
+  timeouts?: { connectMs: number; responseMs: number };
 }
 
 /** SMTP reply codes: 4xx and connection errors are worth retrying, 5xx are not, 550/551/553 mean no such mailbox. */
@@ -82,19 +85,35 @@ function classify(error: unknown): ChannelFailure {
  * window: a resend carries the same Message-ID, which mail systems use to drop duplicates.
  */
 export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter<'email', EmailRecipient> {
-  const transport = nodemailer.createTransport(options.smtpUrl, {
+  const { connectMs, responseMs } = options.timeouts ?? providerTimeouts;
+  const transportOptions = {
+    connectionTimeout: connectMs,
+    greetingTimeout: connectMs,
+    // Also bounds the wait for the reply to the end of DATA (nodemailer's default is 10 minutes).
+    socketTimeout: responseMs,
     dkim: options.dkim
       ? {
           ...options.dkim,
           headerFieldNames: 'from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post',
         }
       : undefined,
-  } as SMTPTransport.Options);
+  };
   return {
     channel: 'email',
     crashWindow: 'at-least-once',
-    async send({ message, recipient, idempotencyKey, category, unsubscribeUrl }) {
+    async send({ message, recipient, idempotencyKey, category, unsubscribeUrl, signal }) {
       const messageId = messageIdFor(idempotencyKey, options.messageIdDomain);
+      // One connection per message, owned here: on abort it is destroyed before the server's reply,
+      // so a server that answers late has no connection to confirm a message on (RFC 5321 4.1.1.4).
+      const socket = new Socket();
+      const transport = nodemailer.createTransport(options.smtpUrl, {
+        ...transportOptions,
+        getSocket: (_options: unknown, callback: (error: Error | null, socket: { socket: Socket }) => void) =>
+          callback(null, { socket }),
+      } as SMTPTransport.Options);
+      const abort = () => socket.destroy(new Error('aborted'));
+      if (signal?.aborted) throw abortedFailure(signal, 'email');
+      signal?.addEventListener('abort', abort, { once: true });
       try {
         const info = await transport.sendMail({
           from: options.from,
@@ -114,8 +133,12 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
           throw new ChannelFailure('unreachable', `SMTP rejected ${recipient.email}`);
         return { providerMessageId: info.messageId };
       } catch (error) {
+        if (signal?.aborted) throw abortedFailure(signal, 'email');
         if (error instanceof ChannelFailure) throw error;
         throw classify(error);
+      } finally {
+        signal?.removeEventListener('abort', abort);
+        socket.destroy();
       }
     },
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Agent } from 'node:https';
+import { Agent } from 'node:https';
 import webpush from 'web-push';
-import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import type { CustomerContact } from '../customer-contact.js';
 import { oneLine, renderPart, safeUrl, textOnly } from '../liquid.js';
 import type { ChannelModule } from './channel-module.js';
@@ -29,8 +29,10 @@ interface PushAdapterOptions {
   /** Seconds the push service keeps an undelivered message (default one day). */
   ttlSeconds?: number;
   urgency?: 'very-low' | 'low' | 'normal' | 'high';
-  /** Tests trust a local push service's certificate through this agent. */
+  /** Tests trust a local push service's certificate through this agent's options. */
   agent?: Agent;
+  /** Bound on the whole request (connect and answer); default `providerTimeouts.responseMs`. */
+  timeoutMs?: number;
 }
 
 function classify(error: unknown): ChannelFailure {
@@ -51,10 +53,21 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
   return {
     channel: 'push',
     crashWindow: 'at-least-once',
-    async send({ message, recipient, idempotencyKey }) {
+    async send({ message, recipient, idempotencyKey, signal }) {
       const topic = createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 32);
+      // An agent of its own per message: on abort its socket is destroyed, whatever web-push awaits.
+      const agent = new Agent({ ...options.agent?.options, keepAlive: false });
+      let abort = () => {};
+      const aborted = new Promise<never>((_, reject) => {
+        abort = () => {
+          agent.destroy();
+          reject(abortedFailure(signal as AbortSignal, 'push'));
+        };
+      });
+      if (signal?.aborted) throw abortedFailure(signal, 'push');
+      signal?.addEventListener('abort', abort, { once: true });
       try {
-        const response = await webpush.sendNotification(
+        const request = webpush.sendNotification(
           recipient.subscription,
           JSON.stringify({ title: message.title, body: message.body, url: message.url }),
           {
@@ -62,12 +75,19 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
             TTL: options.ttlSeconds ?? 86_400,
             urgency: options.urgency ?? 'normal',
             topic,
-            ...(options.agent ? { agent: options.agent } : {}),
+            timeout: options.timeoutMs ?? providerTimeouts.responseMs,
+            agent,
           },
         );
+        const response = await Promise.race([request, aborted]);
         return { providerMessageId: response.headers.location ?? topic };
       } catch (error) {
+        if (error instanceof ChannelFailure) throw error;
         throw classify(error);
+      } finally {
+        signal?.removeEventListener('abort', abort);
+        aborted.catch(() => {});
+        agent.destroy();
       }
     },
   };
