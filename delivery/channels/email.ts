@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -105,15 +105,18 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
       const messageId = messageIdFor(idempotencyKey, options.messageIdDomain);
       // One connection per message, owned here: on abort it is destroyed before the server's reply,
       // so a server that answers late has no connection to confirm a message on (RFC 5321 4.1.1.4).
-      const socket = new Socket();
-      const transport = nodemailer.createTransport(options.smtpUrl, {
-        ...transportOptions,
-        getSocket: (_options: unknown, callback: (error: Error | null, socket: { socket: Socket }) => void) =>
-          callback(null, { socket }),
-      } as SMTPTransport.Options);
-      const abort = () => socket.destroy(new Error('aborted'));
+      let socket: Socket | undefined;
+      const abort = () => socket?.destroy();
       if (signal?.aborted) throw abortedFailure(signal, 'email');
       signal?.addEventListener('abort', abort, { once: true });
+      const transport = nodemailer.createTransport({
+        url: options.smtpUrl,
+        ...transportOptions,
+        getSocket: (target: SocketTarget, callback: SocketCallback) => {
+          socket = openSocket(target, connectMs, callback);
+          if (signal?.aborted) socket.destroy();
+        },
+      } as SMTPTransport.Options);
       try {
         const info = await transport.sendMail({
           from: options.from,
@@ -138,8 +141,33 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
         throw classify(error);
       } finally {
         signal?.removeEventListener('abort', abort);
-        socket.destroy();
+        socket?.destroy();
       }
     },
   };
+}
+
+type SocketTarget = { host?: string; port?: number; secure?: boolean };
+type SocketCallback = (error: Error | null, options?: { connection: Socket }) => void;
+
+/** A TCP connection to the SMTP server, handed to nodemailer once connected (or failed in `connectMs`). */
+function openSocket(target: SocketTarget, connectMs: number, callback: SocketCallback) {
+  // nodemailer's defaults when the URL names no port or host.
+  const socket = connect(target.port ?? (target.secure ? 465 : 587), target.host ?? 'localhost');
+  let settled = false;
+  const settle = (error: Error | null) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    socket.off('error', settle);
+    if (error) {
+      socket.destroy();
+      callback(error);
+    } else callback(null, { connection: socket });
+  };
+  const timer = setTimeout(() => settle(new Error(`connection timeout after ${connectMs} ms`)), connectMs);
+  socket.once('connect', () => settle(null));
+  socket.once('error', settle);
+  socket.once('close', () => settle(new Error('connection closed')));
+  return socket;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Agent } from 'node:https';
+import type { Socket } from 'node:net';
 import webpush from 'web-push';
 import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import type { CustomerContact } from '../customer-contact.js';
@@ -23,6 +24,20 @@ export const push = {
   fromConfig: ({ secrets }) => (secrets.vapid ? createPushAdapter({ vapid: secrets.vapid }) : undefined),
   deadAddress: (recipient) => ({ pushEndpoint: recipient.subscription.endpoint }),
 } satisfies ChannelModule<'push', PushRecipient>;
+
+/** An HTTPS agent that keeps its sockets, connecting ones included, so that it can destroy them. */
+class OwnedAgent extends Agent {
+  private readonly owned = new Set<Socket>();
+  override createConnection(...args: Parameters<Agent['createConnection']>) {
+    const socket = super.createConnection(...args) as Socket | undefined;
+    if (socket) this.owned.add(socket);
+    return socket as ReturnType<Agent['createConnection']>;
+  }
+  destroyAll() {
+    for (const socket of this.owned) socket.destroy();
+    this.destroy();
+  }
+}
 
 interface PushAdapterOptions {
   vapid: { subject: string; publicKey: string; privateKey: string };
@@ -53,19 +68,22 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
   return {
     channel: 'push',
     crashWindow: 'at-least-once',
-    async send({ message, recipient, idempotencyKey, signal }) {
+    async send({ message, recipient, idempotencyKey, signal: cancelled }) {
+      // web-push's own `timeout` is a socket idle timeout; this bounds the whole call.
+      const deadline = AbortSignal.timeout(options.timeoutMs ?? providerTimeouts.responseMs);
+      const signal = cancelled ? AbortSignal.any([cancelled, deadline]) : deadline;
       const topic = createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 32);
       // An agent of its own per message: on abort its socket is destroyed, whatever web-push awaits.
-      const agent = new Agent({ ...options.agent?.options, keepAlive: false });
+      const agent = new OwnedAgent({ ...options.agent?.options, keepAlive: false });
       let abort = () => {};
       const aborted = new Promise<never>((_, reject) => {
         abort = () => {
-          agent.destroy();
-          reject(abortedFailure(signal as AbortSignal, 'push'));
+          agent.destroyAll();
+          reject(abortedFailure(signal, 'push'));
         };
       });
-      if (signal?.aborted) throw abortedFailure(signal, 'push');
-      signal?.addEventListener('abort', abort, { once: true });
+      if (signal.aborted) throw abortedFailure(signal, 'push');
+      signal.addEventListener('abort', abort, { once: true });
       try {
         const request = webpush.sendNotification(
           recipient.subscription,
@@ -85,9 +103,9 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
         if (error instanceof ChannelFailure) throw error;
         throw classify(error);
       } finally {
-        signal?.removeEventListener('abort', abort);
+        signal.removeEventListener('abort', abort);
         aborted.catch(() => {});
-        agent.destroy();
+        agent.destroyAll();
       }
     },
   };
