@@ -223,4 +223,30 @@ describe('providers that hang, and failures after the reservation', () => {
       .where(and(eq(deliveries.runId, step.runId), eq(deliveries.status, 'sent')));
     expect(rows).toHaveLength(1);
   });
+
+  it('a row left reserved (a run cancelled mid-send) counts toward caps and intents for 30 minutes, then no more', async () => {
+    const id = await customer({ email: 'stuck@example.test' });
+    const noon = new Date('2026-11-20T12:00:00Z');
+    const oneADay = { caps: [{ id: 'one-a-day', max: 1, windowMs: 86_400_000 }], now: () => noon };
+    const stuck = (minutesAgo: number) =>
+      database.db.insert(deliveries).values({
+        dedupKey: `stuck/${randomUUID()}`,
+        customerId: id,
+        channel: 'email',
+        category: 'marketing',
+        status: 'reserved',
+        intentKey: 'same-intent',
+        createdAt: new Date(noon.getTime() - minutesAgo * 60_000),
+      });
+    await stuck(10);
+    const capped = await pipeline(smtp.url, oneADay).deliver(request(id));
+    expect(capped).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/one-a-day/) });
+    await database.db.delete(deliveries).where(eq(deliveries.customerId, id));
+    await stuck(31);
+    expect(
+      await pipeline(smtp.url, oneADay).deliver(request(id, { intentKey: 'same-intent' })),
+    ).toMatchObject({
+      status: 'sent',
+    });
+  });
 });
