@@ -111,7 +111,8 @@ describe('providers that hang, and failures after the reservation', () => {
       );
       const ended = Date.now();
       expect(results.every((r) => r.outcome.status === 'sent')).toBe(true);
-      expect(results.every((r) => r.attempts === 2)).toBe(true);
+      // attempt 1 waits out the 1 s reply bound; a loaded machine may need one more for a connection
+      expect(results.every((r) => r.attempts >= 2 && r.attempts <= 3)).toBe(true);
       expect(ended - started).toBeLessThan(withholdMs); // the bound (1 s reply timeout), not the peer's 3 s
       await sleep(withholdMs + 500); // every withheld reply is now due
       const ids50 = new Set(peer.accepted.map((m) => m.messageId));
