@@ -48,7 +48,10 @@ export function createJourneyStepActivities(db: Database, deliverer: Deliverer) 
       context.heartbeat();
       const beat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
       try {
-        return await deliverer.deliver(request);
+        return await deliverer.deliver(request, {
+          signal: context.cancellationSignal,
+          attempt: context.info.attempt,
+        });
       } finally {
         clearInterval(beat);
       }

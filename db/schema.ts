@@ -196,6 +196,8 @@ export const deliveries = pgTable(
     /** Why it was skipped, deferred or failed, in words a marketer can read. */
     reason: text('reason'),
     providerMessageId: text('provider_message_id'),
+    /** A deferred row's release time: a retried step reads it back and still sends then. */
+    deferredUntil: timestamp('deferred_until', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,4 +1,5 @@
 import type { Channel, MessageCategory, PartsOf } from '../domain/channels.js';
+import type { ChannelFailureKind } from '../domain/delivery-decision.js';
 import type { RecipientOf } from './channels/index.js';
 
 /**
@@ -7,7 +8,7 @@ import type { RecipientOf } from './channels/index.js';
  * unreachable → the address is marked (bounce, 404/410 subscription) and the next channel tried;
  * unsubscribed → consent is withdrawn (e.g. Twilio 21610) and the next channel tried.
  */
-type FailureKind = 'transient' | 'permanent' | 'unreachable' | 'unsubscribed';
+type FailureKind = Exclude<ChannelFailureKind, 'render'>;
 
 export class ChannelFailure extends Error {
   override readonly name = 'ChannelFailure';
@@ -37,6 +38,20 @@ interface SendInput<C extends Channel, R> {
   category: MessageCategory;
   /** One-click unsubscribe link for this customer and channel (marketing). */
   unsubscribeUrl?: string;
+  /**
+   * Aborted when the activity is cancelled or the provider call's deadline passes: the adapter
+   * drops its connection, so a late answer from the provider cannot become a second message.
+   */
+  signal?: AbortSignal;
+}
+
+/** Connect and response bounds every adapter keeps, well inside the deliver activity's 2 minutes. */
+export const providerTimeouts = { connectMs: 10_000, responseMs: 30_000 } as const;
+
+/** The error an adapter throws when its call was aborted. */
+export function abortedFailure(signal: AbortSignal, channel: Channel): ChannelFailure {
+  const reason = signal.reason as { message?: string } | undefined;
+  return new ChannelFailure('transient', `${channel}: aborted (${reason?.message ?? 'cancelled'})`);
 }
 
 /** A provider behind one channel. `ChannelAdapter` alone takes any channel's message and recipient. */

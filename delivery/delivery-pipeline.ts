@@ -5,15 +5,19 @@ import type { Logger } from '../infra/logger.js';
 import { countDelivery } from '../infra/metrics.js';
 import { ChannelFailure, type ChannelAdapter } from './channel-adapter.js';
 import {
-  learnFromFailure,
-  loadCustomerContact,
-  recipientOn,
-  type CustomerContact,
-} from './customer-contact.js';
+  abandoned,
+  afterFailure,
+  defaultProviderTimeoutMs,
+  settleUnexpected,
+  type Pipeline,
+  type Step,
+  type Target,
+} from './channel-failures.js';
+import { loadCustomerContact, recipientOn, type CustomerContact } from './customer-contact.js';
 import type { Deliverer, DeliveryRequest } from './delivery-request.js';
 import { ledgerTransitions, outcomeOf, type LedgerRow } from './ledger.js';
 import { messageFor, missingUnsubscribeLink, type MessageSettings } from './render-message.js';
-import { reservationRules, reserve, type ReservationRules, type ReservationSettings } from './reservation.js';
+import { reservationRules, reserve, type ReservationSettings } from './reservation.js';
 
 export interface DeliveryPipelineOptions extends MessageSettings, ReservationSettings {
   db: Database;
@@ -24,6 +28,8 @@ export interface DeliveryPipelineOptions extends MessageSettings, ReservationSet
    * UNSUBSCRIBE_SECRET or PUBLIC_BASE_URL): every marketing send is skipped with this reason.
    */
   marketingRefusal?: string;
+  /** The provider call's deadline, inside the deliver activity's 2 minutes (default 60 s). */
+  providerTimeoutMs?: number;
 }
 
 /**
@@ -32,7 +38,7 @@ export interface DeliveryPipelineOptions extends MessageSettings, ReservationSet
  * status → on failure, the next channel. The ledger's unique dedup key (run + step) makes a
  * step's message go out at most once across retries, replays and duplicates.
  */
-interface DeliveryPipeline extends Deliverer {
+export interface DeliveryPipeline extends Deliverer {
   /**
    * Only the decision and the ledger reservation, under the customer's lock: no provider call.
    * The bench measures it in isolation; a reserved row is what a crash before sending leaves.
@@ -40,26 +46,17 @@ interface DeliveryPipeline extends Deliverer {
   reserve(request: DeliveryRequest): Promise<SendOutcome | { status: 'reserved'; channel: Channel }>;
 }
 
-/** What every step of one pipeline shares. */
-interface Pipeline {
-  options: DeliveryPipelineOptions;
-  rules: ReservationRules;
-  ledger: ReturnType<typeof ledgerTransitions>;
-}
-
-/** One send step on the channels still to try; `depth` counts the fallbacks taken. */
-interface Step {
-  request: DeliveryRequest;
-  channels: Channel[];
-  depth: number;
-}
-
 export function createDeliveryPipeline(options: DeliveryPipelineOptions): DeliveryPipeline {
   const rules = reservationRules(
     options,
     options.adapters.map((a) => a.channel),
   );
-  const pipeline: Pipeline = { options, rules, ledger: ledgerTransitions(options.db) };
+  const pipeline: Pipeline = {
+    options,
+    rules,
+    ledger: ledgerTransitions(options.db),
+    fallBack: (step) => deliverOn(pipeline, step),
+  };
   return {
     async reserve(request) {
       const reservation = await reserve(options.db, rules, request, request.channels);
@@ -67,8 +64,9 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
       if (reservation.kind === 'reserved') return { status: 'reserved', channel: reservation.channel };
       return { status: 'skipped', reason: 'already decided' };
     },
-    async deliver(request) {
-      const outcome = await deliverOn(pipeline, { request, channels: request.channels, depth: 0 });
+    async deliver(request, context = {}) {
+      const step = { request, channels: request.channels, depth: 0, context };
+      const outcome = await deliverOn(pipeline, step);
       countDelivery(outcome, request.trigger.occurredAt, rules.now);
       return outcome;
     },
@@ -86,7 +84,7 @@ async function deliverOn(pipeline: Pipeline, step: Step): Promise<SendOutcome> {
   if (row.status !== 'reserved' && row.status !== 'sending') return outcomeOf(row);
   // A retry after a crash or a transient failure: re-derive the recipient for the reserved channel.
   const contact = await loadCustomerContact(db, step.request.customerId);
-  if (!row.channel) throw new Error('reserved row without adapter or recipient');
+  if (!row.channel) return settleUnexpected(pipeline, step, row, new Error('reserved row without a channel'));
   return attempt(pipeline, step, row.channel, row, contact);
 }
 
@@ -99,7 +97,7 @@ async function attempt<C extends Channel>(
   contact: CustomerContact | undefined,
 ): Promise<SendOutcome> {
   const { options, ledger } = pipeline;
-  const { request, channels } = step;
+  const { request } = step;
   const adapter = options.adapters.findLast((a): a is ChannelAdapter<C> => a.channel === channel);
   if (row.status === 'sending' && adapter?.crashWindow === 'at-most-once') {
     const reason = `outcome unknown: the process stopped while ${channel} was being sent; not resent (at-most-once)`;
@@ -112,45 +110,57 @@ async function attempt<C extends Channel>(
     await ledger.skipped(row, `${channel}: ${recipient}`);
     return { status: 'skipped', channel, reason: `${channel}: ${recipient}` };
   }
-  if (!adapter || !contact) throw new Error('reserved row without adapter or recipient');
-
+  if (!adapter || !contact)
+    return settleUnexpected(pipeline, step, row, new Error(`no ${channel} adapter on this worker`));
   if (request.category === 'marketing' && options.marketingRefusal) {
     await ledger.skipped(row, options.marketingRefusal);
     return { status: 'skipped', channel, reason: options.marketingRefusal };
   }
-  const { message, unsubscribeUrl } = await messageFor(options, request, contact, channel);
+  const target: Target<C> = { channel, row, contact, recipient, adapter };
+  try {
+    return await renderAndSend(pipeline, step, target);
+  } catch (error) {
+    if (error instanceof ChannelFailure) throw error; // already settled: the row is released for the retry
+    return settleUnexpected(pipeline, step, row, error, adapter);
+  }
+}
+
+/** Render, then the provider call under a deadline and the activity's cancellation, then record. */
+async function renderAndSend<C extends Channel>(
+  pipeline: Pipeline,
+  step: Step,
+  target: Target<C>,
+): Promise<SendOutcome> {
+  const { options, ledger } = pipeline;
+  const { request } = step;
+  const { channel, row, contact, recipient, adapter } = target;
+  let rendered: Awaited<ReturnType<typeof messageFor<C>>>;
+  try {
+    rendered = await messageFor(options, request, contact, channel);
+  } catch (error) {
+    const reason = `template "${request.template}" did not render: ${(error as Error).message}`;
+    return afterFailure(pipeline, step, target, { kind: 'render', message: reason });
+  }
+  const { message, unsubscribeUrl } = rendered;
   const noLink = missingUnsubscribeLink(request, message, unsubscribeUrl);
   if (noLink) {
     await ledger.skipped(row, noLink);
     options.logger.warn({ dedupKey: request.dedupKey }, noLink);
     return { status: 'skipped', channel, reason: noLink };
   }
-
   // "sending" tells a retry that the provider may have the message: only at-most-once channels
   // act on it, so at-least-once channels save the round trip (a retry resends with the same key).
   if (adapter.crashWindow === 'at-most-once') await ledger.sending(row);
+  const deadline = AbortSignal.timeout(options.providerTimeoutMs ?? defaultProviderTimeoutMs);
+  const signal = step.context.signal ? AbortSignal.any([step.context.signal, deadline]) : deadline;
   let sent: { providerMessageId: string };
   try {
     const { dedupKey: idempotencyKey, category } = request;
-    sent = await adapter.send({ message, recipient, idempotencyKey, category, unsubscribeUrl });
+    sent = await adapter.send({ message, recipient, idempotencyKey, category, unsubscribeUrl, signal });
   } catch (error) {
-    const failure = ChannelFailure.from(error);
-    const remaining = channels.slice(channels.indexOf(channel) + 1);
-    const reroute = request.onOutage === 'nextChannel' && remaining.length > 0;
-    if (failure.kind === 'transient' && !reroute) {
-      // Not accepted: the slot stays ours, and the activity retries with backoff.
-      await ledger.released(row, `retrying: ${failure.message}`);
-      throw failure;
-    }
-    await learnFromFailure(options.db, contact.customerId, channel, recipient, failure);
-    await ledger.failed(row, channel, `${failure.kind}: ${failure.message}`);
-    if (remaining.length === 0 || step.depth >= channels.length)
-      return {
-        status: 'skipped',
-        channel,
-        reason: `${channel} failed (${failure.kind}): ${failure.message}`,
-      };
-    return deliverOn(pipeline, { request, channels: remaining, depth: step.depth + 1 });
+    if (signal.aborted && adapter.crashWindow === 'at-most-once')
+      return abandoned(pipeline, step, target, signal);
+    return afterFailure(pipeline, step, target, ChannelFailure.from(error));
   }
   await ledger.sent(row, sent.providerMessageId);
   return { status: 'sent', channel, providerMessageId: sent.providerMessageId };

@@ -27,6 +27,14 @@ export interface DeliveryRequest extends StepPolicy {
   trigger: RunEvent;
 }
 
+/** What the deliver activity knows of its own attempt. */
+export interface DeliverContext {
+  /** The activity's cancellation (timeout, worker shutdown, run cancelled): provider calls stop on it. */
+  signal?: AbortSignal;
+  /** The activity's attempt, from 1: decides between retrying a channel and moving on. */
+  attempt?: number;
+}
+
 export interface Deliverer {
-  deliver(request: DeliveryRequest): Promise<SendOutcome>;
+  deliver(request: DeliveryRequest, context?: DeliverContext): Promise<SendOutcome>;
 }

@@ -20,6 +20,7 @@ function row(values: Partial<LedgerRow>): LedgerRow {
     status: 'reserved',
     reason: null,
     providerMessageId: null,
+    deferredUntil: null,
     createdAt: at,
     updatedAt: at,
     ...values,
@@ -48,5 +49,15 @@ describe('outcomeOf: what a retried or replayed step reads back from its ledger 
         channel: undefined,
         reason: 'why',
       });
+  });
+
+  it('reports a deferred row with its release time', () => {
+    const until = new Date('2026-01-01T09:12:00Z');
+    expect(outcomeOf(row({ status: 'deferred', reason: 'quiet hours', deferredUntil: until }))).toEqual({
+      status: 'deferred',
+      channel: 'email',
+      reason: 'quiet hours',
+      until: until.toISOString(),
+    });
   });
 });

@@ -17,6 +17,9 @@ export type LedgerRow = typeof deliveries.$inferSelect;
 /** Rows that went out, or may have: they count toward caps and intents. */
 export const countedStatuses = ['reserved', 'sending', 'sent', 'delivered'] as const;
 
+/** Of those, the ones not final: they count only for `unfinishedRowCountsForMs` after their reservation. */
+export const unfinishedStatuses = ['reserved', 'sending'] as const;
+
 /** What a step reports for a row already decided. */
 export function outcomeOf(row: LedgerRow): SendOutcome {
   if (row.status === 'sent' || row.status === 'delivered') {
@@ -26,8 +29,16 @@ export function outcomeOf(row: LedgerRow): SendOutcome {
       providerMessageId: row.providerMessageId ?? undefined,
     };
   }
+  if (row.status === 'deferred')
+    return {
+      status: 'deferred',
+      channel: row.channel ?? undefined,
+      reason: row.reason ?? undefined,
+      ...(row.deferredUntil ? { until: row.deferredUntil.toISOString() } : {}),
+    };
   return {
-    status: row.status === 'deferred' ? 'deferred' : 'skipped',
+    // A failed row reads back as skipped (the contract of rows from before `failed` outcomes).
+    status: 'skipped',
     channel: row.channel ?? undefined,
     reason: row.reason ?? undefined,
   };
@@ -57,7 +68,10 @@ export function insertDecision(
   decision: Decision,
   at: Date,
 ) {
-  const values: Pick<typeof deliveries.$inferInsert, 'status' | 'channel' | 'reason' | 'createdAt'> =
+  const values: Pick<
+    typeof deliveries.$inferInsert,
+    'status' | 'channel' | 'reason' | 'createdAt' | 'deferredUntil'
+  > =
     decision.kind === 'send'
       ? {
           status: 'reserved',
@@ -66,7 +80,9 @@ export function insertDecision(
             decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
           createdAt: at,
         }
-      : { status: decision.kind === 'defer' ? 'deferred' : 'skipped', reason: decision.reason };
+      : decision.kind === 'defer'
+        ? { status: 'deferred', reason: decision.reason, deferredUntil: decision.until }
+        : { status: 'skipped', reason: decision.reason };
   return tx
     .insert(deliveries)
     .values({ ...columnsOf(request, customerId), ...values })
@@ -86,6 +102,16 @@ export function ledgerTransitions(db: Queryable) {
     /** Not accepted: back to reserved (the slot stays ours) for the activity's retry. */
     released: (row: LedgerRow, reason: string) => move(row, { status: 'reserved', reason }),
     skipped: (row: LedgerRow, reason: string) => move(row, { status: 'skipped', reason }),
+    /** The step's last channel failed, or its last attempt: failed under the step's key (read back on retry). */
+    gaveUp: (row: LedgerRow, reason: string) => move(row, { status: 'failed', reason }),
+    /** Whether an at-most-once row was marked `sending` (the provider may have the message). */
+    isSending: async (row: LedgerRow) => {
+      const [current] = await db
+        .select({ status: deliveries.status })
+        .from(deliveries)
+        .where(eq(deliveries.id, row.id));
+      return current?.status === 'sending';
+    },
     /** An at-most-once send interrupted by a crash: failed, under the step's key (never resent). */
     outcomeUnknown: (row: LedgerRow, reason: string) => move(row, { status: 'failed', reason }),
     /**

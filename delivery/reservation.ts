@@ -3,7 +3,11 @@ import type { Database } from '../db/client.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import { deliveries, journeyRuns } from '../db/schema.js';
 import type { Channel } from '../domain/channels.js';
-import { decideDelivery, defaultIntentWindowMs } from '../domain/delivery-decision.js';
+import {
+  decideDelivery,
+  defaultIntentWindowMs,
+  unfinishedRowCountsForMs,
+} from '../domain/delivery-decision.js';
 import { capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
 import { mergedStepRow, runGoingOnInstead } from '../domain/run-merge.js';
 import type { Queryable } from '../db/queryable.js';
@@ -12,7 +16,7 @@ import { defaultQuietHours, type QuietHours } from '../domain/quiet-hours.js';
 import { capsHit } from '../infra/metrics.js';
 import { contactFacts, contactOf, contactReads, type CustomerContact } from './customer-contact.js';
 import type { DeliveryRequest } from './delivery-request.js';
-import { countedStatuses, insertDecision, outcomeOf, type LedgerRow } from './ledger.js';
+import { countedStatuses, insertDecision, outcomeOf, unfinishedStatuses, type LedgerRow } from './ledger.js';
 
 /** The pipeline's settings for the decision; unset ones take the defaults. */
 export interface ReservationSettings {
@@ -50,18 +54,23 @@ export function reservationRules(settings: ReservationSettings, configured: Chan
  * This step's own row (a retry, a replay or a racing duplicate), the rows caps and intents count,
  * and this step's rows from runs merged into this one.
  */
-function ledgerRead(tx: Queryable, request: DeliveryRequest, customerId: string, horizon: Date) {
+function ledgerRead(tx: Queryable, request: DeliveryRequest, customerId: string, horizon: Date, at: Date) {
+  // A row not final (an attempt cut off, a run gone) stops counting once its retries are surely over.
+  const staleBefore = new Date(at.getTime() - unfinishedRowCountsForMs);
+  const counted = or(
+    inArray(
+      deliveries.status,
+      countedStatuses.filter((s) => !unfinishedStatuses.includes(s as never)),
+    ),
+    and(inArray(deliveries.status, [...unfinishedStatuses]), gt(deliveries.createdAt, staleBefore)),
+  );
   return tx
     .select()
     .from(deliveries)
     .where(
       or(
         eq(deliveries.dedupKey, request.dedupKey),
-        and(
-          eq(deliveries.customerId, customerId),
-          inArray(deliveries.status, [...countedStatuses]),
-          gt(deliveries.createdAt, horizon),
-        ),
+        and(eq(deliveries.customerId, customerId), counted, gt(deliveries.createdAt, horizon)),
         // (merged runs' rows moved to the surviving customer with them; the customer keeps this indexed)
         and(
           eq(deliveries.customerId, customerId),
@@ -164,7 +173,7 @@ export function reserve(
     const readUnderLock = (customerId: string) =>
       batch(
         tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
-        ledgerRead(tx, request, customerId, horizon),
+        ledgerRead(tx, request, customerId, horizon, at),
         runsRead(tx, request, customerId),
         ...contactReads(tx, customerId),
       );

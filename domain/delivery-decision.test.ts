@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { channels, type Channel } from './channels.js';
 import {
+  afterChannelFailure,
   consentRefusal,
+  deliverMaxAttempts,
+  outageAttemptsBeforeFallback,
+  type ChannelFailureKind,
   decideDelivery,
   type ContactFacts,
   type CountedRow,
@@ -299,5 +303,34 @@ describe('consent per channel', () => {
     ['sms', 'subscribed', undefined],
   ])('%s with consent %s: %s', (channel, consent, refusal) => {
     expect(consentRefusal(channel, consent)).toBe(refusal);
+  });
+});
+
+describe('after a channel failed', () => {
+  const after = (
+    kind: ChannelFailureKind,
+    attempt: number,
+    onOutage: 'retry' | 'nextChannel',
+    channelsLeft: number,
+  ) => afterChannelFailure({ kind, attempt, onOutage, channelsLeft });
+
+  it('retries a transient failure while attempts remain and no other channel is wanted', () => {
+    expect(after('transient', 1, 'retry', 0)).toBe('retry');
+    expect(after('transient', deliverMaxAttempts - 1, 'retry', 0)).toBe('retry');
+    expect(after('transient', outageAttemptsBeforeFallback - 1, 'retry', 1)).toBe('retry');
+  });
+
+  it('falls back after the outage attempts, at once with nextChannel, and never retries the last attempt', () => {
+    expect(after('transient', outageAttemptsBeforeFallback, 'retry', 1)).toBe('nextChannel');
+    expect(after('transient', 1, 'nextChannel', 1)).toBe('nextChannel');
+    expect(after('transient', deliverMaxAttempts, 'retry', 0)).toBe('fail');
+    expect(after('transient', deliverMaxAttempts, 'retry', 2)).toBe('nextChannel');
+  });
+
+  it('moves on at once from permanent failures and render errors', () => {
+    for (const kind of ['permanent', 'unreachable', 'unsubscribed', 'render'] as const) {
+      expect(after(kind, 1, 'retry', 1)).toBe('nextChannel');
+      expect(after(kind, 1, 'retry', 0)).toBe('fail');
+    }
   });
 });

@@ -4,6 +4,46 @@ import { capHit, type CapRule } from './frequency-caps.js';
 import type { SendStep } from './journey-definition.js';
 import { quietUntil, type QuietHours } from './quiet-hours.js';
 
+/** The deliver activity's attempts (its retry policy's `maximumAttempts`). */
+export const deliverMaxAttempts = 10;
+
+/**
+ * Attempts a transient failure gets on one channel before a send that has another channel left
+ * falls back to it (`onOutage: 'retry'`; `nextChannel` falls back at once).
+ */
+export const outageAttemptsBeforeFallback = 3;
+
+/**
+ * A row still `reserved` or `sending` this long after its reservation stops counting toward caps
+ * and intents: the deliver activity's retries (at most 10 attempts of 2 minutes) are over by then.
+ */
+export const unfinishedRowCountsForMs = 30 * 60_000;
+
+/** How a channel's failure was classified: the provider's kinds, and a template that did not render. */
+export type ChannelFailureKind = 'transient' | 'permanent' | 'unreachable' | 'unsubscribed' | 'render';
+
+/**
+ * What a send does after its channel failed: retry the same channel (the activity's backoff), go
+ * to the next listed channel, or end the step as failed. Transient failures retry, unless another
+ * channel is left and the send's `onOutage` is `nextChannel` or the channel had its attempts; the
+ * last attempt never retries. Every other kind goes on at once.
+ */
+export function afterChannelFailure(input: {
+  kind: ChannelFailureKind;
+  attempt: number;
+  onOutage: 'retry' | 'nextChannel' | undefined;
+  channelsLeft: number;
+}): 'retry' | 'nextChannel' | 'fail' {
+  const onward = input.channelsLeft > 0 ? 'nextChannel' : 'fail';
+  if (input.kind !== 'transient' || input.attempt >= deliverMaxAttempts) return onward;
+  if (
+    input.channelsLeft > 0 &&
+    (input.onOutage === 'nextChannel' || input.attempt >= outageAttemptsBeforeFallback)
+  )
+    return 'nextChannel';
+  return 'retry';
+}
+
 /** How long one intent is not repeated when the send step names no window. */
 export const defaultIntentWindowMs = 86_400_000;
 

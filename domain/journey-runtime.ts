@@ -52,7 +52,8 @@ export type RunOutcome = (typeof runOutcomes)[number];
 
 /** What a send step reported, for later branches (`steps.<id>.outcome`). */
 export interface SendOutcome {
-  status: 'sent' | 'skipped' | 'deferred';
+  /** `failed`: every channel tried failed (render error, provider down past its retries). */
+  status: 'sent' | 'skipped' | 'deferred' | 'failed';
   channel?: string;
   reason?: string;
   /** For deferred: when to try again (ISO). */

@@ -28,6 +28,18 @@ const deliveryOutcomes = new Counter({
   registers: [registry],
 });
 
+const deliveryFailures = new Counter({
+  name: 'omnijourney_delivery_failures_total',
+  help: 'Channel failures in the delivery pipeline (each attempt), by channel and reason: transient, permanent, unreachable, unsubscribed, render, outcome-unknown, error',
+  labelNames: ['channel', 'reason'] as const,
+  registers: [registry],
+});
+
+/** Counts one channel's failure in a send (a render error, a provider failure or timeout, anything else). */
+export function countDeliveryFailure(channel: string, reason: string): void {
+  deliveryFailures.inc({ channel, reason });
+}
+
 export const capsHit = new Counter({
   name: 'omnijourney_caps_hit_total',
   help: 'Frequency caps that stopped a send on a channel, by rule and over-cap policy',

@@ -1,8 +1,9 @@
+import { connect, type Socket } from 'node:net';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { readPemFile } from '../../infra/read-pem.js';
-import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import { oneLine, plain, renderPart } from '../liquid.js';
 import type { ChannelModule } from './channel-module.js';
 
@@ -61,6 +62,8 @@ interface EmailAdapterOptions {
   /** Domain for Message-IDs: the sender's (`senderDomain(from)`), e.g. example.com. */
   messageIdDomain: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
+  /** Connect (and greeting) and per-reply bounds; default `providerTimeouts`. Tests shorten them. */
+  timeouts?: { connectMs: number; responseMs: number };
 }
 
 /** SMTP reply codes: 4xx and connection errors are worth retrying, 5xx are not, 550/551/553 mean no such mailbox. */
@@ -82,19 +85,38 @@ function classify(error: unknown): ChannelFailure {
  * window: a resend carries the same Message-ID, which mail systems use to drop duplicates.
  */
 export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter<'email', EmailRecipient> {
-  const transport = nodemailer.createTransport(options.smtpUrl, {
+  const { connectMs, responseMs } = options.timeouts ?? providerTimeouts;
+  const transportOptions = {
+    connectionTimeout: connectMs,
+    greetingTimeout: connectMs,
+    // Also bounds the wait for the reply to the end of DATA (nodemailer's default is 10 minutes).
+    socketTimeout: responseMs,
     dkim: options.dkim
       ? {
           ...options.dkim,
           headerFieldNames: 'from:to:subject:date:message-id:list-unsubscribe:list-unsubscribe-post',
         }
       : undefined,
-  } as SMTPTransport.Options);
+  };
   return {
     channel: 'email',
     crashWindow: 'at-least-once',
-    async send({ message, recipient, idempotencyKey, category, unsubscribeUrl }) {
+    async send({ message, recipient, idempotencyKey, category, unsubscribeUrl, signal }) {
       const messageId = messageIdFor(idempotencyKey, options.messageIdDomain);
+      // One connection per message, owned here: on abort it is destroyed before the server's reply,
+      // so a server that answers late has no connection to confirm a message on (RFC 5321 4.1.1.4).
+      let socket: Socket | undefined;
+      const abort = () => socket?.destroy();
+      if (signal?.aborted) throw abortedFailure(signal, 'email');
+      signal?.addEventListener('abort', abort, { once: true });
+      const transport = nodemailer.createTransport({
+        url: options.smtpUrl,
+        ...transportOptions,
+        getSocket: (target: SocketTarget, callback: SocketCallback) => {
+          socket = openSocket(target, connectMs, callback);
+          if (signal?.aborted) socket.destroy();
+        },
+      } as SMTPTransport.Options);
       try {
         const info = await transport.sendMail({
           from: options.from,
@@ -114,9 +136,38 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
           throw new ChannelFailure('unreachable', `SMTP rejected ${recipient.email}`);
         return { providerMessageId: info.messageId };
       } catch (error) {
+        if (signal?.aborted) throw abortedFailure(signal, 'email');
         if (error instanceof ChannelFailure) throw error;
         throw classify(error);
+      } finally {
+        signal?.removeEventListener('abort', abort);
+        socket?.destroy();
       }
     },
   };
+}
+
+type SocketTarget = { host?: string; port?: number; secure?: boolean };
+type SocketCallback = (error: Error | null, options?: { connection: Socket }) => void;
+
+/** A TCP connection to the SMTP server, handed to nodemailer once connected (or failed in `connectMs`). */
+function openSocket(target: SocketTarget, connectMs: number, callback: SocketCallback) {
+  // nodemailer's defaults when the URL names no port or host.
+  const socket = connect(target.port ?? (target.secure ? 465 : 587), target.host ?? 'localhost');
+  let settled = false;
+  const settle = (error: Error | null) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    socket.off('error', settle);
+    if (error) {
+      socket.destroy();
+      callback(error);
+    } else callback(null, { connection: socket });
+  };
+  const timer = setTimeout(() => settle(new Error(`connection timeout after ${connectMs} ms`)), connectMs);
+  socket.once('connect', () => settle(null));
+  socket.once('error', settle);
+  socket.once('close', () => settle(new Error('connection closed')));
+  return socket;
 }

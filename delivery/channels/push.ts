@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Agent } from 'node:https';
+import { Agent } from 'node:https';
+import type { Socket } from 'node:net';
 import webpush from 'web-push';
-import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import type { CustomerContact } from '../customer-contact.js';
 import { oneLine, renderPart, safeUrl, textOnly } from '../liquid.js';
 import type { ChannelModule } from './channel-module.js';
@@ -24,13 +25,29 @@ export const push = {
   deadAddress: (recipient) => ({ pushEndpoint: recipient.subscription.endpoint }),
 } satisfies ChannelModule<'push', PushRecipient>;
 
+/** An HTTPS agent that keeps its sockets, connecting ones included, so that it can destroy them. */
+class OwnedAgent extends Agent {
+  private readonly owned = new Set<Socket>();
+  override createConnection(...args: Parameters<Agent['createConnection']>) {
+    const socket = super.createConnection(...args) as Socket | undefined;
+    if (socket) this.owned.add(socket);
+    return socket as ReturnType<Agent['createConnection']>;
+  }
+  destroyAll() {
+    for (const socket of this.owned) socket.destroy();
+    this.destroy();
+  }
+}
+
 interface PushAdapterOptions {
   vapid: { subject: string; publicKey: string; privateKey: string };
   /** Seconds the push service keeps an undelivered message (default one day). */
   ttlSeconds?: number;
   urgency?: 'very-low' | 'low' | 'normal' | 'high';
-  /** Tests trust a local push service's certificate through this agent. */
+  /** Tests trust a local push service's certificate through this agent's options. */
   agent?: Agent;
+  /** Bound on the whole request (connect and answer); default `providerTimeouts.responseMs`. */
+  timeoutMs?: number;
 }
 
 function classify(error: unknown): ChannelFailure {
@@ -51,10 +68,24 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
   return {
     channel: 'push',
     crashWindow: 'at-least-once',
-    async send({ message, recipient, idempotencyKey }) {
+    async send({ message, recipient, idempotencyKey, signal: cancelled }) {
+      // web-push's own `timeout` is a socket idle timeout; this bounds the whole call.
+      const deadline = AbortSignal.timeout(options.timeoutMs ?? providerTimeouts.responseMs);
+      const signal = cancelled ? AbortSignal.any([cancelled, deadline]) : deadline;
       const topic = createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 32);
+      // An agent of its own per message: on abort its socket is destroyed, whatever web-push awaits.
+      const agent = new OwnedAgent({ ...options.agent?.options, keepAlive: false });
+      let abort = () => {};
+      const aborted = new Promise<never>((_, reject) => {
+        abort = () => {
+          agent.destroyAll();
+          reject(abortedFailure(signal, 'push'));
+        };
+      });
+      if (signal.aborted) throw abortedFailure(signal, 'push');
+      signal.addEventListener('abort', abort, { once: true });
       try {
-        const response = await webpush.sendNotification(
+        const request = webpush.sendNotification(
           recipient.subscription,
           JSON.stringify({ title: message.title, body: message.body, url: message.url }),
           {
@@ -62,12 +93,19 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
             TTL: options.ttlSeconds ?? 86_400,
             urgency: options.urgency ?? 'normal',
             topic,
-            ...(options.agent ? { agent: options.agent } : {}),
+            timeout: options.timeoutMs ?? providerTimeouts.responseMs,
+            agent,
           },
         );
+        const response = await Promise.race([request, aborted]);
         return { providerMessageId: response.headers.location ?? topic };
       } catch (error) {
+        if (error instanceof ChannelFailure) throw error;
         throw classify(error);
+      } finally {
+        signal.removeEventListener('abort', abort);
+        aborted.catch(() => {});
+        agent.destroyAll();
       }
     },
   };

@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import { plain, renderPart, textOnly } from '../liquid.js';
 import { hasExtension } from '../../domain/identity-keys.js';
 import type { ChannelModule } from './channel-module.js';
@@ -45,6 +45,8 @@ interface SmsAdapterOptions {
   statusCallbackUrl?: string;
   /** Tests point this at a local peer that speaks Twilio's Messages API. */
   apiBaseUrl?: string;
+  /** Bound on each request (connect and answer); default `providerTimeouts.responseMs`. */
+  timeoutMs?: number;
 }
 
 /** Twilio error codes: opted out; numbers that can never receive SMS. */
@@ -68,14 +70,25 @@ function classify(error: unknown): ChannelFailure {
 export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter<'sms', SmsRecipient> {
   if (!options.from && !options.messagingServiceSid)
     throw new Error('SMS needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID');
-  const client = twilio(options.accountSid, options.authToken, { autoRetry: false });
+  const client = twilio(options.accountSid, options.authToken, {
+    autoRetry: false,
+    timeout: options.timeoutMs ?? providerTimeouts.responseMs,
+  });
   if (options.apiBaseUrl) client.api.baseUrl = options.apiBaseUrl;
   return {
     channel: 'sms',
     crashWindow: 'at-most-once',
-    async send({ message, recipient }) {
+    async send({ message, recipient, signal }) {
+      // twilio takes no AbortSignal: on abort the call is abandoned. At-most-once, the row is then
+      // `sending` and never resent, so a late acceptance by Twilio is the only copy.
+      let abort = () => {};
+      const aborted = new Promise<never>((_, reject) => {
+        abort = () => reject(abortedFailure(signal as AbortSignal, 'sms'));
+      });
+      if (signal?.aborted) throw abortedFailure(signal, 'sms');
+      signal?.addEventListener('abort', abort, { once: true });
       try {
-        const created = await client.messages.create({
+        const call = client.messages.create({
           to: recipient.phone,
           body: message.text,
           ...(options.messagingServiceSid
@@ -83,9 +96,14 @@ export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter<'sm
             : { from: options.from }),
           ...(options.statusCallbackUrl ? { statusCallback: options.statusCallbackUrl } : {}),
         });
+        const created = await Promise.race([call, aborted]);
         return { providerMessageId: created.sid };
       } catch (error) {
+        if (error instanceof ChannelFailure) throw error;
         throw classify(error);
+      } finally {
+        signal?.removeEventListener('abort', abort);
+        aborted.catch(() => {});
       }
     },
   };

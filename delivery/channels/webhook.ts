@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ChannelFailure, type ChannelAdapter } from '../channel-adapter.js';
+import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import { renderPart } from '../liquid.js';
 import type { ChannelModule } from './channel-module.js';
 
@@ -60,7 +60,8 @@ export function createWebhookAdapter(
   return {
     channel: 'webhook',
     crashWindow: 'at-least-once',
-    async send({ message, recipient, idempotencyKey }) {
+    async send({ message, recipient, idempotencyKey, signal }) {
+      const deadline = AbortSignal.timeout(options.timeoutMs ?? providerTimeouts.responseMs);
       const body = JSON.stringify({
         customerId: recipient.customerId,
         idempotencyKey,
@@ -76,9 +77,10 @@ export function createWebhookAdapter(
             [signatureHeader]: signWebhook(options.secret, body, (options.now ?? (() => new Date()))()),
           },
           body,
-          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+          signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
         });
       } catch (error) {
+        if (signal?.aborted) throw abortedFailure(signal, 'webhook');
         throw new ChannelFailure('transient', `webhook: ${(error as Error).message}`);
       }
       await response.arrayBuffer();

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { useJourneyRuns } from '../../../test/helpers/journey-run-stubs.js';
 import { event, journey, send } from '../../../test/helpers/steps.js';
@@ -63,5 +64,18 @@ describe('send step', () => {
     const [first, second] = run.calls.deliver;
     expect(second!.input.dedupKey).toBe(`${first!.input.dedupKey}/1`);
     expect(second!.at).toBeGreaterThanOrEqual(Date.parse(eightHoursIn(first!.input)));
+  });
+
+  it('records a send whose activity failed for good as a failed step, and the run goes on', async () => {
+    const run = await runs.start(journey({ steps: [send({ id: 'first' }), send({ id: 'second' })] }), {
+      deliver: (request) => {
+        if (request.stepId === 'first') throw ApplicationFailure.nonRetryable('template broke', 'Render');
+        return { status: 'sent', channel: request.channels[0] };
+      },
+    });
+    const result = await run.result();
+    expect(result.steps.first).toMatchObject({ outcome: 'failed' });
+    expect(String(result.steps.first?.reason)).toContain('template broke');
+    expect(result.steps.second).toMatchObject({ outcome: 'sent' });
   });
 });

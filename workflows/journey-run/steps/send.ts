@@ -1,4 +1,4 @@
-import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { JourneyStepActivities } from '../../../activities/step-activities.js';
 import { parseDuration } from '../../../domain/duration.js';
 import type { SendStep } from '../../../domain/journey-definition.js';
@@ -29,15 +29,29 @@ async function deliverWithDeferrals(step: SendStep, run: RunContext): Promise<Se
     setCurrentDetails(
       `**${run.journey.name}** · step \`${step.id}\`: sending ${step.template} via ${step.channels.join(' → ')}`,
     );
-    outcome = await deliveryActivities.deliver.executeWithOptions(
-      { summary: `${step.id}: send ${step.template} (${step.channels.join(' → ')})` },
-      [deliveryRequest(step, run, attempt)],
-    );
+    outcome = await deliverOnce(step, run, attempt);
     if (outcome.status !== 'deferred' || !outcome.until) return outcome;
     const ms = Math.max(0, Date.parse(outcome.until) - Date.now());
     await run.waitFor(ms, step, `deferred (${outcome.reason ?? 'not allowed now'})`);
   }
   return { status: 'skipped', reason: `deferred ${maxDeferrals} times` };
+}
+
+/**
+ * One deliver activity. Once its retries are spent, a send that failed is the step's outcome
+ * (`failed`, with the reason), not the run's failure; runs recorded before keep failing the run.
+ */
+async function deliverOnce(step: SendStep, run: RunContext, attempt: number): Promise<SendOutcome> {
+  try {
+    return await deliveryActivities.deliver.executeWithOptions(
+      { summary: `${step.id}: send ${step.template} (${step.channels.join(' → ')})` },
+      [deliveryRequest(step, run, attempt)],
+    );
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || !patched('send-failure-is-step-outcome')) throw error;
+    const cause = error.cause?.message ?? error.message;
+    return { status: 'failed', reason: `send failed after its retries: ${cause}` };
+  }
 }
 
 function deliveryRequest(step: SendStep, run: RunContext, attempt: number): DeliveryRequest {

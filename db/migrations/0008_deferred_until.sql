@@ -1,0 +1,1 @@
+ALTER TABLE "deliveries" ADD COLUMN "deferred_until" timestamp with time zone;
