@@ -19,6 +19,7 @@ import { startPushPeer, type PushPeer } from '../helpers/push-peer.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { startBlackHole, startWithholdingSmtpPeer } from '../helpers/withholding-smtp-peer.js';
+import { allowPushPeer } from '../../delivery/push-endpoints.js';
 
 /**
  * Providers that hang. The bounds are shortened for the test (SMTP connect 1 s and each reply 1 s,
@@ -151,6 +152,8 @@ describe('providers that hang, and failures after the reservation', () => {
 
   it('a black-hole push endpoint: the step falls back to email within 3 attempts of 1 s, the connections closed', async () => {
     const hole = await startBlackHole();
+    // A loopback endpoint is refused unless its peer allows its own origin, as the tests' push peer does.
+    const disallow = allowPushPeer(`https://127.0.0.1:${hole.port}`);
     try {
       const id = await customer({ email: 'hole@example.test' });
       const subscription = pushPeer.subscribe();
@@ -183,6 +186,7 @@ describe('providers that hang, and failures after the reservation', () => {
       const second = await withRetries((attempt) => withPush.deliver(atOnce, { attempt }));
       expect(second).toMatchObject({ outcome: { status: 'sent', channel: 'email' }, attempts: 1 });
     } finally {
+      disallow();
       await hole.close();
     }
   });
