@@ -16,6 +16,7 @@ import { diesAfterProviderAccepts } from './helpers/crash-window.js';
 import { startPushPeer, type PushPeer } from './helpers/push-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 import { startTwilioPeer, type TwilioPeer } from './helpers/twilio-peer.js';
+import { deliveryRequest } from './helpers/delivery-request.js';
 
 /** SMS, push and webhook end to end, each read at a real local peer. */
 describe('channel adapters against real local peers', () => {
@@ -100,27 +101,15 @@ describe('channel adapters against real local peers', () => {
     if (stored.outcome !== 'stored') throw new Error('not stored');
     return stored.customer.id;
   };
-  const request = (
-    customerId: string,
-    channels: DeliveryRequest['channels'],
-    template: string,
-  ): DeliveryRequest => ({
-    dedupKey: `journey/t/${customerId}/${randomUUID()}/step`,
-    customerId,
-    journeyId: 'abandoned-cart',
-    journeyVersion: 'v1',
-    workflowId: 'w',
-    runId: randomUUID(),
-    stepId: 'step',
-    template,
-    channels,
-    intentKey: `i-${randomUUID()}`,
-    category: 'marketing',
-    tags: [],
-    overCap: 'skip',
-    quietHours: 'skip',
-    trigger: { messageId: 'm', name: 'Product Added', properties: {}, occurredAt: new Date().toISOString() },
-  });
+  const request = (customerId: string, channels: DeliveryRequest['channels'], template: string) =>
+    deliveryRequest(customerId, {
+      dedupKey: `journey/t/${customerId}/${randomUUID()}/step`,
+      workflowId: 'w',
+      stepId: 'step',
+      template,
+      channels,
+      quietHours: 'skip',
+    });
 
   it('SMS: the Twilio peer gets To and Body, and every request matches Twilio’s OpenAPI description', async () => {
     const id = await customer({ phone: '+14155550101', name: 'Sam', consent: { sms: 'subscribed' } });

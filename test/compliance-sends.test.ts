@@ -18,6 +18,7 @@ import { emailPipeline } from './helpers/email-pipeline.js';
 import { startPushPeer, type PushPeer } from './helpers/push-peer.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { deliveryRequest } from './helpers/delivery-request.js';
 
 /** What a worker sends, or refuses to, for compliance: unsubscribe links, the shop's URL. */
 describe('compliance: marketing sends through the worker’s own delivery composition', () => {
@@ -66,24 +67,14 @@ describe('compliance: marketing sends through the worker’s own delivery compos
     if (stored.outcome !== 'stored') throw new Error('not stored');
     return stored.customer.id;
   };
-  const request = (customerId: string, extra: Partial<DeliveryRequest> = {}): DeliveryRequest => ({
-    dedupKey: `journey/c/${customerId}/${randomUUID()}/step`,
-    customerId,
-    journeyId: 'abandoned-cart',
-    journeyVersion: 'v1',
-    workflowId: 'w',
-    runId: randomUUID(),
-    stepId: 'step',
-    template: 'cart-reminder',
-    channels: ['email'],
-    intentKey: `i-${randomUUID()}`,
-    category: 'marketing',
-    tags: [],
-    overCap: 'skip',
-    quietHours: 'skip',
-    trigger: { messageId: 'm', name: 'Product Added', properties: {}, occurredAt: new Date().toISOString() },
-    ...extra,
-  });
+  const request = (customerId: string, extra: Partial<DeliveryRequest> = {}): DeliveryRequest =>
+    deliveryRequest(customerId, {
+      dedupKey: `journey/c/${customerId}/${randomUUID()}/step`,
+      workflowId: 'w',
+      stepId: 'step',
+      quietHours: 'skip',
+      ...extra,
+    });
   const mailsTo = (address: string) => smtp.messages.filter((m) => JSON.stringify(m.to).includes(address));
   const ledgerOf = async (dedupKey: string) =>
     (await database.db.select().from(deliveries).where(eq(deliveries.dedupKey, dedupKey)))[0];

@@ -12,6 +12,7 @@ import type { SegmentMessage } from '../domain/segment-message.js';
 import { diesAfterProviderAccepts } from './helpers/crash-window.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { deliveryRequest } from './helpers/delivery-request.js';
 
 /**
  * One identity per message, whichever process sends it: the all-in-one `start` and a separate
@@ -56,23 +57,13 @@ describe('Message-ID: one per message, the same from every process kind', () => 
     await ingestMessage(database.db, add as SegmentMessage, { receivedAt: new Date() });
     return stored.customer.id;
   };
-  const request = (customerId: string): DeliveryRequest => ({
-    dedupKey: `journey/identity/${customerId}/${randomUUID()}/reminder-1`,
-    customerId,
-    journeyId: 'abandoned-cart',
-    journeyVersion: 'v1',
-    workflowId: `journey/abandoned-cart/${customerId}/c`,
-    runId: randomUUID(),
-    stepId: 'reminder-1',
-    template: 'cart-reminder',
-    channels: ['email'],
-    intentKey: `intent-${randomUUID()}`,
-    category: 'transactional',
-    tags: [],
-    overCap: 'skip',
-    quietHours: 'skip',
-    trigger: { messageId: 'm', name: 'Product Added', properties: {}, occurredAt: new Date().toISOString() },
-  });
+  const request = (customerId: string): DeliveryRequest =>
+    deliveryRequest(customerId, {
+      dedupKey: `journey/identity/${customerId}/${randomUUID()}/reminder-1`,
+      workflowId: `journey/abandoned-cart/${customerId}/c`,
+      category: 'transactional',
+      quietHours: 'skip',
+    });
   const mailsTo = (address: string) => smtp.messages.filter((m) => JSON.stringify(m.to).includes(address));
 
   it('two adapters built from one configuration as start and worker would: the same Message-ID for one dedup key', async () => {

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, identities, journeyRuns } from '../db/schema.js';
-import type { DeliveryRequest } from '../delivery/delivery-request.js';
 import type { RunStatus } from '../db/schema.js';
 import { postJson, useApiWithDatabase, type TestApi } from './helpers/api.js';
 import { emailPipeline } from './helpers/email-pipeline.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import type { TestDatabase } from './helpers/test-database.js';
+import { deliveryRequest } from './helpers/delivery-request.js';
 
 /**
  * The delivery guard after a merge, without the journey router (the real API merges the two
@@ -57,32 +57,22 @@ describe('the delivery guard after a merge (no router)', () => {
     });
     return { runId, workflowId, customerId };
   };
-  const request = (
-    of: { runId: string; workflowId: string; customerId: string },
-    stepId: string,
-  ): DeliveryRequest => ({
-    dedupKey: `${of.workflowId}/${of.runId}/${stepId}`,
-    customerId: of.customerId,
-    journeyId,
-    journeyVersion: 'v1',
-    workflowId: of.workflowId,
-    runId: of.runId,
-    stepId,
-    template: 'cart-reminder',
-    channels: ['email'],
-    // Intents and caps stay out of the way: only the merge rules decide here.
-    intentKey: `intent-${randomUUID()}`,
-    category: 'transactional',
-    tags: [],
-    overCap: 'skip',
-    quietHours: 'defer',
-    trigger: {
-      messageId: 'm',
-      name: 'Product Added',
-      properties: {},
-      occurredAt: minutesAgo(30).toISOString(),
-    },
-  });
+  // Intents and caps stay out of the way (a fresh intent each time): only the merge rules decide here.
+  const request = (of: { runId: string; workflowId: string; customerId: string }, stepId: string) =>
+    deliveryRequest(of.customerId, {
+      dedupKey: `${of.workflowId}/${of.runId}/${stepId}`,
+      journeyId,
+      workflowId: of.workflowId,
+      runId: of.runId,
+      stepId,
+      category: 'transactional',
+      trigger: {
+        messageId: 'm',
+        name: 'Product Added',
+        properties: {},
+        occurredAt: minutesAgo(30).toISOString(),
+      },
+    });
   const mailsTo = (email: string) => smtp.messages.filter((m) => JSON.stringify(m.to ?? '').includes(email));
 
   it('skips the later of two running runs of one entry, counts a merged run’s step, lets re-entry send', async () => {
