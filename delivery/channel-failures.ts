@@ -63,6 +63,7 @@ export async function afterFailure<C extends Channel>(
     kind: failure.kind,
     attempt: step.context.attempt ?? 1,
     onOutage: request.onOutage,
+    category: request.category,
     channelsLeft: step.depth >= request.channels.length ? 0 : remaining.length,
   });
   countDeliveryFailure(channel, failure.kind);

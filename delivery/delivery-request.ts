@@ -6,7 +6,7 @@ type StepPolicy = Pick<
   SendStep,
   'template' | 'channels' | 'intentKey' | 'category' | 'tags' | 'overCap' | 'quietHours'
 > &
-  /** Absent in requests from runs started before it existed: `retry`. */
+  /** Absent: the category's default (`onOutageOf`). */
   Partial<Pick<SendStep, 'onOutage'>>;
 
 /**

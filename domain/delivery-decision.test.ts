@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { channels, type Channel } from './channels.js';
 import {
   afterChannelFailure,
+  onOutageOf,
   consentRefusal,
   deliverMaxAttempts,
   outageAttemptsBeforeFallback,
@@ -312,7 +313,7 @@ describe('after a channel failed', () => {
     attempt: number,
     onOutage: 'retry' | 'nextChannel',
     channelsLeft: number,
-  ) => afterChannelFailure({ kind, attempt, onOutage, channelsLeft });
+  ) => afterChannelFailure({ kind, attempt, onOutage, category: 'transactional', channelsLeft });
 
   it('retries a transient failure while attempts remain and no other channel is wanted', () => {
     expect(after('transient', 1, 'retry', 0)).toBe('retry');
@@ -325,6 +326,14 @@ describe('after a channel failed', () => {
     expect(after('transient', 1, 'nextChannel', 1)).toBe('nextChannel');
     expect(after('transient', deliverMaxAttempts, 'retry', 0)).toBe('fail');
     expect(after('transient', deliverMaxAttempts, 'retry', 2)).toBe('nextChannel');
+  });
+
+  it('unset, marketing falls back at once and transactional retries first', () => {
+    const unset = (category: 'marketing' | 'transactional') =>
+      afterChannelFailure({ kind: 'transient', attempt: 1, onOutage: undefined, category, channelsLeft: 1 });
+    expect(unset('marketing')).toBe('nextChannel');
+    expect(unset('transactional')).toBe('retry');
+    expect(onOutageOf({ category: 'marketing', onOutage: 'retry' })).toBe('retry');
   });
 
   it('moves on at once from permanent failures and render errors', () => {

@@ -31,17 +31,23 @@ export type ChannelFailureKind = 'transient' | 'permanent' | 'unreachable' | 'un
 export function afterChannelFailure(input: {
   kind: ChannelFailureKind;
   attempt: number;
-  onOutage: 'retry' | 'nextChannel' | undefined;
+  onOutage: SendStep['onOutage'];
+  category: SendStep['category'];
   channelsLeft: number;
 }): 'retry' | 'nextChannel' | 'fail' {
   const onward = input.channelsLeft > 0 ? 'nextChannel' : 'fail';
   if (input.kind !== 'transient' || input.attempt >= deliverMaxAttempts) return onward;
   if (
     input.channelsLeft > 0 &&
-    (input.onOutage === 'nextChannel' || input.attempt >= outageAttemptsBeforeFallback)
+    (onOutageOf(input) === 'nextChannel' || input.attempt >= outageAttemptsBeforeFallback)
   )
     return 'nextChannel';
   return 'retry';
+}
+
+/** A send's outage policy: as set, else `nextChannel` for marketing and `retry` for the rest. */
+export function onOutageOf(step: Pick<SendStep, 'onOutage' | 'category'>): 'retry' | 'nextChannel' {
+  return step.onOutage ?? (step.category === 'marketing' ? 'nextChannel' : 'retry');
 }
 
 /** How long one intent is not repeated when the send step names no window. */

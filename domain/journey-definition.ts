@@ -90,8 +90,9 @@ export const sendStep = z.strictObject({
   /**
    * A channel's provider is down (a retryable failure): `retry` it with backoff (the message waits
    * for the provider), or go to the `nextChannel` at once (the message goes out now, elsewhere).
+   * Unset: `nextChannel` for marketing (timely beats the preferred channel), `retry` otherwise.
    */
-  onOutage: z.enum(['retry', 'nextChannel']).default('retry'),
+  onOutage: z.enum(['retry', 'nextChannel']).optional(),
 });
 export const updateProfileStep = z.strictObject({
   ...stepBase,

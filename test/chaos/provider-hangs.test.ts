@@ -150,7 +150,7 @@ describe('providers that hang, and failures after the reservation', () => {
     }
   });
 
-  it('a black-hole push endpoint: the step falls back to email within 3 attempts of 1 s, the connections closed', async () => {
+  it('a black-hole push endpoint: with onOutage retry the step falls back to email after 3 attempts of 1 s, unset (marketing) at once; the connections closed', async () => {
     const hole = await startBlackHole();
     // A loopback endpoint is refused unless its peer allows its own origin, as the tests' push peer does.
     const disallow = allowPushPeer(`https://127.0.0.1:${hole.port}`);
@@ -169,7 +169,7 @@ describe('providers that hang, and failures after the reservation', () => {
         providerTimeoutMs: 2_000,
         now: () => new Date('2026-11-20T12:00:00Z'),
       });
-      const step = request(id, { channels: ['push', 'email'] });
+      const step = request(id, { channels: ['push', 'email'], onOutage: 'retry' });
       const started = Date.now();
       const { outcome, attempts } = await withRetries((attempt) => withPush.deliver(step, { attempt }));
       const took = Date.now() - started;
@@ -182,7 +182,8 @@ describe('providers that hang, and failures after the reservation', () => {
       await sleep(200);
       expect(hole.openConnections()).toBe(0);
 
-      const atOnce = request(id, { channels: ['push', 'email'], onOutage: 'nextChannel' });
+      // Unset, a marketing send falls back at once.
+      const atOnce = request(id, { channels: ['push', 'email'] });
       const second = await withRetries((attempt) => withPush.deliver(atOnce, { attempt }));
       expect(second).toMatchObject({ outcome: { status: 'sent', channel: 'email' }, attempts: 1 });
     } finally {

@@ -7,7 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { createActivities } from '../../activities/index.js';
 import { identities } from '../../db/schema.js';
-import type { Deliverer, DeliveryRequest } from '../../delivery/delivery-request.js';
+import type { DeliverContext, Deliverer, DeliveryRequest } from '../../delivery/delivery-request.js';
 import type { JourneyDefinitionInput } from '../../domain/journey-definition.js';
 import type { SendOutcome } from '../../domain/journey-runtime.js';
 import { journeyWorkflowId } from '../../domain/journey-runtime.js';
@@ -29,10 +29,10 @@ import type { EventRouter } from '../../runs/event-router.js';
 export class RecordingDeliverer implements Deliverer {
   readonly requests: { request: DeliveryRequest; scheduledAt: number; outcome: SendOutcome }[] = [];
   constructor(private readonly inner?: Deliverer) {}
-  async deliver(request: DeliveryRequest): Promise<SendOutcome> {
+  async deliver(request: DeliveryRequest, context?: DeliverContext): Promise<SendOutcome> {
     const scheduledAt = Context.current().info.scheduledTimestampMs;
     const outcome = this.inner
-      ? await this.inner.deliver(request)
+      ? await this.inner.deliver(request, context)
       : { status: 'sent' as const, channel: request.channels[0] };
     this.requests.push({ request, scheduledAt, outcome });
     return outcome;

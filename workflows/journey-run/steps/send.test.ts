@@ -43,7 +43,6 @@ describe('send step', () => {
         tags: [],
         overCap: 'nextChannel',
         quietHours: 'defer',
-        onOutage: 'retry',
         trigger,
       },
     ]);
