@@ -15,6 +15,11 @@ export class ChannelFailure extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
+    /**
+     * The request left and no answer came (a timeout, a connection reset): the provider may have
+     * the message. At-most-once channels then record the outcome as unknown instead of resending.
+     */
+    readonly mayHaveArrived = false,
   ) {
     super(message);
   }

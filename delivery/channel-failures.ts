@@ -91,17 +91,21 @@ export async function afterFailure<C extends Channel>(
 }
 
 /**
- * An at-most-once provider call cut off by the deadline or the activity's cancellation: the
- * provider may have the message, so it is recorded as unknown and never resent.
+ * An at-most-once provider call cut off by the deadline or the activity's cancellation, or one
+ * that went unanswered (the adapter's own timeout): the provider may have the message, so it is
+ * recorded as unknown and never resent.
  */
 export async function abandoned<C extends Channel>(
   pipeline: Pipeline,
   step: Step,
   target: Target<C>,
-  signal: AbortSignal,
+  cause: AbortSignal | ChannelFailure,
 ): Promise<SendOutcome> {
   const { channel, row } = target;
-  const why = (signal.reason as Error | undefined)?.message ?? 'cancelled';
+  const why =
+    cause instanceof ChannelFailure
+      ? cause.message
+      : ((cause.reason as Error | undefined)?.message ?? 'cancelled');
   const reason = `outcome unknown: the ${channel} call was cut off (${why}); not resent (at-most-once)`;
   await pipeline.ledger.outcomeUnknown(row, reason);
   countDeliveryFailure(channel, 'outcome-unknown');

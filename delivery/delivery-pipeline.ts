@@ -158,9 +158,10 @@ async function renderAndSend<C extends Channel>(
     const { dedupKey: idempotencyKey, category } = request;
     sent = await adapter.send({ message, recipient, idempotencyKey, category, unsubscribeUrl, signal });
   } catch (error) {
-    if (signal.aborted && adapter.crashWindow === 'at-most-once')
-      return abandoned(pipeline, step, target, signal);
-    return afterFailure(pipeline, step, target, ChannelFailure.from(error));
+    const failure = ChannelFailure.from(error);
+    if (adapter.crashWindow === 'at-most-once' && (signal.aborted || failure.mayHaveArrived))
+      return abandoned(pipeline, step, target, signal.aborted ? signal : failure);
+    return afterFailure(pipeline, step, target, failure);
   }
   await ledger.sent(row, sent.providerMessageId);
   return { status: 'sent', channel, providerMessageId: sent.providerMessageId };

@@ -14,6 +14,8 @@ export interface TwilioSink {
   contractViolations: string[];
   optedOut: Set<string>;
   failNext(count: number, status: number): void;
+  /** Create the next `count` messages but answer each only after `ms` (a provider that hangs). */
+  holdNext(count: number, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export async function startTwilioSink(
   const contractViolations: string[] = [];
   const optedOut = new Set<string>();
   let failures = { count: 0, status: 503 };
+  let holds = { count: 0, ms: 0 };
+  const held = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
@@ -71,6 +75,14 @@ export async function startTwilioSink(
       }
       messages.push(params);
       options.onMessage?.(params);
+      if (holds.count > 0) {
+        holds.count--;
+        const timer = setTimeout(() => {
+          held.delete(timer);
+          if (!res.destroyed) reply(res, 201, queuedMessage(accountSid, params));
+        }, holds.ms);
+        return held.add(timer);
+      }
       return reply(res, 201, queuedMessage(accountSid, params));
     });
   });
@@ -87,8 +99,12 @@ export async function startTwilioSink(
     failNext(count, status) {
       failures = { count, status };
     },
+    holdNext(count, ms) {
+      holds = { count, ms };
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of held) clearTimeout(timer);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -53,11 +53,17 @@ interface SmsAdapterOptions {
 const optedOut = 21610;
 const unreachable = new Set([21211, 21612, 21614, 21408]);
 
+/** Errors raised before the request could reach Twilio: retrying them cannot make a second SMS. */
+const neverSent = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 function classify(error: unknown): ChannelFailure {
-  const e = error as { code?: number; status?: number; message?: string };
+  const e = error as { code?: number | string; status?: number; message?: string };
   const text = `Twilio ${e.code ?? e.status ?? ''}: ${e.message ?? String(error)}`;
+  // No HTTP answer: unless the connection was never made, Twilio may have taken the message.
+  if (e.status === undefined && typeof e.code !== 'number')
+    return new ChannelFailure('transient', text, !neverSent.has(String(e.code)));
   if (e.code === optedOut) return new ChannelFailure('unsubscribed', text);
-  if (e.code !== undefined && unreachable.has(e.code)) return new ChannelFailure('unreachable', text);
+  if (typeof e.code === 'number' && unreachable.has(e.code)) return new ChannelFailure('unreachable', text);
   if (e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429)
     return new ChannelFailure('permanent', text);
   return new ChannelFailure('transient', text);
