@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../db/schema.js';
+import type { Deliverer } from '../delivery/delivery-request.js';
 import { localParts, nextLocalTime } from '../domain/local-time.js';
 import { defineJourney } from '../journeys/define-journey.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
@@ -87,7 +88,17 @@ describe('quiet hours in a running journey', () => {
       // The activity runs at wall time; the decision must use the server's (skipped) time.
       now: activityServerClock,
     });
-    harness = await createJourneyHarness(timeSkipping(env), database, { deliverer: pipeline });
+    // Fault injection (no real peer can die on cue): for ref `dies-after-saving`, the first attempt
+    // saves its decision through the real pipeline, then fails as a worker dying before it reported.
+    const dying: Deliverer = {
+      async deliver(request, context) {
+        const outcome = await pipeline.deliver(request, context);
+        if (request.trigger.properties.ref === 'dies-after-saving' && context?.attempt === 1)
+          throw new Error('the worker died after saving its decision');
+        return outcome;
+      },
+    };
+    harness = await createJourneyHarness(timeSkipping(env), database, { deliverer: dying });
     await harness.deploy([nightlyReminder, skippedAtNight, orderConfirmation]);
   });
   afterAll(async () => {
@@ -150,6 +161,29 @@ describe('quiet hours in a running journey', () => {
     ]);
     expect(harness.deliverer.forCustomer(id)[2]?.outcome.reason).toBe('email: cap one-a-day (1 per 24 h)');
     expect(mailTo(email).map((m) => m.subject)).toEqual(['Thank you for your order']);
+  });
+
+  it('a deferral retried after its decision was saved: the retry gets the saved release time, the mail goes out then', async () => {
+    const { email, id } = await customer('night-retry');
+    await skipTo11pm();
+    await harness.track('night-retry', 'Reminder Requested', { ref: 'dies-after-saving' });
+    expect((await harness.result('nightly-reminder', id, 'dies-after-saving')).outcome).toBe('completed');
+
+    // Attempt 1 saved "deferred" and died; attempt 2 (the one recorded) read the saved decision.
+    const [retried, release] = harness.deliverer.forCustomer(id);
+    const [saved] = await database.db
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.dedupKey, retried!.request.dedupKey));
+    expect(saved).toMatchObject({ status: 'deferred', deferredUntil: expect.any(Date) });
+    expect(retried?.outcome).toMatchObject({
+      status: 'deferred',
+      until: saved!.deferredUntil!.toISOString(),
+    });
+    expect(release?.outcome).toMatchObject({ status: 'sent', channel: 'email' });
+    expect(release!.scheduledAt).toBeGreaterThanOrEqual(saved!.deferredUntil!.getTime());
+    expect(release!.scheduledAt - saved!.deferredUntil!.getTime()).toBeLessThan(60_000);
+    expect(mailTo(email)).toHaveLength(1);
   });
 
   it('skip: a send due at 23:00 is recorded as skipped and nothing is sent', async () => {
