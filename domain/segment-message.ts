@@ -13,12 +13,15 @@ export type { InputProblem };
  * A JSON object, kept as parsed. Not `z.record`: it rebuilds the object by assignment, and
  * assigning a `__proto__` key sets the prototype instead, so that key was silently dropped.
  */
-const jsonObject = z.custom<Record<string, unknown>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  {
-    error: (issue) => `expected an object, got ${describe(issue.input)}`,
-  },
-);
+const jsonObject = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    {
+      error: (issue) => `expected an object, got ${describe(issue.input)}`,
+    },
+  )
+  // What the OpenAPI document shows for it (a custom check has no JSON Schema of its own).
+  .meta({ type: 'object', description: 'A JSON object, kept as sent.' });
 /**
  * A string, or a number that is a safe integer. JSON.parse has already rounded a bigger one
  * (12345678901234567891 arrives as …7890), so two people's ids would collide: refused instead.
