@@ -60,7 +60,7 @@ export function segmentCallSchema(type: SegmentMessageType) {
   return {
     ...operation('ingest', summaries[type], type === 'alias' ? access.serverWriteKey : access.anyWriteKey),
     description:
-      'Segment Tracking API call. `userId` or `anonymousId` is required (alias: `previousId` and `userId`). At most 32 KB.',
+      'Segment Tracking API call. `userId` or `anonymousId` is required (alias: `previousId` and `userId`). At most 32 KB. JSON, also when labelled `text/plain` (browsers) or sent gzip/deflate-compressed.',
     body: (message as z.ZodObject).partial({ type: true }),
     response: { 200: { description: 'Stored, or already stored.', ...json(callReply) }, ...callErrors },
   };

@@ -39,7 +39,8 @@ const isoDate = z
   .max(64)
   .refine((value) => !Number.isNaN(Date.parse(value)), {
     error: (issue) => `expected an ISO-8601 date string, got ${describe(issue.input)}`,
-  });
+  })
+  .meta({ description: 'An ISO-8601 date, e.g. 2026-12-06T09:30:00Z (years 1900–9999).' });
 const minTime = Date.UTC(1900, 0, 1);
 const maxTime = Date.UTC(9999, 11, 31);
 const dateLike = z
