@@ -11,11 +11,15 @@ import { currentJourneys } from '../catalog/journey-catalog.js';
 import { journeyStats, parseSince, visibilityWaitingCounter } from '../runs/journey-stats.js';
 import { HttpError } from './http-errors.js';
 import { plainError } from '../domain/plain-error.js';
+import { adminDocs } from './admin-route-docs.js';
 
 const timelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.string().max(512).optional(),
 });
+const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) });
+const channelParam = z.enum(channels);
+const docs = adminDocs({ timelineQuery, consentBody, channel: channelParam });
 
 export interface AdminDependencies {
   db: Database;
@@ -74,6 +78,7 @@ function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
 
   admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
     '/admin/customers/:identity',
+    { schema: docs.customer },
     async (request) => {
       const view = await customerOf(request.params.identity);
       return { customer: view, timeline: await timelineOf(view.id, request.query) };
@@ -82,15 +87,16 @@ function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
 
   admin.get<{ Params: { identity: string }; Querystring: Record<string, string> }>(
     '/admin/customers/:identity/timeline',
+    { schema: docs.timeline },
     async (request) => timelineOf((await customerOf(request.params.identity)).id, request.query),
   );
 
-  const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) });
   // A stronger decision that stands (the customer's own, dated later) is a 409, not a silent success.
   admin.put<{ Params: { identity: string; channel: string } }>(
     '/admin/customers/:identity/consents/:channel',
+    { schema: docs.consent },
     async (request, reply) => {
-      const channel = z.enum(channels).safeParse(request.params.channel, { error: plainError });
+      const channel = channelParam.safeParse(request.params.channel, { error: plainError });
       if (!channel.success) throw new HttpError(400, `channel: expected one of ${channels.join(', ')}`);
       const body = consentBody.safeParse(request.body, { error: plainError });
       if (!body.success)
@@ -119,6 +125,7 @@ function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
 function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
   admin.get<{ Params: { journeyId: string }; Querystring: { since?: string } }>(
     '/admin/journeys/:journeyId/stats',
+    { schema: docs.stats },
     async (request) => {
       const journey = (await currentJourneys(deps.db)).find(
         (j) => j.definition.id === request.params.journeyId,

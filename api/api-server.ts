@@ -4,8 +4,9 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../infra/logger.js';
 import type { EventRouter } from '../runs/event-router.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerApiDocs } from './api-docs.js';
 import { HttpError, isOutage, retryAfterSeconds } from './http-errors.js';
-import { registerMetricsRoute } from './metrics-route.js';
+import { healthSchema, registerMetricsRoute } from './metrics-route.js';
 import { registerPushRoutes } from './push-routes.js';
 import { registerBodyParsers } from './request-body.js';
 import { registerSegmentRoutes } from './segment-routes.js';
@@ -35,6 +36,8 @@ export interface ApiDeps {
 /** The HTTP API: Segment-compatible ingest, push subscriptions, provider webhooks, unsubscribe, admin. */
 async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, trustProxy: false });
+  // First: the OpenAPI document collects the routes registered after it.
+  await registerApiDocs(app);
   registerBodyParsers(app);
 
   app.setErrorHandler((error, request, reply) => {
@@ -65,7 +68,7 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       .send({ success: false, error: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  app.get('/health', async () => ({ ok: true }));
+  app.get('/health', { schema: healthSchema }, async () => ({ ok: true }));
   registerMetricsRoute(app);
   const isWriteKey = writeKeyChecker(deps.secrets.writeKeys, deps.secrets.clientKeys);
   const verifyUserToken = userTokenVerifier(deps.secrets.userTokenSecret);

@@ -14,6 +14,7 @@ import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
 import { plainError } from '../domain/plain-error.js';
 import { pushEndpointRefused } from '../delivery/push-endpoints.js';
+import { access, errorResponses, json, okReply, operation } from './openapi-schemas.js';
 
 const subscriptionBody = z
   .object({
@@ -33,6 +34,41 @@ const subscriptionBody = z
 const removalBody = z.object({ endpoint: z.url().max(2048) });
 
 type Subscription = z.infer<typeof subscriptionBody>['subscription'];
+
+const pushErrors = errorResponses(400, 401, 403, 503);
+const docs = {
+  vapidKey: {
+    ...operation('push', 'The VAPID public key a browser subscribes with', access.public),
+    response: {
+      200: { description: 'The key (URL-safe base64).', ...json(z.object({ publicKey: z.string() })) },
+      ...errorResponses(404),
+    },
+  },
+  subscribe: {
+    ...operation('push', "Register a browser's push subscription for a customer", access.anyWriteKey),
+    description:
+      'The endpoint becomes this customer’s, and push consent is recorded. A client key registers for its anonymousId, or for a userId named by a signed user token.',
+    body: subscriptionBody,
+    response: {
+      200: {
+        description: 'Registered.',
+        ...json(
+          z.object({
+            success: z.literal(true),
+            customerId: z.string(),
+            ignored: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
+          }),
+        ),
+      },
+      ...pushErrors,
+    },
+  },
+  unsubscribe: {
+    ...operation('push', 'Remove a push subscription', access.anyWriteKey),
+    body: removalBody,
+    response: { 200: { description: 'Removed (or was not there).', ...json(okReply) }, ...pushErrors },
+  },
+};
 
 /**
  * The endpoint becomes the customer's (a browser's subscription belongs to whoever registered it
@@ -98,13 +134,13 @@ export function registerPushRoutes(
     verifyUserToken: UserTokenVerifier;
   },
 ) {
-  app.get('/v1/push/vapid-public-key', async () => {
+  app.get('/v1/push/vapid-public-key', { schema: docs.vapidKey }, async () => {
     if (!deps.vapidPublicKey)
       throw new HttpError(404, 'Web Push is not configured: set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY');
     return { publicKey: deps.vapidPublicKey };
   });
 
-  app.post('/v1/push/subscriptions', async (request) => {
+  app.post('/v1/push/subscriptions', { schema: docs.subscribe }, async (request) => {
     const kind = requireWriteKey(request, deps.isWriteKey);
     const parsed = subscriptionBody.safeParse(request.body, { error: plainError });
     if (!parsed.success) {
@@ -135,7 +171,7 @@ export function registerPushRoutes(
     return { success: true, customerId, ...(ignored.length > 0 ? { ignored } : {}) };
   });
 
-  app.delete('/v1/push/subscriptions', async (request) => {
+  app.delete('/v1/push/subscriptions', { schema: docs.unsubscribe }, async (request) => {
     requireWriteKey(request, deps.isWriteKey);
     const parsed = removalBody.safeParse(request.body, { error: plainError });
     if (!parsed.success)

@@ -14,6 +14,7 @@ import { limits } from './request-body.js';
 import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
 import { plainError } from '../domain/plain-error.js';
+import { segmentBatchSchema, segmentCallSchema } from './segment-route-docs.js';
 
 function invalid(problems: InputProblem[]): HttpError {
   const first = problems[0];
@@ -91,7 +92,7 @@ export function registerSegmentRoutes(
   };
 
   for (const type of ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const) {
-    app.post(`/v1/${type}`, async (request) => {
+    app.post(`/v1/${type}`, { schema: segmentCallSchema(type) }, async (request) => {
       const kind = requireWriteKey(request, deps.isWriteKey);
       const size = request.bodyBytes ?? eventSize(request.body);
       if (size > limits.eventBytes) {
@@ -101,8 +102,8 @@ export function registerSegmentRoutes(
     });
   }
 
-  for (const path of ['/v1/batch', '/v1/import']) {
-    app.post(path, async (request) => {
+  for (const path of ['/v1/batch', '/v1/import'] as const) {
+    app.post(path, { schema: segmentBatchSchema(path) }, async (request) => {
       const kind = requireWriteKey(request, deps.isWriteKey);
       // History rewrites profiles wholesale: only the shop's server may send it.
       if (kind === 'client' && path === '/v1/import')

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
+import { z } from 'zod';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { Queryable } from '../db/queryable.js';
@@ -9,6 +10,7 @@ import { setConsent, withdrawConsent } from '../customers/set-consent.js';
 import { normalisePhone } from '../domain/identity-keys.js';
 import { classifySmsKeyword } from '../domain/sms-keywords.js';
 import { HttpError } from './http-errors.js';
+import { access, errorResponses, ofType, operation } from './openapi-schemas.js';
 
 export interface TwilioRouteDeps {
   db: Database;
@@ -51,6 +53,33 @@ const deliveryStatus: Record<string, 'sent' | 'delivered' | 'failed'> = {
   undelivered: 'failed',
   failed: 'failed',
 };
+
+/** The form fields Twilio posts that these webhooks read (it sends more; they are ignored). */
+const twilioForm = z.looseObject({
+  MessageSid: z.string().optional(),
+  SmsSid: z.string().optional(),
+  From: z.string().optional().meta({ description: 'The sender (inbound).' }),
+  To: z.string().optional().meta({ description: 'The recipient (status callback).' }),
+  Body: z.string().optional().meta({ description: 'The text: STOP, START, HELP… change SMS consent.' }),
+  OptOutType: z.string().optional(),
+  MessageStatus: z.string().optional(),
+  SmsStatus: z.string().optional(),
+  ErrorCode: z.string().optional(),
+});
+const twilioDocs = (summary: string, reply: ReturnType<typeof ofType>) => ({
+  ...operation('providers', summary, access.twilio),
+  consumes: ['application/x-www-form-urlencoded'],
+  body: twilioForm,
+  response: { 200: reply, ...errorResponses(403, 404, 503) },
+});
+const inboundDocs = twilioDocs(
+  'Twilio inbound SMS: STOP/START keywords set SMS consent, once per MessageSid',
+  ofType('text/xml', 'An empty TwiML response (no auto-reply).'),
+);
+const statusDocs = twilioDocs(
+  'Twilio status callback: delivery status; opted-out and unreachable numbers are recorded',
+  ofType('text/plain', 'Taken (empty body).'),
+);
 
 const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -111,13 +140,13 @@ export function registerTwilioRoutes(app: FastifyInstance, deps: TwilioRouteDeps
     return params;
   };
 
-  app.post('/webhooks/twilio/inbound', async (request, reply) => {
+  app.post('/webhooks/twilio/inbound', { schema: inboundDocs }, async (request, reply) => {
     const params = verify(request);
     await recordKeyword(deps.db, params);
     return reply.type('text/xml').send(emptyTwiml);
   });
 
-  app.post('/webhooks/twilio/status', async (request, reply) => {
+  app.post('/webhooks/twilio/status', { schema: statusDocs }, async (request, reply) => {
     const params = verify(request);
     const sid = params.MessageSid ?? params.SmsSid;
     const status = deliveryStatus[String(params.MessageStatus ?? params.SmsStatus)];

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { HttpError } from './http-errors.js';
+import { access, errorResponses, ofType, operation } from './openapi-schemas.js';
 import type { Database } from '../db/client.js';
 import { canonicalCustomerId } from '../customers/resolve-customer.js';
 import { withdrawConsent } from '../customers/set-consent.js';
@@ -15,6 +17,35 @@ const page = (reply: FastifyReply, status: number, title: string, body: string) 
         `<title>${title}</title></head><body style="font-family:system-ui;max-width:32rem;margin:3rem auto">` +
         `<h1>${title}</h1>${body}</body></html>`,
     );
+
+const htmlPage = (description: string) => ofType('text/html', description);
+const unsubscribeDocs = {
+  confirm: {
+    ...operation(
+      'compliance',
+      'The unsubscribe link: a confirmation page (changes nothing)',
+      access.unsubscribeLink,
+    ),
+    response: {
+      200: htmlPage('A page with an Unsubscribe button.'),
+      403: htmlPage('The link is not valid.'),
+    },
+  },
+  oneClick: {
+    ...operation(
+      'compliance',
+      'One-click unsubscribe (RFC 8058): withdraws consent to the channel',
+      access.unsubscribeLink,
+    ),
+    consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+    body: z.object({ 'List-Unsubscribe': z.literal('One-Click') }),
+    response: {
+      200: htmlPage('Unsubscribed.'),
+      403: htmlPage('The link is not valid; nothing was changed.'),
+      ...errorResponses(503),
+    },
+  },
+};
 
 /** A one-click body is one short field; anything larger is not a mail client's POST. */
 const multipartBodyLimit = 64 * 1024;
@@ -53,7 +84,7 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, deps: { db: Data
     return typeof token === 'string' ? verifyUnsubscribeToken(deps.secret, token) : undefined;
   };
 
-  app.get('/unsubscribe', async (request, reply) => {
+  app.get('/unsubscribe', { schema: unsubscribeDocs.confirm }, async (request, reply) => {
     const claim = claimOf(request.query);
     if (!claim)
       return page(
@@ -71,7 +102,7 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, deps: { db: Data
     );
   });
 
-  app.post('/unsubscribe', async (request, reply) => {
+  app.post('/unsubscribe', { schema: unsubscribeDocs.oneClick }, async (request, reply) => {
     const claim = claimOf(request.query);
     if (!claim) return page(reply, 403, 'This link is not valid', '<p>Nothing was changed.</p>');
     const customerId = await canonicalCustomerId(deps.db, claim.customerId);

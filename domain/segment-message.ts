@@ -13,12 +13,15 @@ export type { InputProblem };
  * A JSON object, kept as parsed. Not `z.record`: it rebuilds the object by assignment, and
  * assigning a `__proto__` key sets the prototype instead, so that key was silently dropped.
  */
-const jsonObject = z.custom<Record<string, unknown>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-  {
-    error: (issue) => `expected an object, got ${describe(issue.input)}`,
-  },
-);
+const jsonObject = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+    {
+      error: (issue) => `expected an object, got ${describe(issue.input)}`,
+    },
+  )
+  // What the OpenAPI document shows for it (a custom check has no JSON Schema of its own).
+  .meta({ type: 'object', description: 'A JSON object, kept as sent.' });
 /**
  * A string, or a number that is a safe integer. JSON.parse has already rounded a bigger one
  * (12345678901234567891 arrives as …7890), so two people's ids would collide: refused instead.
@@ -36,7 +39,8 @@ const isoDate = z
   .max(64)
   .refine((value) => !Number.isNaN(Date.parse(value)), {
     error: (issue) => `expected an ISO-8601 date string, got ${describe(issue.input)}`,
-  });
+  })
+  .meta({ description: 'An ISO-8601 date, e.g. 2026-12-06T09:30:00Z (years 1900–9999).' });
 const minTime = Date.UTC(1900, 0, 1);
 const maxTime = Date.UTC(9999, 11, 31);
 const dateLike = z

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import type { Secrets } from '../../config/config.js';
@@ -27,6 +28,8 @@ export class RecordingRouter implements EventRouter {
 
 export interface TestApi {
   url: string;
+  /** The fastify instance, for what only it can tell (its route table). */
+  app: FastifyInstance;
   writeKey: string;
   /** A client (public) write key of the same server. */
   clientKey: string;
@@ -58,7 +61,7 @@ export async function startTestApi(db: Database, options: { publicBaseUrl?: stri
     port: 0,
     publicBaseUrl: options.publicBaseUrl,
   });
-  return { url: server.url, writeKey, clientKey, secrets, router, close: server.close };
+  return { url: server.url, app: server.app, writeKey, clientKey, secrets, router, close: server.close };
 }
 
 /** POST JSON with the write key as HTTP Basic user. */
