@@ -11,6 +11,7 @@ import { acceptMessages, type AcceptDeps } from './accept-messages.js';
 import { HttpError } from './http-errors.js';
 import { batchItemsRefused } from '../infra/metrics.js';
 import { limits } from './request-body.js';
+import { shortPathsOf, withShortPaths } from './browser-paths.js';
 import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
 import { plainError } from '../domain/plain-error.js';
@@ -90,8 +91,9 @@ export function registerSegmentRoutes(
     return { success: true, stored, duplicates, ...(ignored.length > 0 ? { ignored } : {}) };
   };
 
-  for (const type of ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const) {
-    app.post(`/v1/${type}`, async (request) => {
+  // Each call also answers on analytics.js's short paths (/t, /v1/t, …): the same handler.
+  for (const [type, url] of withShortPaths(['identify', 'track', 'page', 'screen', 'group', 'alias'])) {
+    app.post(url, async (request) => {
       const kind = requireWriteKey(request, deps.isWriteKey);
       const size = request.bodyBytes ?? eventSize(request.body);
       if (size > limits.eventBytes) {
@@ -101,7 +103,7 @@ export function registerSegmentRoutes(
     });
   }
 
-  for (const path of ['/v1/batch', '/v1/import']) {
+  for (const path of ['/v1/batch', '/v1/import', ...shortPathsOf('batch')]) {
     app.post(path, async (request) => {
       const kind = requireWriteKey(request, deps.isWriteKey);
       // History rewrites profiles wholesale: only the shop's server may send it.
@@ -124,7 +126,7 @@ export function registerSegmentRoutes(
         request,
         taken.map(({ item }) => item),
         kind,
-        { route: path === '/v1/batch', batch: taken.map(({ index }) => index) },
+        { route: path !== '/v1/import', batch: taken.map(({ index }) => index) },
       );
       if (refused.length === 0) return reply;
       batchItemsRefused.inc(refused.length);
