@@ -41,10 +41,15 @@ export async function ensureChromium(log: (line: string) => void = () => {}): Pr
     await runProcess('apt-get', ['update'], { timeoutMs: 600_000 });
     installed = await install();
   }
-  if (installed.code !== 0 || !existsSync(wanted))
+  if (installed.code !== 0)
     throw new UserError(
       `apt-get could not install chromium: ${installed.stderr.trim().split('\n').at(-1) ?? ''}`,
       'install it by hand (apt-get install chromium) or set CHROMIUM_PATH',
+    );
+  if (!existsSync(wanted))
+    throw new UserError(
+      `${wanted} is missing although Debian's chromium is installed`,
+      'set CHROMIUM_PATH to the chromium executable, or unset it for /usr/bin/chromium',
     );
   return wanted;
 }

@@ -157,6 +157,9 @@ describe('analytics.js in a web page (headless Chromium)', () => {
     const rows = await eventsOf(anonymousId, 2);
     expect(rows.map((row) => row.name).sort()).toEqual(['Added to Cart', 'Started Checkout']);
     expect(called).toContain('POST /b');
+    // As from /v1/batch, journeys hear of them (unlike /v1/import).
+    const routed = api.router.calls.filter((call) => call.event.anonymousId === anonymousId);
+    expect(routed.map((call) => call.event.name).sort()).toEqual(['Added to Cart', 'Started Checkout']);
     await page.close();
   });
 
