@@ -42,12 +42,10 @@ describe('analytics.js in a web page (headless Chromium)', () => {
 
   beforeAll(async () => {
     // Installing Chromium (first run on a fresh machine) can take a few minutes.
-    [browser, shop, elsewhere, database] = await Promise.all([
-      launchChromium(),
-      startPageServer(),
-      startPageServer(),
-      createTestDatabase(),
-    ]);
+    // Each resource assigned as it comes, so afterAll closes what started even if Chromium cannot.
+    shop = await startPageServer();
+    elsewhere = await startPageServer();
+    database = await createTestDatabase();
     api = await startTestApi(database.db, { corsAllowedOrigins: [shop.origin] });
     const bundle = javascript(await bundleAnalyticsNext());
     shop.pages.set('/js/analytics-next.js', bundle);
@@ -56,6 +54,7 @@ describe('analytics.js in a web page (headless Chromium)', () => {
     const batching = `, { integrations: { 'Segment.io': { apiHost: '${new URL(api.url).host}', protocol: 'http', deliveryStrategy: { strategy: 'batching', config: { size: 2, timeout: 300 } } } } }`;
     shop.pages.set('/batching', html(shopSnippet(api.clientKey, api.url, batching)));
     elsewhere.pages.set('/', html('<p>another site</p>'));
+    browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {
