@@ -5,6 +5,8 @@ import type { Logger } from '../infra/logger.js';
 import type { EventRouter } from '../runs/event-router.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerApiDocs } from './api-docs.js';
+import { registerBrowserRoutes } from './browser-routes.js';
+import { registerCors } from './cors.js';
 import { HttpError, isOutage, retryAfterSeconds } from './http-errors.js';
 import { healthSchema, registerMetricsRoute } from './metrics-route.js';
 import { registerPushRoutes } from './push-routes.js';
@@ -31,6 +33,8 @@ export interface ApiDeps {
   clock?: () => Date | Promise<Date>;
   /** Counts workflows matching a visibility query (the stats' "waiting"); unset: not shown. */
   countWorkflows?: (query: string) => Promise<number>;
+  /** CORS_ALLOWED_ORIGINS: web pages that may call ingest and push routes; unset: none. */
+  corsAllowedOrigins?: readonly string[];
 }
 
 /** The HTTP API: Segment-compatible ingest, push subscriptions, provider webhooks, unsubscribe, admin. */
@@ -72,6 +76,8 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   registerMetricsRoute(app);
   const isWriteKey = writeKeyChecker(deps.secrets.writeKeys, deps.secrets.clientKeys);
   const verifyUserToken = userTokenVerifier(deps.secrets.userTokenSecret);
+  await registerCors(app, deps.corsAllowedOrigins ?? []);
+  registerBrowserRoutes(app, { isWriteKey, publicBaseUrl: deps.publicBaseUrl });
   registerSegmentRoutes(app, {
     db: deps.db,
     router: deps.router,

@@ -11,6 +11,7 @@ import { acceptMessages, type AcceptDeps } from './accept-messages.js';
 import { HttpError } from './http-errors.js';
 import { batchItemsRefused } from '../infra/metrics.js';
 import { limits } from './request-body.js';
+import { shortPathsOf, withShortPaths } from './browser-paths.js';
 import { tokenUser, type UserTokenVerifier } from './user-tokens.js';
 import { requireWriteKey, type WriteKeyCheck, type WriteKeyKind } from './write-keys.js';
 import { plainError } from '../domain/plain-error.js';
@@ -91,8 +92,9 @@ export function registerSegmentRoutes(
     return { success: true, stored, duplicates, ...(ignored.length > 0 ? { ignored } : {}) };
   };
 
-  for (const type of ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const) {
-    app.post(`/v1/${type}`, { schema: segmentCallSchema(type) }, async (request) => {
+  // Each call also answers on analytics.js's short paths (/t, /v1/t, …): the same handler.
+  for (const [type, url] of withShortPaths(['identify', 'track', 'page', 'screen', 'group', 'alias'])) {
+    app.post(url, { schema: segmentCallSchema(type) }, async (request) => {
       const kind = requireWriteKey(request, deps.isWriteKey);
       const size = request.bodyBytes ?? eventSize(request.body);
       if (size > limits.eventBytes) {
@@ -102,35 +104,39 @@ export function registerSegmentRoutes(
     });
   }
 
-  for (const path of ['/v1/batch', '/v1/import'] as const) {
-    app.post(path, { schema: segmentBatchSchema(path) }, async (request) => {
-      const kind = requireWriteKey(request, deps.isWriteKey);
-      // History rewrites profiles wholesale: only the shop's server may send it.
-      if (kind === 'client' && path === '/v1/import')
-        throw new HttpError(403, 'import needs a server write key');
-      const parsed = segmentBatch.safeParse(request.body, { error: plainError });
-      if (!parsed.success) throw invalid(problemsOf(parsed.error));
-      const { batch, context, integrations, sentAt } = parsed.data;
-      const defaults: Record<string, unknown> = {};
-      if (context) defaults.context = context;
-      if (integrations) defaults.integrations = integrations;
-      if (sentAt) defaults.sentAt = sentAt.toISOString();
-      const items = batch.map((raw, index) => batchItem(raw, index, defaults, kind));
-      const refused = items.filter((item) => item instanceof HttpError);
-      // Strict: any bad call refuses the whole batch, as the single-call endpoints do; nothing is written.
-      if (refused[0] && (isStrict(request) || refused.length === items.length)) throw refused[0];
-      const taken = items.flatMap((item, index) => (item instanceof HttpError ? [] : [{ item, index }]));
-      // /v1/import is for history: profiles and timelines take it in, journeys do not react to it.
-      const reply = await accept(
-        request,
-        taken.map(({ item }) => item),
-        kind,
-        { route: path === '/v1/batch', batch: taken.map(({ index }) => index) },
-      );
-      if (refused.length === 0) return reply;
-      batchItemsRefused.inc(refused.length);
-      return { ...reply, refused: refusals(items) };
-    });
+  for (const path of ['/v1/batch', '/v1/import', ...shortPathsOf('batch')]) {
+    app.post(
+      path,
+      { schema: segmentBatchSchema(path === '/v1/import' ? path : '/v1/batch') },
+      async (request) => {
+        const kind = requireWriteKey(request, deps.isWriteKey);
+        // History rewrites profiles wholesale: only the shop's server may send it.
+        if (kind === 'client' && path === '/v1/import')
+          throw new HttpError(403, 'import needs a server write key');
+        const parsed = segmentBatch.safeParse(request.body, { error: plainError });
+        if (!parsed.success) throw invalid(problemsOf(parsed.error));
+        const { batch, context, integrations, sentAt } = parsed.data;
+        const defaults: Record<string, unknown> = {};
+        if (context) defaults.context = context;
+        if (integrations) defaults.integrations = integrations;
+        if (sentAt) defaults.sentAt = sentAt.toISOString();
+        const items = batch.map((raw, index) => batchItem(raw, index, defaults, kind));
+        const refused = items.filter((item) => item instanceof HttpError);
+        // Strict: any bad call refuses the whole batch, as the single-call endpoints do; nothing is written.
+        if (refused[0] && (isStrict(request) || refused.length === items.length)) throw refused[0];
+        const taken = items.flatMap((item, index) => (item instanceof HttpError ? [] : [{ item, index }]));
+        // /v1/import is for history: profiles and timelines take it in, journeys do not react to it.
+        const reply = await accept(
+          request,
+          taken.map(({ item }) => item),
+          kind,
+          { route: path !== '/v1/import', batch: taken.map(({ index }) => index) },
+        );
+        if (refused.length === 0) return reply;
+        batchItemsRefused.inc(refused.length);
+        return { ...reply, refused: refusals(items) };
+      },
+    );
   }
 }
 

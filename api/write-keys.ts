@@ -60,3 +60,9 @@ export function requireWriteKey(request: FastifyRequest, check: WriteKeyCheck): 
   if (!kind) throw new HttpError(401, 'unknown write key');
   return kind;
 }
+
+/** The kind of the write key a request carries, if it carries a known one (no error otherwise). */
+export function presentedKeyKind(request: FastifyRequest, check: WriteKeyCheck): WriteKeyKind | undefined {
+  const key = writeKeyOf(request);
+  return key ? check(key) : undefined;
+}

@@ -117,6 +117,18 @@ describe('configuration', () => {
     expect(configError({ INGEST_MAX_CLOCK_SKEW: '2d' }).toLine()).toContain('is longer than 1d');
   });
 
+  it('CORS origins: none by default, exact origins when set, a path or a bare host refused by name', () => {
+    expect(loadConfig({}).api.corsAllowedOrigins).toEqual([]);
+    expect(
+      loadConfig({ CORS_ALLOWED_ORIGINS: 'https://shop.example.com/, http://127.0.0.1:8080' }).api
+        .corsAllowedOrigins,
+    ).toEqual(['https://shop.example.com', 'http://127.0.0.1:8080']);
+    expect(configError({ CORS_ALLOWED_ORIGINS: 'https://shop.example.com/cart' }).toLine()).toMatch(
+      /^CORS_ALLOWED_ORIGINS=.* is not an origin .*: set it to the origins/,
+    );
+    expect(configError({ CORS_ALLOWED_ORIGINS: 'shop.example.com' }).toLine()).toContain('is not an origin');
+  });
+
   it('masks passwords in printed URLs', () => {
     expect(maskUrl('postgres://u:p%40ss@h:5432/d')).toBe('postgres://u:***@h:5432/d');
     expect(maskUrl('postgres://u@h/d')).toBe('postgres://u@h/d');

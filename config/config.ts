@@ -54,6 +54,8 @@ export interface Config {
     defaultPhoneCountry?: string;
     /** INGEST_MAX_CLOCK_SKEW: how far past the receive time an event may be dated (ms). */
     maxClockSkewMs: number;
+    /** CORS_ALLOWED_ORIGINS: pages that may call ingest and push routes from a browser; empty: none. */
+    corsAllowedOrigins: readonly string[];
   };
   /** PUSH_ALLOWED_HOSTS: the push services whose endpoints are registered and sent to. */
   push: { allowedHosts: readonly string[] };
@@ -134,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clientUrl: e.OMNIJOURNEY_API_URL?.replace(/\/+$/, ''),
       defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
       maxClockSkewMs: e.INGEST_MAX_CLOCK_SKEW,
+      corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
     },
     push: { allowedHosts: e.PUSH_ALLOWED_HOSTS },
     shop: { url: e.SHOP_URL?.replace(/\/+$/, '') },

@@ -60,6 +60,16 @@ export const bool = z
 
 export const httpUrl = z.url({ protocol: /^https?$/ });
 
+/** A web origin as a browser sends it: `https://shop.example.com` or `http://127.0.0.1:8080`, nothing after. */
+export function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 export const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const atLeast = (characters: number) =>

@@ -10,6 +10,7 @@ import {
   fixHints,
   hostPort,
   httpUrl,
+  isOrigin,
   port,
   postgresUrl,
   variable,
@@ -128,6 +129,24 @@ export const envSchema = z.object({
     {
       fix: 'set it to push service host names separated by commas, e.g. fcm.googleapis.com,*.push.apple.com',
       default: () => [...knownPushHosts],
+    },
+  ),
+  // Web pages (their origins) that may call the ingest and push-subscription routes from a browser (CORS).
+  CORS_ALLOWED_ORIGINS: variable(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(z.string().refine(isOrigin, { message: 'is not an origin (scheme://host[:port], no path)' })),
+      ),
+    {
+      fix: 'set it to the origins of your shop pages separated by commas, e.g. https://shop.example.com,https://www.shop.example.com',
+      default: () => [],
     },
   ),
   DEFAULT_PHONE_COUNTRY: variable(

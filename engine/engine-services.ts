@@ -69,6 +69,7 @@ export async function startEngineApi(deps: {
     publicBaseUrl: config.api.publicBaseUrl,
     defaultPhoneCountry: config.api.defaultPhoneCountry,
     maxClockSkewMs: config.api.maxClockSkewMs,
+    corsAllowedOrigins: config.api.corsAllowedOrigins,
   });
   deps.stack.defer('api server', () => server.close());
   logger.info({ url: server.url }, 'api listening');

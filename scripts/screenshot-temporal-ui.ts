@@ -4,11 +4,10 @@
  * capture the Temporal UI's workflow list filtered by JourneyId and one run's event history with
  * its step summaries. Prints where the PNGs are; they are not committed.
  *
- * Chromium comes from Debian's package (`apt-get install chromium`, done here when running as root);
+ * Chromium comes from Debian's package (infra/chromium.ts installs it when running as root);
  * CHROMIUM_PATH points elsewhere.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { chromium } from 'playwright-core';
-import { runProcess } from '../infra/run-process.js';
+import { chromiumFlags, ensureChromium } from '../infra/chromium.js';
+import { isUserError } from '../infra/user-error.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = path.resolve(process.env.SCREENSHOT_DIR ?? path.join(root, 'screenshots'));
@@ -25,28 +25,6 @@ const journeyId = process.env.SCREENSHOT_JOURNEY ?? 'abandoned-cart';
 function fail(message: string): never {
   process.stderr.write(`screenshots: ${message}\n`);
   process.exit(1);
-}
-
-async function ensureChromium(): Promise<string> {
-  const wanted = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (existsSync(wanted)) return wanted;
-  if (process.getuid?.() !== 0)
-    fail(
-      `${wanted} is missing: install Debian's chromium (sudo apt-get install chromium) or set CHROMIUM_PATH`,
-    );
-  process.stderr.write('installing Debian chromium (apt-get install chromium)…\n');
-  let installed = await runProcess('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-    timeoutMs: 600_000,
-  });
-  if (installed.code !== 0) {
-    await runProcess('apt-get', ['update'], { timeoutMs: 600_000 });
-    installed = await runProcess('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-      timeoutMs: 600_000,
-    });
-  }
-  if (installed.code !== 0 || !existsSync(wanted))
-    fail(`apt-get could not install chromium: ${installed.stderr.trim().split('\n').at(-1) ?? ''}`);
-  return wanted;
 }
 
 /** Starts the demo and resolves with its Temporal UI and frontend addresses (bounded wait). */
@@ -78,13 +56,15 @@ async function startDemo(dataDir: string) {
 }
 
 const started = Date.now();
-const browserPath = await ensureChromium();
+const browserPath = await ensureChromium((line) => process.stderr.write(`${line}\n`)).catch(
+  (error: unknown) => fail(isUserError(error) ? error.toLine() : String(error)),
+);
 await mkdir(outDir, { recursive: true });
 const dataDir = await mkdtemp(path.join(tmpdir(), 'omnijourney-screenshots-'));
 const demo = await startDemo(dataDir);
 const connection = await Connection.connect({ address: demo.frontend });
 const client = new Client({ connection });
-const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
+const browser = await chromium.launch({ executablePath: browserPath, args: [...chromiumFlags] });
 try {
   // Runs appear as the demo's shoppers add to their carts; wait for a few (bounded).
   let run: { workflowId: string; runId: string } | undefined;

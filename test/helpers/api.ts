@@ -39,7 +39,10 @@ export interface TestApi {
 }
 
 /** The real API server on 127.0.0.1 and a free port, against the given database. */
-export async function startTestApi(db: Database, options: { publicBaseUrl?: string } = {}): Promise<TestApi> {
+export async function startTestApi(
+  db: Database,
+  options: { publicBaseUrl?: string; corsAllowedOrigins?: readonly string[] } = {},
+): Promise<TestApi> {
   const writeKey = `wk_${randomBytes(8).toString('hex')}`;
   const clientKey = `pub_${randomBytes(8).toString('hex')}`;
   const secrets: Secrets = {
@@ -60,6 +63,7 @@ export async function startTestApi(db: Database, options: { publicBaseUrl?: stri
     host: '127.0.0.1',
     port: 0,
     publicBaseUrl: options.publicBaseUrl,
+    corsAllowedOrigins: options.corsAllowedOrigins,
   });
   return { url: server.url, app: server.app, writeKey, clientKey, secrets, router, close: server.close };
 }
