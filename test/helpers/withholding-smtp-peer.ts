@@ -12,6 +12,7 @@ export async function startWithholdingSmtpPeer(withholdMs: number) {
   const accepted: { messageId: string; at: number }[] = [];
   const seen = new Set<string>();
   let dropped = 0;
+  let pending = 0;
   const closed = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
@@ -28,12 +29,15 @@ export async function startWithholdingSmtpPeer(withholdMs: number) {
           const first = !seen.has(messageId);
           seen.add(messageId);
           const reply = () => {
+            if (first) pending--;
             if (closed.has(session.id)) dropped++;
             else accepted.push({ messageId, at: Date.now() });
             callback();
           };
-          if (first) setTimeout(reply, withholdMs);
-          else reply();
+          if (first) {
+            pending++;
+            setTimeout(reply, withholdMs);
+          } else reply();
         })
         .catch(callback);
     },
@@ -45,6 +49,8 @@ export async function startWithholdingSmtpPeer(withholdMs: number) {
     url: `smtp://127.0.0.1:${port}`,
     accepted,
     dropped: () => dropped,
+    /** Replies still withheld. */
+    pending: () => pending,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
