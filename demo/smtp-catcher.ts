@@ -56,7 +56,8 @@ export async function startSmtpCatcher(
             raw.push(message);
             messages.push(mail);
             if (options.saveTo) await writeFile(path.join(options.saveTo, `${messages.length}.eml`), message);
-            if (options.replyDelayMs) await new Promise((resolve) => setTimeout(resolve, options.replyDelayMs));
+            if (options.replyDelayMs)
+              await new Promise((resolve) => setTimeout(resolve, options.replyDelayMs));
             callback();
           })
           .catch(callback);
