@@ -68,6 +68,9 @@ export async function startSmtpCatcher(
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
+  // A sender that drops its connection mid-transaction (killed while its 250 was held) is its own
+  // failure: smtp-server re-emits that reset here, and with no listener it would crash this process.
+  server.on('error', () => undefined);
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
