@@ -18,7 +18,16 @@ export interface SmtpCatcher {
 }
 
 export async function startSmtpCatcher(
-  options: { saveTo?: string; /** Default: a free one. */ port?: number } = {},
+  options: {
+    saveTo?: string;
+    /** Default: a free one. */
+    port?: number;
+    /**
+     * Keep each message, then wait this long before the final 250 (a server that scans before it
+     * answers). A sender that dies meanwhile has handed a message it never saw accepted: the crash window.
+     */
+    replyDelayMs?: number;
+  } = {},
 ): Promise<SmtpCatcher> {
   const messages: ParsedMail[] = [];
   const raw: Buffer[] = [];
@@ -47,6 +56,8 @@ export async function startSmtpCatcher(
             raw.push(message);
             messages.push(mail);
             if (options.saveTo) await writeFile(path.join(options.saveTo, `${messages.length}.eml`), message);
+            if (options.replyDelayMs)
+              await new Promise((resolve) => setTimeout(resolve, options.replyDelayMs));
             callback();
           })
           .catch(callback);
@@ -57,6 +68,9 @@ export async function startSmtpCatcher(
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
+  // A sender that drops its connection mid-transaction (killed while its 250 was held) is its own
+  // failure: smtp-server re-emits that reset here, and with no listener it would crash this process.
+  server.on('error', () => undefined);
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

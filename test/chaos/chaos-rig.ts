@@ -13,6 +13,7 @@ import { startSmtpCatcher, type SmtpCatcher } from '../../demo/smtp-catcher.js';
 import type { JourneyDefinitionInput } from '../../domain/journey-definition.js';
 import { zoneWhereItIs } from '../../domain/local-time.js';
 import { startApiServer, type RunningApi } from '../../api/api-server.js';
+import { freePort } from '../../infra/free-port.js';
 import { checkJourney, deployJourneys } from '../../catalog/journey-catalog.js';
 import { createJourneyRouter } from '../../runs/journey-router.js';
 import { buildWorkflowBundle } from '../../worker/create-worker.js';
@@ -42,6 +43,12 @@ export interface ChaosRig {
   /** Customers' zone: 13:00 there now, so quiet hours never hold marketing sends back. */
   zone: string;
   startWorker(env?: Record<string, string>): WorkerProcess;
+  /**
+   * `omnijourney start`, the all-in-one (its worker and API in one process), on this rig's Temporal,
+   * PostgreSQL and task queue, with a data folder and API port of its own (the same on every call,
+   * so a restart after SIGKILL comes back where it was).
+   */
+  startAllInOne(env?: Record<string, string>): Promise<WorkerProcess>;
   writeKey: string;
   /** POST to the Segment-compatible API with the write key; returns the status. */
   post(type: 'track' | 'identify' | 'batch', body: Record<string, unknown>): Promise<number>;
@@ -55,6 +62,8 @@ export interface ChaosRig {
 export interface ChaosRigOptions {
   /** A database of the test's own (one it can stop and restart); default: a fresh test database. */
   database?: TestDatabase;
+  /** The SMTP peer keeps each message, then waits this long before its 250 (see `startSmtpCatcher`). */
+  smtpReplyDelayMs?: number;
 }
 
 export async function createChaosRig(
@@ -65,7 +74,7 @@ export async function createChaosRig(
   const bundle = path.join(folder, 'workflow-bundle.js');
   const [database, firstSmtp, code] = await Promise.all([
     options.database ?? createTestDatabase(),
-    startSmtpCatcher(),
+    startSmtpCatcher({ replyDelayMs: options.smtpReplyDelayMs }),
     buildWorkflowBundle(),
   ]);
   let smtpServer: SmtpCatcher | undefined = firstSmtp;
@@ -79,7 +88,7 @@ export async function createChaosRig(
       smtpServer = undefined;
     },
     async up() {
-      const next = await startSmtpCatcher({ port: smtpPort });
+      const next = await startSmtpCatcher({ port: smtpPort, replyDelayMs: options.smtpReplyDelayMs });
       // One mailbox across restarts.
       next.messages.push = (...mails) => smtp.messages.push(...mails);
       smtpServer = next;
@@ -112,8 +121,8 @@ export async function createChaosRig(
   });
   const workers: WorkerProcess[] = [];
 
-  const startWorker = (env: Record<string, string> = {}): WorkerProcess => {
-    const child = spawn(process.execPath, [bin, 'worker'], {
+  const spawnCli = (command: 'worker' | 'start', env: Record<string, string>): WorkerProcess => {
+    const child = spawn(process.execPath, [bin, command], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? folder,
@@ -142,6 +151,17 @@ export async function createChaosRig(
     workers.push(worker);
     return worker;
   };
+  const startWorker = (env: Record<string, string> = {}) => spawnCli('worker', env);
+  let allInOne: { dataDir: string; apiPort: string } | undefined;
+  const startAllInOne = async (env: Record<string, string> = {}) => {
+    allInOne ??= { dataDir: path.join(folder, 'all-in-one'), apiPort: String(await freePort()) };
+    return spawnCli('start', {
+      OMNIJOURNEY_DATA_DIR: allInOne.dataDir,
+      API_PORT: allInOne.apiPort,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${allInOne.apiPort}`, // its own API, as `start` works it out
+      ...env,
+    });
+  };
 
   const zone = zoneWhereItIs(13, new Date());
   const post: ChaosRig['post'] = async (type, body) => {
@@ -166,6 +186,7 @@ export async function createChaosRig(
     zone,
     writeKey,
     startWorker,
+    startAllInOne,
     post,
     async identifyCustomers(prefix, count) {
       const users = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
