@@ -38,8 +38,7 @@ export async function startTwilioSink(
   const contractViolations: string[] = [];
   const optedOut = new Set<string>();
   let failures = { count: 0, status: 503 };
-  let holds = { count: 0, ms: 0 };
-  const held = new Set<NodeJS.Timeout>();
+  const holds = heldReplies();
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
@@ -75,15 +74,7 @@ export async function startTwilioSink(
       }
       messages.push(params);
       options.onMessage?.(params);
-      if (holds.count > 0) {
-        holds.count--;
-        const timer = setTimeout(() => {
-          held.delete(timer);
-          if (!res.destroyed) reply(res, 201, queuedMessage(accountSid, params));
-        }, holds.ms);
-        return held.add(timer);
-      }
-      return reply(res, 201, queuedMessage(accountSid, params));
+      return holds.answer(() => reply(res, 201, queuedMessage(accountSid, params)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -99,15 +90,36 @@ export async function startTwilioSink(
     failNext(count, status) {
       failures = { count, status };
     },
-    holdNext(count, ms) {
-      holds = { count, ms };
-    },
+    holdNext: holds.holdNext,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const timer of held) clearTimeout(timer);
+        holds.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** Answers sent at once, or (the next `count` after `holdNext`) only after `ms`: a provider that hangs. */
+function heldReplies() {
+  let holds = { count: 0, ms: 0 };
+  const timers = new Set<NodeJS.Timeout>();
+  return {
+    holdNext(count: number, ms: number) {
+      holds = { count, ms };
+    },
+    answer(send: () => void) {
+      if (holds.count <= 0) return send();
+      holds.count--;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        send();
+      }, holds.ms);
+      timers.add(timer);
+    },
+    clear() {
+      for (const timer of timers) clearTimeout(timer);
+    },
   };
 }
 
