@@ -100,7 +100,9 @@ export async function startEngine(
         : parts.secrets === 'environment'
           ? environmentSecrets(config)
           : await devSecrets(config);
-    const secrets: Partial<Secrets> = apiSecrets ?? config.secrets;
+    // A worker joining `start` signs with start's generated secrets; a production one with the environment's.
+    const secrets: Partial<Secrets> =
+      apiSecrets ?? (parts.secrets === 'dev' ? await devSecrets(config) : config.secrets);
     registerEngineSecrets(config, secrets, database.url);
     const apiPort =
       parts.api === false

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { environmentSecrets } from '../../engine/secrets.js';
+import { joinSettings } from '../../engine/join-engine.js';
 import { startEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
-import { requireDeployment } from '../require-deployment.js';
 import { action } from '../run-action.js';
 import { untilStopSignal } from '../stop-signal.js';
 
@@ -11,18 +11,17 @@ export function registerApi(program: Command): void {
   program
     .command('api')
     .description(
-      'Serve the HTTP API (Segment-compatible ingest, push subscriptions, Twilio webhooks, unsubscribe, admin) against DATABASE_URL and TEMPORAL_ADDRESS (production). Secrets come from the environment.',
+      'Serve the HTTP API (Segment-compatible ingest, push subscriptions, Twilio webhooks, unsubscribe, admin) against DATABASE_URL and TEMPORAL_ADDRESS (production; secrets from the environment), or, without them, for the `omnijourney start` running from this data folder (its secrets).',
     )
     .action(
       action(async () => {
-        const config = loadConfig();
-        requireDeployment(config, 'api');
-        environmentSecrets(config); // refuse missing secrets before starting anything
+        const { config, joined } = await joinSettings(loadConfig(), 'api');
+        if (!joined) environmentSecrets(config); // refuse missing secrets before starting anything
         const logger = createLogger(config.log);
         const engine = await startEngine(config, logger, {
           worker: false,
           api: true,
-          secrets: 'environment',
+          secrets: joined ? 'dev' : 'environment',
         });
         process.stdout.write(`API listening on ${engine.info.apiUrl}\n`);
         await untilStopSignal(engine, logger);

@@ -13,6 +13,8 @@ import { wholeNumber } from '../whole-number.js';
 
 interface StartOptions {
   demo?: boolean;
+  /** `--no-worker`: false; workers then run apart (`omnijourney worker` joins with no settings). */
+  worker: boolean;
   demoSpeed: string;
   demoCustomers: string;
 }
@@ -27,6 +29,7 @@ export function registerStart(program: Command): void {
       '--demo',
       'also play a small shop (sign-ups, browsing, carts, orders) through the API, with the built-in journeys sped up and local mail, SMS and push sinks, so runs and messages show within a minute',
     )
+    .option('--no-worker', 'no worker in this process: run `omnijourney worker` apart (it joins)')
     .option('--demo-speed <factor>', 'how much faster demo journeys run than the real ones', '240')
     .option('--demo-customers <n>', 'shoppers the demo plays over its first minute', '40')
     .action(
@@ -34,8 +37,12 @@ export function registerStart(program: Command): void {
         const config = loadConfig();
         const logger = createLogger(config.log);
         if (!options.demo) {
-          const engine = await startEngine(config, logger, { deployBuiltInJourneys: true, announce: true });
-          process.stdout.write(banner(engine.info));
+          const engine = await startEngine(config, logger, {
+            deployBuiltInJourneys: true,
+            announce: true,
+            worker: options.worker,
+          });
+          process.stdout.write(banner(engine.info) + (options.worker ? '' : noWorkerNote));
           await untilStopSignal(engine, logger);
         }
         const speed = wholeNumber('--demo-speed', options.demoSpeed, 1, 100_000);
@@ -45,6 +52,7 @@ export function registerStart(program: Command): void {
         try {
           engine = await startEngine(config, logger, {
             announce: true,
+            worker: options.worker,
             journeys: builtInJourneys.map((j) =>
               speedUpJourney(checkJourney(j, `journeys/${j.id}.ts`).definition, speed),
             ),
@@ -54,7 +62,9 @@ export function registerStart(program: Command): void {
           await peers.close();
           throw error;
         }
-        process.stdout.write(banner(engine.info) + demoBanner(peers, speed, customers));
+        process.stdout.write(
+          banner(engine.info) + (options.worker ? '' : noWorkerNote) + demoBanner(peers, speed, customers),
+        );
         const { apiUrl, writeKey } = engine.info;
         if (apiUrl && writeKey) {
           const driver = driveShop({
@@ -99,6 +109,9 @@ function demoBanner(peers: DemoPeers, speed: number, customers: number): string 
     ].join('\n') + '\n'
   );
 }
+
+const noWorkerNote =
+  'No worker runs in this process (--no-worker): start one or more with `omnijourney worker`; they join this engine.\n';
 
 function banner(info: EngineInfo): string {
   const rows: [string, string][] = [

@@ -178,9 +178,12 @@ describe('providers that hang, through Temporal', () => {
       'after its run ended': late.length,
     });
     expect(runs.map((row) => row.status)).toEqual(Array(messages).fill('completed'));
-    expect(withholding.accepted).toHaveLength(messages);
-    expect(withholding.dropped()).toBe(messages);
+    // One message each: one Message-ID each. With the regular 1 s bound a loaded machine can cut off a
+    // retry whose reply was already on its way: that copy is re-handed with the same Message-ID (the
+    // email crash window). With the production bounds, nothing is handed twice.
     expect(new Set(withholding.accepted.map((mail) => mail.messageId)).size).toBe(messages);
+    if (full) expect(withholding.accepted).toHaveLength(messages);
+    expect(withholding.dropped()).toBeGreaterThanOrEqual(messages);
     expect(late).toEqual([]);
     expect(sent).toHaveLength(messages);
     const customerIds = runs.map((row) => row.customerId ?? '');
