@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Database } from '../db/client.js';
 import { loadCustomerView } from '../customers/customer-view.js';
 import { customerIdFor, parseIdentity } from '../customers/identity-reference.js';
 import { setConsent } from '../customers/set-consent.js';
@@ -12,6 +11,14 @@ import { journeyStats, parseSince, visibilityWaitingCounter } from '../runs/jour
 import { HttpError } from './http-errors.js';
 import { plainError } from '../domain/plain-error.js';
 import { adminDocs } from './admin-route-docs.js';
+import type { AdminDependencies } from './admin/admin-deps.js';
+import { deliveryRoutes } from './admin/deliveries.js';
+import { journeyRoutes as journeyAdminRoutes } from './admin/journeys.js';
+import { journeyStateRoutes } from './admin/journey-state.js';
+import { runRoutes } from './admin/runs.js';
+import { templateRoutes } from './admin/templates.js';
+
+export type { AdminDependencies };
 
 const timelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -21,20 +28,21 @@ const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) })
 const channelParam = z.enum(channels);
 const docs = adminDocs({ timelineQuery, consentBody, channel: channelParam });
 
-export interface AdminDependencies {
-  db: Database;
-  adminToken: string;
-  defaultPhoneCountry?: string;
-  countWorkflows?: (query: string) => Promise<number>;
-}
-
-/** The admin API: read a customer's 360 view and timeline, set consent, journey stats. Bearer ADMIN_API_TOKEN. */
+/**
+ * The admin API, bearer ADMIN_API_TOKEN: customers (360 view, timeline, consent), journeys (list,
+ * definition, versions, diagram, deploy, pause, resume, undeploy, stats), runs, deliveries, templates.
+ */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencies) {
   const authorise = bearerCheck(deps.adminToken);
   app.register(async (admin) => {
     admin.addHook('onRequest', authorise);
     customerRoutes(admin, deps);
     journeyRoutes(admin, deps);
+    journeyAdminRoutes(admin, deps);
+    journeyStateRoutes(admin, deps);
+    runRoutes(admin, deps);
+    deliveryRoutes(admin, deps);
+    templateRoutes(admin, deps);
   });
 }
 

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Secrets } from '../config/config.js';
 import type { Database } from '../db/client.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   clock?: () => Date | Promise<Date>;
   /** Counts workflows matching a visibility query (the stats' "waiting"); unset: not shown. */
   countWorkflows?: (query: string) => Promise<number>;
+  /** The Temporal client the admin API ends runs and reads their steps with; unset: those answer 503. */
+  temporal?: Client;
   /** CORS_ALLOWED_ORIGINS: web pages that may call ingest and push routes; unset: none. */
   corsAllowedOrigins?: readonly string[];
 }
@@ -110,6 +113,7 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     adminToken: deps.secrets.adminToken,
     defaultPhoneCountry: deps.defaultPhoneCountry,
     countWorkflows: deps.countWorkflows,
+    temporal: deps.temporal,
   });
   return app;
 }

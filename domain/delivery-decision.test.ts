@@ -27,6 +27,7 @@ interface Case {
   recent?: Partial<CountedRow>[];
   runStatus?: string;
   goesOnInstead?: string;
+  journeyPaused?: { recheckMs: number };
   at?: Date;
   configured?: Channel[];
   defaultTimeZone?: string;
@@ -59,6 +60,7 @@ const decide = (c: Case = {}) => {
     recent: (c.recent ?? []).map(row),
     runStatus: 'runStatus' in c ? c.runStatus : 'running',
     goesOnInstead: c.goesOnInstead,
+    journeyPaused: c.journeyPaused,
     at: c.at ?? noon,
     configured: new Set(c.configured ?? channels),
     caps: defaultCaps,
@@ -72,6 +74,24 @@ const decide = (c: Case = {}) => {
 const capFull: Partial<CountedRow>[] = [{}, {}, {}];
 const onSms: Case = { policy: { channels: ['sms'] } };
 const smsConsent: Partial<ContactFacts> = { consent: { sms: 'subscribed' } };
+
+describe('a paused journey', () => {
+  it('holds the send (deferred, held) until the re-check, whatever else would allow it', () => {
+    expect(decide({ journeyPaused: { recheckMs: 60_000 } })).toEqual({
+      kind: 'defer',
+      until: new Date(noon.getTime() + 60_000),
+      reason: 'journey paused',
+      held: true,
+      capsHit: [],
+    });
+  });
+
+  it('does not hold a run that has ended: it is skipped as before', () => {
+    expect(decide({ journeyPaused: { recheckMs: 60_000 }, runStatus: 'cancelled' })).toMatchObject({
+      kind: 'skip',
+    });
+  });
+});
 
 describe('the send decision, rule by rule', () => {
   it.each<[string, Case, string]>([

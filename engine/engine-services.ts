@@ -63,6 +63,7 @@ export async function startEngineApi(deps: {
     }),
     secrets: deps.secrets,
     countWorkflows: async (query) => (await workflowClient.workflow.count(query)).count,
+    temporal: workflowClient,
     logger: logger.child({ component: 'api' }),
     host: config.api.host,
     port: deps.port,
