@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { loadCustomerView } from '../customers/customer-view.js';
 import { customerIdFor, parseIdentity } from '../customers/identity-reference.js';
@@ -11,6 +10,7 @@ import { journeyStats, parseSince, visibilityWaitingCounter } from '../runs/jour
 import { HttpError } from './http-errors.js';
 import { plainError } from '../domain/plain-error.js';
 import { adminDocs } from './admin-route-docs.js';
+import { bearerCheck } from './admin/bearer.js';
 import type { AdminDependencies } from './admin/admin-deps.js';
 import { deliveryRoutes } from './admin/deliveries.js';
 import { journeyRoutes as journeyAdminRoutes } from './admin/journeys.js';
@@ -44,20 +44,6 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencie
     deliveryRoutes(admin, deps);
     templateRoutes(admin, deps);
   });
-}
-
-/** Compares hashes in constant time, so the token's length and prefix do not leak through timing. */
-function bearerCheck(adminToken: string) {
-  const expected = createHash('sha256').update(adminToken).digest();
-  return async (request: FastifyRequest) => {
-    const header = request.headers.authorization ?? '';
-    const given = createHash('sha256')
-      .update(header.startsWith('Bearer ') ? header.slice(7) : '')
-      .digest();
-    if (!header.startsWith('Bearer ') || !timingSafeEqual(given, expected)) {
-      throw new HttpError(401, 'admin API: send Authorization: Bearer <ADMIN_API_TOKEN>');
-    }
-  };
 }
 
 function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {

@@ -71,9 +71,10 @@ export async function startEngineApi(deps: {
     defaultPhoneCountry: config.api.defaultPhoneCountry,
     maxClockSkewMs: config.api.maxClockSkewMs,
     corsAllowedOrigins: config.api.corsAllowedOrigins,
+    metrics: config.api.metrics,
   });
   deps.stack.defer('api server', () => server.close());
-  logger.info({ url: server.url }, 'api listening');
+  logger.info({ url: server.url, metrics: server.metricsUrl }, 'api listening');
   return {
     url: server.url,
     writeKey: deps.showWriteKey ? deps.secrets.writeKeys[0] : undefined,
