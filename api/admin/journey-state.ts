@@ -1,15 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { journeyStateOf, setJourneyState } from '../../catalog/journey-state.js';
-import { journeyPausedReason } from '../../domain/delivery-decision.js';
-import { endRunningRuns } from '../../runs/journey-runs-query.js';
+import {
+  JourneyControlError,
+  pauseJourney,
+  resumeJourney,
+  undeployJourney,
+  type StateChange,
+} from '../../runs/journey-control.js';
 import { HttpError } from '../http-errors.js';
 import { access, errorResponses, json, operation } from '../openapi-schemas.js';
 import type { AdminDependencies } from './admin-deps.js';
 import { parsed, temporalRequired } from './admin-input.js';
-import { deployedJourney, journeyParams } from './journeys.js';
-
-export const undeployedReason = 'journey undeployed';
+import { journeyParams } from './journeys.js';
 
 const pauseBody = z.object({
   runs: z.enum(['hold', 'end']).default('hold').meta({
@@ -56,30 +58,28 @@ const docs = {
 
 type JourneyRequest = { Params: { journeyId: string } };
 
+/** A refused change in HTTP terms: 404 for a journey not deployed, 409 for a state that does not allow it. */
+async function answer(change: Promise<StateChange>): Promise<StateChange> {
+  try {
+    return await change;
+  } catch (error) {
+    if (!(error instanceof JourneyControlError)) throw error;
+    const hint = error.kind === 'unknown' ? ' (GET /admin/journeys lists them)' : '';
+    throw new HttpError(error.kind === 'unknown' ? 404 : 409, error.message + hint);
+  }
+}
+
 /** Pause, resume, undeploy (stored in journey_states; the router and the delivery pipeline read it). */
 export function journeyStateRoutes(admin: FastifyInstance, deps: AdminDependencies) {
+  const { db } = deps;
   admin.post<JourneyRequest>('/admin/journeys/:journeyId/pause', { schema: docs.pause }, async (request) => {
     const { runs } = parsed(pauseBody, request.body, 'body');
-    const journey = await deployedJourney(deps, request.params.journeyId);
     const client = runs === 'end' ? temporalRequired(deps.temporal) : undefined;
-    if (!journey.paused) await setJourneyState(deps.db, journey.definition.id, 'paused');
-    const runsEnded = client
-      ? await endRunningRuns(deps.db, client, journey.definition.id, journeyPausedReason)
-      : 0;
-    const { droppedEntries } = await journeyStateOf(deps.db, journey.definition.id);
-    return { journeyId: journey.definition.id, state: 'paused' as const, runsEnded, droppedEntries };
+    return answer(pauseJourney(db, request.params.journeyId, client));
   });
 
-  admin.post<JourneyRequest>(
-    '/admin/journeys/:journeyId/resume',
-    { schema: docs.resume },
-    async (request) => {
-      const journey = await deployedJourney(deps, request.params.journeyId);
-      if (!journey.paused) throw new HttpError(409, `journey ${journey.definition.id} is not paused`);
-      const { droppedEntries } = await journeyStateOf(deps.db, journey.definition.id);
-      await setJourneyState(deps.db, journey.definition.id, 'active');
-      return { journeyId: journey.definition.id, state: 'active' as const, runsEnded: 0, droppedEntries };
-    },
+  admin.post<JourneyRequest>('/admin/journeys/:journeyId/resume', { schema: docs.resume }, async (request) =>
+    answer(resumeJourney(db, request.params.journeyId)),
   );
 
   admin.post<JourneyRequest>(
@@ -87,13 +87,8 @@ export function journeyStateRoutes(admin: FastifyInstance, deps: AdminDependenci
     { schema: docs.undeploy },
     async (request) => {
       const { runs } = parsed(undeployBody, request.body, 'body');
-      const journey = await deployedJourney(deps, request.params.journeyId);
       const client = runs === 'end' ? temporalRequired(deps.temporal) : undefined;
-      await setJourneyState(deps.db, journey.definition.id, 'undeployed');
-      const runsEnded = client
-        ? await endRunningRuns(deps.db, client, journey.definition.id, undeployedReason)
-        : 0;
-      return { journeyId: journey.definition.id, state: 'undeployed' as const, runsEnded, droppedEntries: 0 };
+      return answer(undeployJourney(db, request.params.journeyId, client));
     },
   );
 }
