@@ -94,6 +94,13 @@ export interface Secrets {
   vapid?: { publicKey: string; privateKey: string; subject: string };
 }
 
+/** Keys separated by commas, blanks dropped. */
+const keyList = (text: string | undefined) =>
+  text
+    ?.split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw refusal(env, parsed.error.issues[0]);
@@ -144,12 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     push: { allowedHosts: e.PUSH_ALLOWED_HOSTS },
     shop: { url: e.SHOP_URL?.replace(/\/+$/, '') },
     secrets: {
-      writeKeys: e.INGEST_WRITE_KEYS?.split(',')
-        .map((key) => key.trim())
-        .filter(Boolean),
-      clientKeys: e.INGEST_CLIENT_KEYS?.split(',')
-        .map((key) => key.trim())
-        .filter(Boolean),
+      writeKeys: keyList(e.INGEST_WRITE_KEYS),
+      clientKeys: keyList(e.INGEST_CLIENT_KEYS),
       userTokenSecret: e.USER_TOKEN_SECRET,
       adminToken: e.ADMIN_API_TOKEN,
       unsubscribeSecret: e.UNSUBSCRIBE_SECRET,
