@@ -46,7 +46,7 @@ export async function countDroppedEntry(q: Queryable, journeyId: string): Promis
 /** The read the delivery pipeline batches under its lock: the journey's state row, if any. */
 export function journeyStateRead(q: Queryable, journeyId: string) {
   return q
-    .select({ state: journeyStates.state })
+    .select({ state: journeyStates.state, changedAt: journeyStates.changedAt })
     .from(journeyStates)
     .where(eq(journeyStates.journeyId, journeyId));
 }

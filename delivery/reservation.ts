@@ -7,6 +7,7 @@ import {
   decideDelivery,
   defaultIntentWindowMs,
   defaultPausedRecheckMs,
+  pausedRecheckMs,
   unfinishedRowCountsForMs,
 } from '../domain/delivery-decision.js';
 import { journeyStateRead } from '../catalog/journey-state.js';
@@ -201,7 +202,10 @@ export function reserve(
       recent: ledger,
       runStatus,
       goesOnInstead,
-      journeyPaused: state[0]?.state === 'paused' ? { recheckMs: rules.pausedRecheckMs } : undefined,
+      journeyPaused:
+        state[0]?.state === 'paused'
+          ? { recheckMs: pausedRecheckMs(state[0].changedAt, at, rules.pausedRecheckMs) }
+          : undefined,
       at,
       configured: rules.configured,
       caps: rules.caps,

@@ -8,6 +8,7 @@ import {
   outageAttemptsBeforeFallback,
   type ChannelFailureKind,
   decideDelivery,
+  pausedRecheckMs,
   type ContactFacts,
   type CountedRow,
   type DecisionInput,
@@ -84,6 +85,14 @@ describe('a paused journey', () => {
       held: true,
       capsHit: [],
     });
+  });
+
+  it('asks again after the minimum early in a pause, then a tenth of the pause, at most 15 minutes', () => {
+    const minute = 60_000;
+    expect(pausedRecheckMs(new Date(noon.getTime() - 5 * minute), noon, minute)).toBe(minute);
+    expect(pausedRecheckMs(new Date(noon.getTime() - 60 * minute), noon, minute)).toBe(6 * minute);
+    expect(pausedRecheckMs(new Date(noon.getTime() - 24 * hour), noon, minute)).toBe(15 * minute);
+    expect(pausedRecheckMs(undefined, noon, minute)).toBe(minute);
   });
 
   it('does not hold a run that has ended: it is skipped as before', () => {

@@ -56,6 +56,19 @@ export const journeyPausedReason = 'journey paused';
 /** How long a held send waits before asking again, unless set (the pipeline's `pausedRecheckMs`). */
 export const defaultPausedRecheckMs = 60_000;
 
+/** The longest wait of a held send: a resume is picked up within this, however long the pause. */
+export const maxPausedRecheckMs = 15 * 60_000;
+
+/**
+ * When a held send asks again: after `minMs` early in a pause, then a tenth of the time paused so
+ * far, at most 15 minutes. A resume is seen soon after a short pause, and a long pause writes a
+ * few ledger rows per run an hour, not one a minute.
+ */
+export function pausedRecheckMs(pausedAt: Date | undefined, at: Date, minMs: number): number {
+  const paused = pausedAt ? Math.max(0, at.getTime() - pausedAt.getTime()) : 0;
+  return Math.max(minMs, Math.min(maxPausedRecheckMs, Math.round(paused / 10)));
+}
+
 /** How long one intent is not repeated when the send step names no window. */
 export const defaultIntentWindowMs = 86_400_000;
 

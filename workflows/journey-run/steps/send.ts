@@ -23,8 +23,8 @@ export const send: StepHandler<'send'> = async (step, run) => {
 };
 
 /**
- * How many times a send held by a paused journey asks again before it counts as skipped: with the
- * default 1-minute re-check, a pause of about a week (a bound on the history's length).
+ * How many times a send held by a paused journey asks again before it counts as skipped: a bound
+ * on the history's length (the pipeline spaces asks up to 15 minutes apart as a pause goes on).
  */
 const maxHolds = 10_000;
 
