@@ -5,7 +5,8 @@ import { customerIdFor, parseIdentity } from '../customers/identity-reference.js
 import { setConsent } from '../customers/set-consent.js';
 import { decodeCursor, loadTimeline } from '../customers/timeline.js';
 import { channels } from '../domain/channels.js';
-import { currentJourneys } from '../catalog/journey-catalog.js';
+import { currentJourneys, journeyAtVersion, journeyVersionsOf } from '../catalog/journey-catalog.js';
+import type { Database } from '../db/client.js';
 import { journeyStats, parseSince, visibilityWaitingCounter } from '../runs/journey-stats.js';
 import { HttpError } from './http-errors.js';
 import { plainError } from '../domain/plain-error.js';
@@ -121,9 +122,7 @@ function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
     '/admin/journeys/:journeyId/stats',
     { schema: docs.stats },
     async (request) => {
-      const journey = (await currentJourneys(deps.db)).find(
-        (j) => j.definition.id === request.params.journeyId,
-      );
+      const journey = await deployedOrLast(deps.db, request.params.journeyId);
       if (!journey) throw new HttpError(404, `no deployed journey ${request.params.journeyId}`);
       const since = request.query.since === undefined ? undefined : parseSince(request.query.since);
       if (request.query.since !== undefined && !since)
@@ -138,4 +137,13 @@ function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
       });
     },
   );
+}
+
+/** The deployed journey, or the last version of an undeployed one (its stats stay readable). */
+async function deployedOrLast(db: Database, journeyId: string) {
+  const deployed = (await currentJourneys(db)).find((j) => j.definition.id === journeyId);
+  if (deployed) return deployed;
+  const [last] = await journeyVersionsOf(db, journeyId);
+  const definition = last && (await journeyAtVersion(db, journeyId, last.version));
+  return definition ? { definition } : undefined;
 }

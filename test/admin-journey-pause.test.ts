@@ -175,6 +175,8 @@ describe('admin API: pausing, resuming and undeploying a journey', () => {
     expect(list.journeys.map((j) => j.id)).not.toContain(slow.id);
     expect((await call('GET', `/admin/journeys/${slow.id}`)).status).toBe(404);
     expect((await call('GET', `/admin/journeys/${slow.id}/versions`)).status).toBe(200);
+    const stats = await call('GET', `/admin/journeys/${slow.id}/stats`);
+    expect(await stats.json()).toMatchObject({ journeyId: slow.id, entered: 2, outcomes: { cancelled: 2 } });
     const history = (await (await call('GET', `/admin/journeys/${slow.id}/runs`)).json()) as {
       runs: unknown[];
     };
