@@ -1,17 +1,25 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Database } from '../db/client.js';
 import { loadCustomerView } from '../customers/customer-view.js';
 import { customerIdFor, parseIdentity } from '../customers/identity-reference.js';
 import { setConsent } from '../customers/set-consent.js';
 import { decodeCursor, loadTimeline } from '../customers/timeline.js';
 import { channels } from '../domain/channels.js';
-import { currentJourneys } from '../catalog/journey-catalog.js';
+import { currentJourneys, journeyAtVersion, journeyVersionsOf } from '../catalog/journey-catalog.js';
+import type { Database } from '../db/client.js';
 import { journeyStats, parseSince, visibilityWaitingCounter } from '../runs/journey-stats.js';
 import { HttpError } from './http-errors.js';
 import { plainError } from '../domain/plain-error.js';
 import { adminDocs } from './admin-route-docs.js';
+import { bearerCheck } from './admin/bearer.js';
+import type { AdminDependencies } from './admin/admin-deps.js';
+import { deliveryRoutes } from './admin/deliveries.js';
+import { journeyRoutes as journeyAdminRoutes } from './admin/journeys.js';
+import { journeyStateRoutes } from './admin/journey-state.js';
+import { runRoutes } from './admin/runs.js';
+import { templateRoutes } from './admin/templates.js';
+
+export type { AdminDependencies };
 
 const timelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -21,35 +29,22 @@ const consentBody = z.object({ status: z.enum(['subscribed', 'unsubscribed']) })
 const channelParam = z.enum(channels);
 const docs = adminDocs({ timelineQuery, consentBody, channel: channelParam });
 
-export interface AdminDependencies {
-  db: Database;
-  adminToken: string;
-  defaultPhoneCountry?: string;
-  countWorkflows?: (query: string) => Promise<number>;
-}
-
-/** The admin API: read a customer's 360 view and timeline, set consent, journey stats. Bearer ADMIN_API_TOKEN. */
+/**
+ * The admin API, bearer ADMIN_API_TOKEN: customers (360 view, timeline, consent), journeys (list,
+ * definition, versions, diagram, deploy, pause, resume, undeploy, stats), runs, deliveries, templates.
+ */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencies) {
   const authorise = bearerCheck(deps.adminToken);
   app.register(async (admin) => {
     admin.addHook('onRequest', authorise);
     customerRoutes(admin, deps);
     journeyRoutes(admin, deps);
+    journeyAdminRoutes(admin, deps);
+    journeyStateRoutes(admin, deps);
+    runRoutes(admin, deps);
+    deliveryRoutes(admin, deps);
+    templateRoutes(admin, deps);
   });
-}
-
-/** Compares hashes in constant time, so the token's length and prefix do not leak through timing. */
-function bearerCheck(adminToken: string) {
-  const expected = createHash('sha256').update(adminToken).digest();
-  return async (request: FastifyRequest) => {
-    const header = request.headers.authorization ?? '';
-    const given = createHash('sha256')
-      .update(header.startsWith('Bearer ') ? header.slice(7) : '')
-      .digest();
-    if (!header.startsWith('Bearer ') || !timingSafeEqual(given, expected)) {
-      throw new HttpError(401, 'admin API: send Authorization: Bearer <ADMIN_API_TOKEN>');
-    }
-  };
 }
 
 function customerRoutes(admin: FastifyInstance, deps: AdminDependencies) {
@@ -127,9 +122,7 @@ function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
     '/admin/journeys/:journeyId/stats',
     { schema: docs.stats },
     async (request) => {
-      const journey = (await currentJourneys(deps.db)).find(
-        (j) => j.definition.id === request.params.journeyId,
-      );
+      const journey = await deployedOrLast(deps.db, request.params.journeyId);
       if (!journey) throw new HttpError(404, `no deployed journey ${request.params.journeyId}`);
       const since = request.query.since === undefined ? undefined : parseSince(request.query.since);
       if (request.query.since !== undefined && !since)
@@ -144,4 +137,13 @@ function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
       });
     },
   );
+}
+
+/** The deployed journey, or the last version of an undeployed one (its stats stay readable). */
+async function deployedOrLast(db: Database, journeyId: string) {
+  const deployed = (await currentJourneys(db)).find((j) => j.definition.id === journeyId);
+  if (deployed) return deployed;
+  const [last] = await journeyVersionsOf(db, journeyId);
+  const definition = last && (await journeyAtVersion(db, journeyId, last.version));
+  return definition ? { definition } : undefined;
 }

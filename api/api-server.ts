@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Secrets } from '../config/config.js';
 import type { Database } from '../db/client.js';
@@ -8,7 +9,12 @@ import { registerApiDocs } from './api-docs.js';
 import { registerBrowserRoutes } from './browser-routes.js';
 import { registerCors } from './cors.js';
 import { HttpError, isOutage, retryAfterSeconds } from './http-errors.js';
-import { healthSchema, registerMetricsRoute } from './metrics-route.js';
+import {
+  healthSchema,
+  registerMetricsRoute,
+  startMetricsServer,
+  type MetricsSettings,
+} from './metrics-route.js';
 import { registerPushRoutes } from './push-routes.js';
 import { registerBodyParsers } from './request-body.js';
 import { registerSegmentRoutes } from './segment-routes.js';
@@ -33,8 +39,12 @@ export interface ApiDeps {
   clock?: () => Date | Promise<Date>;
   /** Counts workflows matching a visibility query (the stats' "waiting"); unset: not shown. */
   countWorkflows?: (query: string) => Promise<number>;
+  /** The Temporal client the admin API ends runs and reads their steps with; unset: those answer 503. */
+  temporal?: Client;
   /** CORS_ALLOWED_ORIGINS: web pages that may call ingest and push routes; unset: none. */
   corsAllowedOrigins?: readonly string[];
+  /** METRICS_PORT / METRICS_AUTH; unset: /metrics public on the API's port. */
+  metrics?: MetricsSettings;
 }
 
 /** The HTTP API: Segment-compatible ingest, push subscriptions, provider webhooks, unsubscribe, admin. */
@@ -73,7 +83,8 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   );
 
   app.get('/health', { schema: healthSchema }, async () => ({ ok: true }));
-  registerMetricsRoute(app);
+  // With METRICS_PORT, /metrics is on its own loopback listener instead (startApiServer).
+  if (deps.metrics?.port === undefined) registerMetricsRoute(app, deps.metrics, deps.secrets.adminToken);
   const isWriteKey = writeKeyChecker(deps.secrets.writeKeys, deps.secrets.clientKeys);
   const verifyUserToken = userTokenVerifier(deps.secrets.userTokenSecret);
   await registerCors(app, deps.corsAllowedOrigins ?? []);
@@ -110,6 +121,7 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     adminToken: deps.secrets.adminToken,
     defaultPhoneCountry: deps.defaultPhoneCountry,
     countWorkflows: deps.countWorkflows,
+    temporal: deps.temporal,
   });
   return app;
 }
@@ -117,6 +129,8 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
 export interface RunningApi {
   url: string;
   app: FastifyInstance;
+  /** The METRICS_PORT listener's URL, when there is one. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -137,9 +151,19 @@ export async function startApiServer(
   const port = typeof address === 'object' && address ? address.port : deps.port;
   const url = `http://${deps.host.includes(':') ? `[${deps.host}]` : deps.host}:${port}`;
   if (!deps.publicBaseUrl) base = url;
+  const metrics =
+    deps.metrics?.port === undefined
+      ? undefined
+      : await startMetricsServer({ ...deps.metrics, port: deps.metrics.port }, deps.secrets.adminToken).catch(
+          async (error: unknown) => {
+            await app.close();
+            throw error;
+          },
+        );
   return {
     url,
     app,
+    metricsUrl: metrics?.url,
     // In-flight requests get a few seconds; then connections still open (a client's keep-alive
     // socket, a request stuck on an outage) are cut, so a stop is never held up for a minute.
     async close() {
@@ -147,6 +171,7 @@ export async function startApiServer(
       const timer = setTimeout(() => app.server.closeAllConnections(), closeGraceMs);
       await closing;
       clearTimeout(timer);
+      await metrics?.close();
     },
   };
 }

@@ -52,7 +52,11 @@ export function ofType(mediaType: string, description: string) {
 export const apiTags = [
   { name: 'ingest', description: 'Segment-compatible Tracking API: send events with a write key.' },
   { name: 'push', description: 'Web Push: the VAPID key and browser subscriptions.' },
-  { name: 'admin', description: "Operators: a customer's 360 view and timeline, consent, journey stats." },
+  {
+    name: 'admin',
+    description:
+      'Operators: journeys (deploy, pause, resume, undeploy, diagram, stats), runs, deliveries, templates, customers.',
+  },
   { name: 'providers', description: 'Webhooks that messaging providers (Twilio) call.' },
   { name: 'compliance', description: 'One-click unsubscribe (RFC 8058) from links in messages.' },
   { name: 'ops', description: 'Health, metrics and this description.' },

@@ -5,7 +5,7 @@ import {
   currentJourneys,
   deployedDefinitions,
   journeyAtVersion,
-  type VersionedJourney,
+  type DeployedJourney,
 } from './journey-catalog.js';
 
 /**
@@ -16,7 +16,7 @@ import {
  */
 export interface JourneyCatalog {
   /** The current version of every deployed journey. */
-  current(q: Queryable): Promise<VersionedJourney[]>;
+  current(q: Queryable): Promise<DeployedJourney[]>;
   /** Every event name that any deployed version (runs in flight included) reacts to. */
   eventNames(q: Queryable): Promise<ReadonlySet<string>>;
   /** One deployed version, current or not; undefined (and not cached) when it is not deployed. */
@@ -27,7 +27,7 @@ export interface JourneyCatalog {
 
 export function createJourneyCatalog(options: { ttlMs?: number } = {}): JourneyCatalog {
   const ttlMs = options.ttlMs ?? 2_000;
-  let cache: { at: number; journeys: VersionedJourney[]; names: Set<string> } | undefined;
+  let cache: { at: number; journeys: DeployedJourney[]; names: Set<string> } | undefined;
   const versions = new Map<string, JourneyDefinition>();
 
   const fresh = async (q: Queryable) => {

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, isNull, ne, or } from 'drizzle-orm';
 import { parse as parseYaml } from 'yaml';
 import type { Database } from '../db/client.js';
 import type { Queryable } from '../db/queryable.js';
-import { journeyVersions } from '../db/schema.js';
+import { journeyStates, journeyVersions } from '../db/schema.js';
 import { validateJourney, type JourneyDefinition } from '../domain/journey-definition.js';
 import type { InputProblem } from '../domain/input-problem.js';
 import { UserError } from '../infra/user-error.js';
@@ -101,18 +101,33 @@ export async function deployJourneys(
           set: { deployedAt: new Date() },
         });
     }
+    // Deploying an undeployed journey brings it back; a paused one stays paused until resumed.
+    await db
+      .delete(journeyStates)
+      .where(and(eq(journeyStates.journeyId, definition.id), eq(journeyStates.state, 'undeployed')));
     results.push({ journeyId: definition.id, version, changed });
   }
   return results;
 }
 
-/** The current version of every deployed journey. */
-export async function currentJourneys(db: Queryable): Promise<VersionedJourney[]> {
+/** A deployed journey: its current version, and whether an operator paused it. */
+export interface DeployedJourney extends VersionedJourney {
+  paused: boolean;
+}
+
+/** The current version of every deployed journey; undeployed ones are left out (their history stays). */
+export async function currentJourneys(db: Queryable): Promise<DeployedJourney[]> {
   const rows = await db
-    .selectDistinctOn([journeyVersions.journeyId])
+    .selectDistinctOn([journeyVersions.journeyId], {
+      definition: journeyVersions.definition,
+      version: journeyVersions.version,
+      state: journeyStates.state,
+    })
     .from(journeyVersions)
+    .leftJoin(journeyStates, eq(journeyStates.journeyId, journeyVersions.journeyId))
+    .where(or(isNull(journeyStates.state), ne(journeyStates.state, 'undeployed')))
     .orderBy(journeyVersions.journeyId, desc(journeyVersions.deployedAt));
-  return rows.map(({ definition, version }) => ({ definition, version }));
+  return rows.map(({ definition, version, state }) => ({ definition, version, paused: state === 'paused' }));
 }
 
 /** Any deployed version (runs in flight keep the one they started with). */
@@ -132,4 +147,13 @@ export async function journeyAtVersion(
 export async function deployedDefinitions(db: Queryable): Promise<JourneyDefinition[]> {
   const rows = await db.select({ definition: journeyVersions.definition }).from(journeyVersions);
   return rows.map((row) => row.definition);
+}
+
+/** Every version of a journey ever deployed, newest deployment first (undeployed journeys too). */
+export function journeyVersionsOf(db: Queryable, journeyId: string) {
+  return db
+    .select({ version: journeyVersions.version, deployedAt: journeyVersions.deployedAt })
+    .from(journeyVersions)
+    .where(eq(journeyVersions.journeyId, journeyId))
+    .orderBy(desc(journeyVersions.deployedAt));
 }

@@ -56,6 +56,8 @@ export interface Config {
     maxClockSkewMs: number;
     /** CORS_ALLOWED_ORIGINS: pages that may call ingest and push routes from a browser; empty: none. */
     corsAllowedOrigins: readonly string[];
+    /** METRICS_PORT (own listener on 127.0.0.1) and METRICS_AUTH (public, or the admin bearer token). */
+    metrics: { port?: number; auth: 'public' | 'token' };
   };
   /** PUSH_ALLOWED_HOSTS: the push services whose endpoints are registered and sent to. */
   push: { allowedHosts: readonly string[] };
@@ -91,6 +93,13 @@ export interface Secrets {
   /** Unset: no Web Push. */
   vapid?: { publicKey: string; privateKey: string; subject: string };
 }
+
+/** Keys separated by commas, blanks dropped. */
+const keyList = (text: string | undefined) =>
+  text
+    ?.split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -137,16 +146,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultPhoneCountry: e.DEFAULT_PHONE_COUNTRY,
       maxClockSkewMs: e.INGEST_MAX_CLOCK_SKEW,
       corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
+      metrics: { port: e.METRICS_PORT, auth: e.METRICS_AUTH },
     },
     push: { allowedHosts: e.PUSH_ALLOWED_HOSTS },
     shop: { url: e.SHOP_URL?.replace(/\/+$/, '') },
     secrets: {
-      writeKeys: e.INGEST_WRITE_KEYS?.split(',')
-        .map((key) => key.trim())
-        .filter(Boolean),
-      clientKeys: e.INGEST_CLIENT_KEYS?.split(',')
-        .map((key) => key.trim())
-        .filter(Boolean),
+      writeKeys: keyList(e.INGEST_WRITE_KEYS),
+      clientKeys: keyList(e.INGEST_CLIENT_KEYS),
       userTokenSecret: e.USER_TOKEN_SECRET,
       adminToken: e.ADMIN_API_TOKEN,
       unsubscribeSecret: e.UNSUBSCRIBE_SECRET,

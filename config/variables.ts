@@ -72,6 +72,12 @@ export const envSchema = z.object({
     default: '127.0.0.1',
   }),
   API_PORT: variable(port, { fix: portFix, default: 3000 }),
+  // Unset: /metrics on the API's port. Set: /metrics alone on 127.0.0.1 at this port, not on the API's.
+  METRICS_PORT: variable(port, { fix: portFix }),
+  METRICS_AUTH: variable(z.enum(['public', 'token']), {
+    fix: 'set it to public (anyone who reaches the port) or token (Authorization: Bearer ADMIN_API_TOKEN)',
+    default: 'public',
+  }),
   PUBLIC_BASE_URL: variable(httpUrl, {
     fix: 'set it to the http(s) URL at which providers and customers reach this API',
   }),

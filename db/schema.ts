@@ -226,6 +226,22 @@ export const journeyVersions = pgTable(
   ],
 );
 
+/** Operator states besides "active" (no row): paused (no entries, sends held) or undeployed. */
+export const journeyStateKinds = ['active', 'paused', 'undeployed'] as const;
+
+/**
+ * What an operator made of a journey (admin API): no row means active. Paused starts no run and
+ * holds the sends of running runs; undeployed starts no run and leaves the list of deployed
+ * journeys, its versions and history staying. Deploying again makes it active.
+ */
+export const journeyStates = pgTable('journey_states', {
+  journeyId: text('journey_id').primaryKey(),
+  state: text('state', { enum: journeyStateKinds }).notNull(),
+  /** Triggering events that found the journey paused or undeployed since this state began. */
+  droppedEntries: integer('dropped_entries').notNull().default(0),
+  changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** One customer's pass through one journey, keyed by Temporal's run id; outcomes feed the stats. */
 export const journeyRuns = pgTable(
   'journey_runs',

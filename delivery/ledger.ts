@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Queryable } from '../db/queryable.js';
 import { deliveries } from '../db/schema.js';
 import type { Channel } from '../domain/channels.js';
-import type { Decision } from '../domain/delivery-decision.js';
+import { journeyPausedReason, type Decision } from '../domain/delivery-decision.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
 import { throughOutage } from '../infra/database-outage.js';
 import type { Deliverer, DeliveryRequest } from './delivery-request.js';
@@ -35,6 +35,7 @@ export function outcomeOf(row: LedgerRow): SendOutcome {
       channel: row.channel ?? undefined,
       reason: row.reason ?? undefined,
       ...(row.deferredUntil ? { until: row.deferredUntil.toISOString() } : {}),
+      ...(row.reason === journeyPausedReason ? { held: true } : {}),
     };
   return {
     // A failed row reads back as skipped (the contract of rows from before `failed` outcomes).

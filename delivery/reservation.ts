@@ -6,8 +6,11 @@ import type { Channel } from '../domain/channels.js';
 import {
   decideDelivery,
   defaultIntentWindowMs,
+  defaultPausedRecheckMs,
+  pausedRecheckMs,
   unfinishedRowCountsForMs,
 } from '../domain/delivery-decision.js';
+import { journeyStateRead } from '../catalog/journey-state.js';
 import { capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
 import { mergedStepRow, runGoingOnInstead } from '../domain/run-merge.js';
 import type { Queryable } from '../db/queryable.js';
@@ -26,6 +29,8 @@ export interface ReservationSettings {
   defaultTimeZone?: string;
   /** Default window in which one intent is not repeated. */
   defaultIntentWindowMs?: number;
+  /** How long a send held by a paused journey waits before asking again (default 1 minute). */
+  pausedRecheckMs?: number;
   now?: () => Date;
 }
 
@@ -35,6 +40,7 @@ export interface ReservationRules {
   quietHours: QuietHours;
   defaultTimeZone: string | undefined;
   defaultIntentWindowMs: number;
+  pausedRecheckMs: number;
   configured: ReadonlySet<Channel>;
   now: () => Date;
 }
@@ -46,6 +52,7 @@ export function reservationRules(settings: ReservationSettings, configured: Chan
     now: settings.now ?? (() => new Date()),
     defaultTimeZone: settings.defaultTimeZone,
     defaultIntentWindowMs: settings.defaultIntentWindowMs ?? defaultIntentWindowMs,
+    pausedRecheckMs: settings.pausedRecheckMs ?? defaultPausedRecheckMs,
     configured: new Set(configured),
   };
 }
@@ -175,11 +182,12 @@ export function reserve(
         tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
         ledgerRead(tx, request, customerId, horizon, at),
         runsRead(tx, request, customerId),
+        journeyStateRead(tx, request.journeyId),
         ...contactReads(tx, customerId),
       );
-    let [, ledger, runs, ...contactRows] = await readUnderLock(request.customerId);
+    let [, ledger, runs, state, ...contactRows] = await readUnderLock(request.customerId);
     const mergedInto = contactRows[0][0]?.mergedIntoId;
-    if (mergedInto) [, ledger, runs, ...contactRows] = await readUnderLock(mergedInto);
+    if (mergedInto) [, ledger, runs, state, ...contactRows] = await readUnderLock(mergedInto);
     const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
     if (existing) return { kind: 'existing', row: existing };
     const { runStatus, goesOnInstead, mergedRunIds } = runFacts(request.runId, runs);
@@ -194,6 +202,10 @@ export function reserve(
       recent: ledger,
       runStatus,
       goesOnInstead,
+      journeyPaused:
+        state[0]?.state === 'paused'
+          ? { recheckMs: pausedRecheckMs(state[0].changedAt, at, rules.pausedRecheckMs) }
+          : undefined,
       at,
       configured: rules.configured,
       caps: rules.caps,
@@ -207,7 +219,12 @@ export function reserve(
     if (decision.kind === 'defer')
       return {
         kind: 'decided',
-        outcome: { status: 'deferred', reason: decision.reason, until: decision.until.toISOString() },
+        outcome: {
+          status: 'deferred',
+          reason: decision.reason,
+          until: decision.until.toISOString(),
+          ...(decision.held ? { held: true } : {}),
+        },
       };
     return { kind: 'decided', outcome: outcomeOf(row) };
   });

@@ -8,6 +8,7 @@ import {
   outageAttemptsBeforeFallback,
   type ChannelFailureKind,
   decideDelivery,
+  pausedRecheckMs,
   type ContactFacts,
   type CountedRow,
   type DecisionInput,
@@ -27,6 +28,7 @@ interface Case {
   recent?: Partial<CountedRow>[];
   runStatus?: string;
   goesOnInstead?: string;
+  journeyPaused?: { recheckMs: number };
   at?: Date;
   configured?: Channel[];
   defaultTimeZone?: string;
@@ -59,6 +61,7 @@ const decide = (c: Case = {}) => {
     recent: (c.recent ?? []).map(row),
     runStatus: 'runStatus' in c ? c.runStatus : 'running',
     goesOnInstead: c.goesOnInstead,
+    journeyPaused: c.journeyPaused,
     at: c.at ?? noon,
     configured: new Set(c.configured ?? channels),
     caps: defaultCaps,
@@ -72,6 +75,32 @@ const decide = (c: Case = {}) => {
 const capFull: Partial<CountedRow>[] = [{}, {}, {}];
 const onSms: Case = { policy: { channels: ['sms'] } };
 const smsConsent: Partial<ContactFacts> = { consent: { sms: 'subscribed' } };
+
+describe('a paused journey', () => {
+  it('holds the send (deferred, held) until the re-check, whatever else would allow it', () => {
+    expect(decide({ journeyPaused: { recheckMs: 60_000 } })).toEqual({
+      kind: 'defer',
+      until: new Date(noon.getTime() + 60_000),
+      reason: 'journey paused',
+      held: true,
+      capsHit: [],
+    });
+  });
+
+  it('asks again after the minimum early in a pause, then a tenth of the pause, at most 15 minutes', () => {
+    const minute = 60_000;
+    expect(pausedRecheckMs(new Date(noon.getTime() - 5 * minute), noon, minute)).toBe(minute);
+    expect(pausedRecheckMs(new Date(noon.getTime() - 60 * minute), noon, minute)).toBe(6 * minute);
+    expect(pausedRecheckMs(new Date(noon.getTime() - 24 * hour), noon, minute)).toBe(15 * minute);
+    expect(pausedRecheckMs(undefined, noon, minute)).toBe(minute);
+  });
+
+  it('does not hold a run that has ended: it is skipped as before', () => {
+    expect(decide({ journeyPaused: { recheckMs: 60_000 }, runStatus: 'cancelled' })).toMatchObject({
+      kind: 'skip',
+    });
+  });
+});
 
 describe('the send decision, rule by rule', () => {
   it.each<[string, Case, string]>([

@@ -50,6 +50,25 @@ export function onOutageOf(step: Pick<SendStep, 'onOutage' | 'category'>): 'retr
   return step.onOutage ?? (step.category === 'marketing' ? 'nextChannel' : 'retry');
 }
 
+/** The ledger reason of a send held because its journey is paused (admin API). */
+export const journeyPausedReason = 'journey paused';
+
+/** How long a held send waits before asking again, unless set (the pipeline's `pausedRecheckMs`). */
+export const defaultPausedRecheckMs = 60_000;
+
+/** The longest wait of a held send: a resume is picked up within this, however long the pause. */
+export const maxPausedRecheckMs = 15 * 60_000;
+
+/**
+ * When a held send asks again: after `minMs` early in a pause, then a tenth of the time paused so
+ * far, at most 15 minutes. A resume is seen soon after a short pause, and a long pause writes a
+ * few ledger rows per run an hour, not one a minute.
+ */
+export function pausedRecheckMs(pausedAt: Date | undefined, at: Date, minMs: number): number {
+  const paused = pausedAt ? Math.max(0, at.getTime() - pausedAt.getTime()) : 0;
+  return Math.max(minMs, Math.min(maxPausedRecheckMs, Math.round(paused / 10)));
+}
+
 /** How long one intent is not repeated when the send step names no window. */
 export const defaultIntentWindowMs = 86_400_000;
 
@@ -94,6 +113,8 @@ export interface DecisionInput {
    * (two customers merged): it goes on, and this one sends nothing more.
    */
   goesOnInstead?: string;
+  /** Set while the run's journey is paused: the send is held, asked again after `recheckMs`. */
+  journeyPaused?: { recheckMs: number };
   at: Date;
   /** Channels that have an adapter. */
   configured: ReadonlySet<Channel>;
@@ -107,7 +128,7 @@ export interface DecisionInput {
 export type Decision = { capsHit: string[] } & (
   | { kind: 'send'; channel: Channel; skippedChannels: string[] }
   | { kind: 'skip'; reason: string }
-  | { kind: 'defer'; until: Date; reason: string }
+  | { kind: 'defer'; until: Date; reason: string; held?: true }
 );
 
 /**
@@ -123,7 +144,7 @@ export function consentRefusal(channel: Channel, consent: string | undefined): s
 
 /**
  * The send decision, over data read under the customer's lock: run still wanted (not ended, not
- * overtaken by an earlier run of its entry after a merge) → intent dedup →
+ * overtaken by an earlier run of its entry after a merge) → journey not paused (else held) → intent dedup →
  * then per channel in the step's order: adapter → consent → address → caps → quiet hours. A
  * channel ruled out by the first three (or by a cap under `nextChannel`) falls back to the next.
  */
@@ -135,6 +156,14 @@ export function decideDelivery(input: DecisionInput): Decision {
     return {
       kind: 'skip',
       reason: `merged: run ${input.goesOnInstead} goes on for this customer`,
+      capsHit: [],
+    };
+  if (input.journeyPaused)
+    return {
+      kind: 'defer',
+      until: new Date(at.getTime() + input.journeyPaused.recheckMs),
+      reason: journeyPausedReason,
+      held: true,
       capsHit: [],
     };
   const sameIntent = input.recent.find(

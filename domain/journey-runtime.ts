@@ -58,5 +58,7 @@ export interface SendOutcome {
   reason?: string;
   /** For deferred: when to try again (ISO). */
   until?: string;
+  /** Deferred because the journey is paused: the run asks again until it is resumed (not a deferral). */
+  held?: boolean;
   providerMessageId?: string;
 }

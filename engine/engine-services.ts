@@ -63,6 +63,7 @@ export async function startEngineApi(deps: {
     }),
     secrets: deps.secrets,
     countWorkflows: async (query) => (await workflowClient.workflow.count(query)).count,
+    temporal: workflowClient,
     logger: logger.child({ component: 'api' }),
     host: config.api.host,
     port: deps.port,
@@ -70,9 +71,10 @@ export async function startEngineApi(deps: {
     defaultPhoneCountry: config.api.defaultPhoneCountry,
     maxClockSkewMs: config.api.maxClockSkewMs,
     corsAllowedOrigins: config.api.corsAllowedOrigins,
+    metrics: config.api.metrics,
   });
   deps.stack.defer('api server', () => server.close());
-  logger.info({ url: server.url }, 'api listening');
+  logger.info({ url: server.url, metrics: server.metricsUrl }, 'api listening');
   return {
     url: server.url,
     writeKey: deps.showWriteKey ? deps.secrets.writeKeys[0] : undefined,

@@ -16,6 +16,7 @@ import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import type { Logger } from '../infra/logger.js';
 import { createJourneyCatalog, type JourneyCatalog } from '../catalog/catalog-cache.js';
+import { countDroppedEntry } from '../catalog/journey-state.js';
 import { signalJourneyRun, signalWithStartJourneyRun } from '../workflows/journey-run/lifecycle.js';
 import { toRunEvent, type RoutedCustomer, type StoredEvent } from '../customers/stored-event.js';
 import type { EventRouter } from './event-router.js';
@@ -116,11 +117,16 @@ async function enterJourneys(
 ): Promise<PromiseLike<unknown>[]> {
   const newRuns: PromiseLike<unknown>[] = [];
   let profile: unknown;
-  for (const { definition, version } of await catalog.current(q)) {
+  for (const { definition, version, paused } of await catalog.current(q)) {
     if (definition.trigger.event !== event.name) continue;
     if (definition.trigger.where && profile === undefined)
       profile = (await loadProfileSnapshot(q, customerId)) ?? null;
     if (!triggers(definition, event, profile)) continue;
+    // Paused: the event stays stored, no run starts, and the entry is counted as dropped.
+    if (paused) {
+      await countDroppedEntry(q, definition.id);
+      continue;
+    }
     const entryKey = entryKeyOf(definition, event);
     if (!entryKey) {
       logger.warn(

@@ -44,6 +44,7 @@ describe('migrations', () => {
         'events',
         'identities',
         'journey_runs',
+        'journey_states',
         'journey_versions',
         'push_subscriptions',
         'twilio_inbound_messages',

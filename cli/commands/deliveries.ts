@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { and, desc, eq, gte } from 'drizzle-orm';
 import { loadConfig } from '../../config/config.js';
 import { customerIdFor, parseIdentity } from '../../customers/identity-reference.js';
-import { deliveries, deliveryStatuses } from '../../db/schema.js';
+import { deliveryStatuses } from '../../db/schema.js';
+import { listDeliveries } from '../../delivery/ledger-query.js';
 import { channels, type Channel } from '../../domain/channels.js';
 import { parseDuration } from '../../domain/duration.js';
 import { UserError } from '../../infra/user-error.js';
@@ -69,20 +69,14 @@ export function registerDeliveries(program: Command): void {
             const customerId = reference ? await customerIdFor(db, reference) : undefined;
             if (reference && !customerId)
               throw new UserError(`no customer has the identity ${options.customer}`);
-            const rows = await db
-              .select()
-              .from(deliveries)
-              .where(
-                and(
-                  customerId ? eq(deliveries.customerId, customerId) : undefined,
-                  status ? eq(deliveries.status, status) : undefined,
-                  channel ? eq(deliveries.channel, channel) : undefined,
-                  options.journey ? eq(deliveries.journeyId, options.journey) : undefined,
-                  since ? gte(deliveries.createdAt, since) : undefined,
-                ),
-              )
-              .orderBy(desc(deliveries.createdAt), desc(deliveries.id))
-              .limit(limit);
+            const rows = await listDeliveries(db, {
+              customerId,
+              status,
+              channel,
+              journeyId: options.journey,
+              since,
+              limit,
+            });
             print(options, rows, (list) =>
               list.length === 0
                 ? 'no deliveries\n'

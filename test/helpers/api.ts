@@ -30,6 +30,8 @@ export interface TestApi {
   url: string;
   /** The fastify instance, for what only it can tell (its route table). */
   app: FastifyInstance;
+  /** The METRICS_PORT listener, when the test asked for one. */
+  metricsUrl?: string;
   writeKey: string;
   /** A client (public) write key of the same server. */
   clientKey: string;
@@ -41,7 +43,11 @@ export interface TestApi {
 /** The real API server on 127.0.0.1 and a free port, against the given database. */
 export async function startTestApi(
   db: Database,
-  options: { publicBaseUrl?: string; corsAllowedOrigins?: readonly string[] } = {},
+  options: {
+    publicBaseUrl?: string;
+    corsAllowedOrigins?: readonly string[];
+    metrics?: Parameters<typeof startApiServer>[0]['metrics'];
+  } = {},
 ): Promise<TestApi> {
   const writeKey = `wk_${randomBytes(8).toString('hex')}`;
   const clientKey = `pub_${randomBytes(8).toString('hex')}`;
@@ -64,8 +70,18 @@ export async function startTestApi(
     port: 0,
     publicBaseUrl: options.publicBaseUrl,
     corsAllowedOrigins: options.corsAllowedOrigins,
+    metrics: options.metrics,
   });
-  return { url: server.url, app: server.app, writeKey, clientKey, secrets, router, close: server.close };
+  return {
+    url: server.url,
+    metricsUrl: server.metricsUrl,
+    app: server.app,
+    writeKey,
+    clientKey,
+    secrets,
+    router,
+    close: server.close,
+  };
 }
 
 /** POST JSON with the write key as HTTP Basic user. */

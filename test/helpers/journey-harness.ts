@@ -109,6 +109,7 @@ export async function createJourneyHarness(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     host: '127.0.0.1',
     port: 0,
+    temporal: temporal.client,
     // Events are dated by the server's clock, which runs ahead of the wall clock when time is skipped.
     clock: temporal.now,
   });

@@ -1,9 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { desc, eq, or } from 'drizzle-orm';
 import { loadConfig } from '../../../config/config.js';
-import { journeyRuns } from '../../../db/schema.js';
 import { UserError } from '../../../infra/user-error.js';
+import { findRun } from '../../../runs/journey-runs-query.js';
 import { cancelJourneyRun } from '../../../workflows/journey-run/lifecycle.js';
 import { withDeployment } from '../../deployment.js';
 import { action } from '../../run-action.js';
@@ -19,12 +18,7 @@ export function cancelCommand(journeys: Command): void {
       action(async (run: string, options: { reason: string }) => {
         await withDeployment(loadConfig(), async (deployment) => {
           const { db } = await deployment.database();
-          const [row] = await db
-            .select()
-            .from(journeyRuns)
-            .where(or(eq(journeyRuns.workflowId, run), eq(journeyRuns.runId, run)))
-            .orderBy(desc(journeyRuns.startedAt))
-            .limit(1);
+          const row = await findRun(db, run);
           if (!row)
             throw new UserError(
               `no journey run "${run}"`,

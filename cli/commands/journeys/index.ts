@@ -5,6 +5,7 @@ import { graphCommand } from './graph.js';
 import { deployCommand } from './deploy.js';
 import { runsCommand } from './runs.js';
 import { cancelCommand } from './cancel.js';
+import { stateCommands } from './state.js';
 
 export function registerJourneys(program: Command): void {
   const journeys = program
@@ -16,4 +17,5 @@ export function registerJourneys(program: Command): void {
   deployCommand(journeys);
   runsCommand(journeys);
   cancelCommand(journeys);
+  stateCommands(journeys);
 }

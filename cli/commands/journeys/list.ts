@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { sql } from 'drizzle-orm';
 import { loadConfig } from '../../../config/config.js';
-import { journeyRuns } from '../../../db/schema.js';
 import { currentJourneys } from '../../../catalog/journey-catalog.js';
+import { runCounts } from '../../../runs/journey-runs-query.js';
 import { withDeployment } from '../../deployment.js';
 import { formatTable, print, type OutputOptions } from '../../output.js';
 import { action } from '../../run-action.js';
@@ -18,16 +17,9 @@ export function listCommand(journeys: Command): void {
         await withDeployment(loadConfig(), async (deployment) => {
           const { db } = await deployment.database();
           const current = await currentJourneys(db);
-          const counts = await db
-            .select({
-              journeyId: journeyRuns.journeyId,
-              running: sql<number>`count(*) filter (where ${journeyRuns.status} = 'running')::int`,
-              total: sql<number>`count(*)::int`,
-            })
-            .from(journeyRuns)
-            .groupBy(journeyRuns.journeyId);
+          const counts = await runCounts(db);
           const rows = current.map(({ definition, version }) => {
-            const count = counts.find((c) => c.journeyId === definition.id);
+            const count = counts.get(definition.id);
             return {
               id: definition.id,
               name: definition.name,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { and, desc, eq } from 'drizzle-orm';
 import { loadConfig } from '../../../config/config.js';
-import { journeyRuns, runStatuses } from '../../../db/schema.js';
+import { runStatuses } from '../../../db/schema.js';
+import { listJourneyRuns } from '../../../runs/journey-runs-query.js';
 import { UserError } from '../../../infra/user-error.js';
 import { deployedJourney } from './resolve-journey.js';
 import { withDeployment } from '../../deployment.js';
@@ -31,20 +31,12 @@ export function runsCommand(journeys: Command): void {
           await withDeployment(loadConfig(), async (deployment) => {
             const { db } = await deployment.database();
             await deployedJourney(db, journeyId);
-            const rows = await db
-              .select()
-              .from(journeyRuns)
-              .where(
-                and(
-                  eq(journeyRuns.journeyId, journeyId),
-                  options.status
-                    ? eq(journeyRuns.status, options.status as (typeof runStatuses)[number])
-                    : undefined,
-                  options.customer ? eq(journeyRuns.customerId, options.customer) : undefined,
-                ),
-              )
-              .orderBy(desc(journeyRuns.startedAt))
-              .limit(limit);
+            const rows = await listJourneyRuns(db, {
+              journeyId,
+              status: options.status as (typeof runStatuses)[number] | undefined,
+              customerId: options.customer,
+              limit,
+            });
             print(options, rows, (list) =>
               list.length === 0
                 ? 'no runs\n'

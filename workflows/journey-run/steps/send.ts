@@ -22,19 +22,31 @@ export const send: StepHandler<'send'> = async (step, run) => {
   return run.exit(step, 'next');
 };
 
-/** A deferred send waits until the time the pipeline names, then asks again under a new dedup key. */
+/**
+ * How many times a send held by a paused journey asks again before it counts as skipped: a bound
+ * on the history's length (the pipeline spaces asks up to 15 minutes apart as a pause goes on).
+ */
+const maxHolds = 10_000;
+
+/**
+ * A deferred send waits until the time the pipeline names, then asks again under a new dedup key.
+ * A send held because its journey is paused does not count as a deferral: it waits for the resume.
+ */
 async function deliverWithDeferrals(step: SendStep, run: RunContext): Promise<SendOutcome> {
   let outcome: SendOutcome = { status: 'skipped', reason: 'not attempted' };
-  for (let attempt = 0; attempt <= maxDeferrals; attempt++) {
+  let deferrals = 0;
+  for (let attempt = 0; deferrals <= maxDeferrals && attempt <= maxDeferrals + maxHolds; attempt++) {
     setCurrentDetails(
       `**${run.journey.name}** · step \`${step.id}\`: sending ${step.template} via ${step.channels.join(' → ')}`,
     );
     outcome = await deliverOnce(step, run, attempt);
     if (outcome.status !== 'deferred' || !outcome.until) return outcome;
+    // Histories from before holds have no held outcome, so they replay with every deferral counted.
+    if (!(outcome.held && patched('paused-journey-holds-sends'))) deferrals++;
     const ms = Math.max(0, Date.parse(outcome.until) - Date.now());
     await run.waitFor(ms, step, `deferred (${outcome.reason ?? 'not allowed now'})`);
   }
-  return { status: 'skipped', reason: `deferred ${maxDeferrals} times` };
+  return { status: 'skipped', reason: `deferred ${Math.min(deferrals, maxDeferrals)} times` };
 }
 
 /**

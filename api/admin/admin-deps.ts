@@ -1,0 +1,12 @@
+import type { Client } from '@temporalio/client';
+import type { Database } from '../../db/client.js';
+
+/** What the admin routes use. */
+export interface AdminDependencies {
+  db: Database;
+  adminToken: string;
+  defaultPhoneCountry?: string;
+  countWorkflows?: (query: string) => Promise<number>;
+  /** Ends runs and reads the step each is at; unset: those routes answer 503. */
+  temporal?: Client;
+}
