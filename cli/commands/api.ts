@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { environmentSecrets } from '../../engine/secrets.js';
-import { startEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
 import { requireDeployment } from '../require-deployment.js';
 import { action } from '../run-action.js';
@@ -19,6 +18,8 @@ export function registerApi(program: Command): void {
         requireDeployment(config, 'api');
         environmentSecrets(config); // refuse missing secrets before starting anything
         const logger = createLogger(config.log);
+        // Loaded when run, not when listed: the engine pulls in Temporal's worker, fastify and drizzle.
+        const { startEngine } = await import('../../engine/start-engine.js');
         const engine = await startEngine(config, logger, {
           worker: false,
           api: true,

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildWorkflowBundle } from '../../worker/create-worker.js';
 import { action } from '../run-action.js';
 
 /** `omnijourney bundle`: build the workflow bundle once (in an image build, say) so workers start in seconds. */
@@ -14,6 +13,7 @@ export function registerBundle(program: Command): void {
     .option('--out <file>', 'where to write it', 'workflow-bundle.js')
     .action(
       action(async (options: { out: string }) => {
+        const { buildWorkflowBundle } = await import('../../worker/create-worker.js'); // loads webpack
         const code = await buildWorkflowBundle();
         const file = path.resolve(options.out);
         await writeFile(file, code);

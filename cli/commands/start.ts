@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { startDemoPeers, type DemoPeers } from '../../demo/demo-peers.js';
+import type { DemoPeers } from '../../demo/demo-peers.js';
 import { speedUpJourney } from '../../demo/fast-journeys.js';
-import { driveShop } from '../../demo/shop-driver.js';
-import { startEngine, type EngineInfo, type RunningEngine } from '../../engine/start-engine.js';
+import type { EngineInfo, RunningEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
 import { builtInJourneys } from '../../journeys/index.js';
 import { checkJourney } from '../../catalog/journey-catalog.js';
@@ -31,6 +30,12 @@ export function registerStart(program: Command): void {
     .option('--demo-customers <n>', 'shoppers the demo plays over its first minute', '40')
     .action(
       action(async (options: StartOptions) => {
+        // Loaded when run, not when listed (--help): the engine pulls in Temporal, fastify and drizzle.
+        const [{ startEngine }, { startDemoPeers }, { driveShop }] = await Promise.all([
+          import('../../engine/start-engine.js'),
+          import('../../demo/demo-peers.js'),
+          import('../../demo/shop-driver.js'),
+        ]);
         const config = loadConfig();
         const logger = createLogger(config.log);
         if (!options.demo) {

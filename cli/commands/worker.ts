@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { startEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
 import { requireDeployment } from '../require-deployment.js';
 import { action } from '../run-action.js';
@@ -17,6 +16,8 @@ export function registerWorker(program: Command): void {
         const config = loadConfig();
         requireDeployment(config, 'worker');
         const logger = createLogger(config.log);
+        // Loaded when run, not when listed: the engine pulls in Temporal's worker, fastify and drizzle.
+        const { startEngine } = await import('../../engine/start-engine.js');
         const engine = await startEngine(config, logger, { worker: true, api: false });
         await untilStopSignal(engine, logger);
       }),
