@@ -2,7 +2,6 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { readEngineState, type EngineState } from '../engine/engine-state.js';
-import { storedDevSecrets } from '../engine/secrets.js';
 import type { TemporalTarget } from '../infra/temporal-cluster.js';
 import { UserError } from '../infra/user-error.js';
 
@@ -82,6 +81,8 @@ function openDeployment(config: Config): Deployment {
       const running = config.api.clientUrl ? undefined : await engine();
       const url = config.api.clientUrl ?? running?.apiUrl;
       if (!url) throw noEngine(config, 'OMNIJOURNEY_API_URL');
+      // Loaded here: the secrets module brings web-push, which only `events` commands need.
+      const { storedDevSecrets } = await import('../engine/secrets.js');
       const dev = await storedDevSecrets(config.dataDir);
       const writeKey = config.secrets.writeKeys?.[0] ?? dev?.writeKey;
       if (!writeKey)

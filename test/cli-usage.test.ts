@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../infra/project-root.js';
 import { runProcess } from '../infra/run-process.js';
 import { runCli } from './helpers/cli.js';
@@ -195,4 +195,22 @@ describe('the compiled CLI', () => {
     const missing = await runCli(['--version'], { OMNIJOURNEY_DIST_DIR: dist });
     expect(missing.stderr).toMatch(/^omnijourney: no compiled build; running them through tsx/);
   }, 120_000);
+});
+
+describe('npm run cli:startup', () => {
+  it('times every command against a scratch database and checks each exits as expected', async () => {
+    const script = fileURLToPath(new URL('../scripts/cli-startup.ts', import.meta.url));
+    // A generous limit: this checks the script, not the machine (CI runners are shared and slow).
+    const result = await runProcess(
+      process.execPath,
+      ['--import', 'tsx', script, '--runs', '1', '--max-ms', '20000'],
+      {
+        env: { ...process.env, DATABASE_URL: inject('postgresAdminUrl') },
+        timeoutMs: 180_000,
+      },
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    for (const command of ['--version', 'journeys runs', 'journeys cancel', 'customers show', 'stats'])
+      expect(result.stdout).toMatch(new RegExp(`^${command.replace(/-/g, '\\-')} +\\d+ ms$`, 'm'));
+  }, 200_000);
 });
