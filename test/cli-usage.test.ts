@@ -123,6 +123,13 @@ describe('CLI usage', () => {
     expect(await json('journeys', 'runs', 'abandoned-cart')).toEqual([]);
     expect(await json('deliveries', 'list')).toEqual([]);
     expect(await json('stats', 'abandoned-cart', '--no-waiting')).toMatchObject({ entered: 0 });
+    expect(await json('migrate')).toEqual({ migrated: true, database: 'DATABASE_URL' });
+    expect(await json('setup')).toMatchObject({
+      temporal: expect.any(String),
+      temporalTestServer: expect.any(String),
+    });
+    const bundle = path.join(folder, 'bundle.js');
+    expect(await json('bundle', '--out', bundle)).toEqual({ file: bundle, bytes: expect.any(Number) });
 
     // The stack trace: a customer named by identity where the database expects an id.
     const customerId = '7d0d9f5e-8d3a-4b5e-9a53-0c1f5b6e2a11';
