@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +148,23 @@ describe('CLI usage', () => {
     expect(cancel.code).toBe(1);
     expect(cancel.stderr).toMatch(/^omnijourney: no journey run "journey\/x\/y\/z": /);
   }, 180_000);
+
+  it('the compiled CLI still loads a journey file written in TypeScript', async () => {
+    const project = path.join(folder, 'my-journeys');
+    await mkdir(project, { recursive: true });
+    await writeFile(path.join(project, 'package.json'), '{"type":"module"}');
+    const file = path.join(project, 'mine.ts');
+    await writeFile(
+      file,
+      "const id: string = 'my-journey';\nexport default { id, name: 'Mine', trigger: { event: 'Signed Up' }, steps: [{ id: 'w', type: 'wait', duration: '1h' }] };\n",
+    );
+    const result = await runCli(['journeys', 'validate', file, '--json'], env);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual([
+      { source: file, id: 'my-journey', version: expect.any(String), problems: [] },
+    ]);
+  });
 
   it('a database that was never migrated is one line, not SQL and a stack', async () => {
     const blank = await createTestDatabase({ empty: true });
