@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.omnijourney/', 'db/migrations/'] },
+  { ignores: ['node_modules/', '.tools/', '.omnijourney/', 'db/migrations/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     // Unit tests sit beside their modules; test/ holds the integration, chaos and end-to-end suites.
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.tools/**', '.omnijourney/**'],
+    exclude: ['node_modules/**', '.tools/**', '.omnijourney/**', 'dist/**'],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-file.ts'],
     // Temporal's native worker wants a process of its own, not a worker thread.

@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { packageInfo } from '../infra/project-root.js';
 import { apiTags, json, operation, access, securitySchemes } from './openapi-schemas.js';
 
-const { name, version, description } = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-) as { name: string; version: string; description: string };
+const { name, version, description } = packageInfo();
 
 export const docsPaths = { page: '/docs', document: '/openapi.json' } as const;
 

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { and, desc, eq, isNull, ne, or } from 'drizzle-orm';
 import { parse as parseYaml } from 'yaml';
@@ -9,6 +8,7 @@ import type { Queryable } from '../db/queryable.js';
 import { journeyStates, journeyVersions } from '../db/schema.js';
 import { validateJourney, type JourneyDefinition } from '../domain/journey-definition.js';
 import type { InputProblem } from '../domain/input-problem.js';
+import { importModule } from '../infra/import-module.js';
 import { UserError } from '../infra/user-error.js';
 import { templateChannelMap, templateIds } from '../journeys/templates.js';
 import { journeyVersion } from './journey-version.js';
@@ -42,7 +42,7 @@ export async function loadJourneyFile(file: string): Promise<VersionedJourney> {
     if (!existsSync(file)) throw new UserError(`cannot read ${file} (ENOENT)`);
     let loaded: { default?: unknown };
     try {
-      loaded = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
+      loaded = (await importModule(path.resolve(file))) as { default?: unknown };
     } catch (error) {
       throw new UserError(`cannot load ${file}: ${(error as Error).message.split('\n')[0]}`);
     }

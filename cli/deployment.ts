@@ -1,9 +1,8 @@
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config.js';
-import { connectDatabase, type DatabaseHandle } from '../db/client.js';
+import type { DatabaseHandle } from '../db/client.js';
 import { readEngineState, type EngineState } from '../engine/engine-state.js';
-import { storedDevSecrets } from '../engine/secrets.js';
-import { connectClient, loadTls, type TemporalTarget } from '../infra/temporal-cluster.js';
+import type { TemporalTarget } from '../infra/temporal-cluster.js';
 import { UserError } from '../infra/user-error.js';
 
 /**
@@ -35,6 +34,8 @@ function openDeployment(config: Config): Deployment {
     config,
     database() {
       database ??= (async () => {
+        // Loaded here, not at the top: commands that never query start without drizzle and postgres.
+        const { connectDatabase } = await import('../db/client.js');
         if (config.database.url)
           return connectDatabase(config.database.url, { source: 'DATABASE_URL', poolSize: 4 });
         const running = await engine();
@@ -45,6 +46,11 @@ function openDeployment(config: Config): Deployment {
     },
     temporal() {
       temporal ??= (async () => {
+        // Loaded here: Temporal's client takes a while to load, and most commands never connect.
+        const [{ Client }, { connectClient, loadTls }] = await Promise.all([
+          import('@temporalio/client'),
+          import('../infra/temporal-cluster.js'),
+        ]);
         let target: TemporalTarget;
         let uiUrl: string | undefined;
         if (config.temporal.address) {
@@ -75,6 +81,8 @@ function openDeployment(config: Config): Deployment {
       const running = config.api.clientUrl ? undefined : await engine();
       const url = config.api.clientUrl ?? running?.apiUrl;
       if (!url) throw noEngine(config, 'OMNIJOURNEY_API_URL');
+      // Loaded here: the secrets module brings web-push, which only `events` commands need.
+      const { storedDevSecrets } = await import('../engine/secrets.js');
       const dev = await storedDevSecrets(config.dataDir);
       const writeKey = config.secrets.writeKeys?.[0] ?? dev?.writeKey;
       if (!writeKey)

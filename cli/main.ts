@@ -1,46 +1,25 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { registerApi } from './commands/api.js';
-import { registerBundle } from './commands/bundle.js';
-import { registerCustomers } from './commands/customers.js';
-import { registerDeliveries } from './commands/deliveries.js';
-import { registerEvents } from './commands/events.js';
-import { registerStats } from './commands/stats.js';
-import { registerJourneys } from './commands/journeys/index.js';
-import { registerMigrate } from './commands/migrate.js';
-import { registerSetup } from './commands/setup.js';
-import { registerStart } from './commands/start.js';
-import { registerWorker } from './commands/worker.js';
-import { exitCodes } from './run-action.js';
+import { packageInfo } from '../infra/project-root.js';
+import { registerCommands } from './command-table.js';
+import { exitCodes, reportAndExit, usageHint } from './run-action.js';
 
 // A .env in the current folder fills in what the shell did not set (the shell wins).
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-// A usage mistake is one line and a pointer to the help, not the whole help (subcommands inherit it).
+// A usage mistake is one line ending with a pointer to the help, not the whole help; subcommands
+// inherit this output configuration and the exit override.
 const program = new Command()
   .name('omnijourney')
   .description('Omnichannel customer-journey orchestration on Temporal')
-  .version(version, '-V, --version', 'print the version')
-  .showHelpAfterError('(add --help for usage)')
+  .version(packageInfo().version, '-V, --version', 'print the version')
+  .configureOutput({
+    outputError: (text, write) => write(`omnijourney: ${text.trim().replace(/^error: /, '')} ${usageHint}\n`),
+  })
   .exitOverride();
 
-registerStart(program);
-registerWorker(program);
-registerApi(program);
-registerMigrate(program);
-registerBundle(program);
-registerSetup(program);
-registerJourneys(program);
-registerEvents(program);
-registerCustomers(program);
-registerDeliveries(program);
-registerStats(program);
-
 try {
+  await registerCommands(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
@@ -48,5 +27,5 @@ try {
       error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
     process.exit(ok ? exitCodes.ok : exitCodes.usage);
   }
-  throw error;
+  reportAndExit(error);
 }

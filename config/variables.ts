@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defaultMaxClockSkewMs } from '../domain/event-time.js';
 import { knownPushHosts } from '../domain/push-endpoint.js';
+import { projectRoot } from '../infra/project-root.js';
 import {
   atLeast,
   bool,
@@ -24,8 +24,7 @@ import {
  * The order is the order of the checks: the first bad variable is the one reported.
  */
 
-/** The folder holding package.json, whatever the current directory. */
-export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+export { projectRoot };
 
 const portFix = 'set it to a port number (0 picks a free one)';
 

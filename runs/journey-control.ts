@@ -3,7 +3,7 @@ import { currentJourneys, type DeployedJourney } from '../catalog/journey-catalo
 import { journeyStateOf, setJourneyState, type JourneyState } from '../catalog/journey-state.js';
 import type { Queryable } from '../db/queryable.js';
 import { journeyPausedReason } from '../domain/delivery-decision.js';
-import { endRunningRuns } from './journey-runs-query.js';
+import { endRunningRuns } from './running-runs.js';
 
 /**
  * Pause, resume and undeploy, shared by the admin API and the CLI. Paused: the router starts no

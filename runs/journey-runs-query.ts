@@ -1,9 +1,6 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, desc, eq, or, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/queryable.js';
 import { journeyRuns, type RunStatus } from '../db/schema.js';
-import { searchAttributes } from '../domain/search-attributes.js';
-import { cancelJourneyRun } from '../workflows/journey-run/lifecycle.js';
 import type { RunRow } from './run-records.js';
 
 /**
@@ -47,28 +44,6 @@ export async function runCounts(db: Queryable): Promise<Map<string, { running: n
   return new Map(rows.map(({ journeyId, ...count }) => [journeyId, count]));
 }
 
-/**
- * The step each running run is at, from its workflow's search attributes (describe reads the
- * run's own state, not the eventually consistent visibility store). Ended or unknown runs: absent.
- */
-export async function currentSteps(client: Client, runs: readonly RunRow[]): Promise<Map<string, string>> {
-  const steps = new Map<string, string>();
-  await Promise.all(
-    runs
-      .filter((run) => run.status === 'running')
-      .map(async (run) => {
-        try {
-          const described = await client.workflow.getHandle(run.workflowId, run.runId).describe();
-          const step = described.typedSearchAttributes.get(searchAttributes.JourneyStep);
-          if (step) steps.set(run.runId, step);
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-        }
-      }),
-  );
-  return steps;
-}
-
 /** The newest run with this workflow id or run id. */
 export async function findRun(db: Queryable, run: string): Promise<RunRow | undefined> {
   const [row] = await db
@@ -78,30 +53,4 @@ export async function findRun(db: Queryable, run: string): Promise<RunRow | unde
     .orderBy(desc(journeyRuns.startedAt))
     .limit(1);
   return row;
-}
-
-/** Largest number of runs one request ends; a journey with more is ended by asking again. */
-export const maxRunsEndedAtOnce = 10_000;
-
-/**
- * Asks every running run of the journey to end (outcome "cancelled", with the reason). A run
- * that has just ended is skipped. Returns how many were asked.
- */
-export async function endRunningRuns(
-  db: Queryable,
-  client: Client,
-  journeyId: string,
-  reason: string,
-): Promise<number> {
-  const running = await listJourneyRuns(db, { journeyId, status: 'running', limit: maxRunsEndedAtOnce });
-  let ended = 0;
-  for (const run of running) {
-    try {
-      await cancelJourneyRun(client, run.workflowId, reason);
-      ended++;
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
-  }
-  return ended;
 }

@@ -288,11 +288,6 @@ describe('omnijourney CLI commands', () => {
         { DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/x` },
         /^omnijourney: cannot connect to PostgreSQL at DATABASE_URL=/,
       ],
-      [
-        ['deliveries', 'list', '--channel', 'fax'],
-        {},
-        /^omnijourney: --channel fax is not one of email, sms, push, webhook$/,
-      ],
       [['events', 'send', '{"type":"track"}'], {}, /^omnijourney: the event is not valid: /],
     ];
     for (const [args, extra, expected] of cases) {

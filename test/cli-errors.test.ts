@@ -115,8 +115,7 @@ describe('bad configuration', () => {
       const result = await runCli(args, {});
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr.trim().split('\n')).toEqual([
-        expect.stringMatching(/^error: unknown /),
-        '(add --help for usage)',
+        expect.stringMatching(/^omnijourney: unknown .* \(add --help for usage\)$/),
       ]);
       expect(result.stdout).toBe('');
     }

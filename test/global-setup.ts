@@ -1,12 +1,14 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config/config.js';
 import { ensureDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres.js';
 import { freePort } from '../infra/free-port.js';
+import { runProcess } from '../infra/run-process.js';
 import { ResourceStack } from '../infra/resource-stack.js';
 import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
 import { resolveTemporalExecutable } from '../infra/temporal-executables.js';
@@ -36,6 +38,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const config = loadConfig();
   const stack = new ResourceStack();
   const log = (message: string) => process.stderr.write(`[global-setup] ${message}\n`);
+
+  // The CLI tests run the compiled CLI, as users do after `npm install` (bin/omnijourney.js).
+  const built = await runProcess(
+    process.execPath,
+    [fileURLToPath(new URL('../scripts/build.mjs', import.meta.url))],
+    { timeoutMs: 120_000 },
+  );
+  if (built.code !== 0) throw new Error(`compiling the CLI failed:\n${built.stderr}`);
 
   const [temporalCli, temporalTestServer] = [
     await resolveTemporalExecutable('cli', {

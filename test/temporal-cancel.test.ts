@@ -96,4 +96,52 @@ describe('a run cancelled with `temporal workflow cancel`', () => {
     expect(stats.code, stats.stderr).toBe(0);
     expect((JSON.parse(stats.stdout) as JourneyStats).outcomes).toMatchObject({ cancelled: 1, failed: 0 });
   });
+
+  it('journeys cancel --json cancels a running run; journeys runs --customer takes an identity', async () => {
+    const runOf = async (customerId: string) => {
+      const [row] = await database.db
+        .select()
+        .from(journeyRuns)
+        .where(eq(journeyRuns.customerId, customerId));
+      return row;
+    };
+    await harness.track('cancel-by-cli', 'Product Added');
+    const customerId = await harness.customerId('cancel-by-cli');
+    const started = await until(
+      () => runOf(customerId),
+      (row) => row?.status === 'running',
+    );
+    const env = {
+      OMNIJOURNEY_DATA_DIR: path.join(folder, 'data'),
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: inject('devServerAddress'),
+    };
+    const cancel = await runCli(
+      ['journeys', 'cancel', started!.workflowId, '--reason', 'test', '--json'],
+      env,
+    );
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(JSON.parse(cancel.stdout)).toMatchObject({
+      workflowId: started!.workflowId,
+      cancelRequested: true,
+      reason: 'test',
+    });
+    const ended = await until(
+      () => runOf(customerId),
+      (row) => row?.status !== 'running',
+    );
+    expect(ended?.status).toBe('cancelled');
+
+    const mine = await runCli(
+      ['journeys', 'runs', slow.id, '--customer', 'userId:cancel-by-cli', '--json'],
+      env,
+    );
+    expect(mine.code, mine.stderr).toBe(0);
+    expect((JSON.parse(mine.stdout) as { workflowId: string }[]).map((r) => r.workflowId)).toEqual([
+      started!.workflowId,
+    ]);
+    const again = await runCli(['journeys', 'cancel', started!.workflowId, '--json'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`omnijourney: run ${started!.workflowId} has already ended (cancelled)\n`);
+  });
 });

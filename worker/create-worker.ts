@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { Logger as TemporalLogger } from '@temporalio/common';
 import {
   bundleWorkflowCode,
@@ -8,8 +8,10 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import type { WorkerTuning } from '../config/config.js';
+import { projectRoot } from '../infra/project-root.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflow sources (not the compiled build): webpack bundles them for the sandbox. */
+export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
 /** Our sources use ESM `.js` specifiers for `.ts` files; webpack must map them when bundling workflows. */
 export const bundlerOptions: WorkerOptions['bundlerOptions'] = {

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { environmentSecrets } from '../../engine/secrets.js';
 import { joinSettings } from '../../engine/join-engine.js';
-import { startEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
 import { action } from '../run-action.js';
 import { untilStopSignal } from '../stop-signal.js';
@@ -18,6 +17,8 @@ export function registerApi(program: Command): void {
         const { config, joined } = await joinSettings(loadConfig(), 'api');
         if (!joined) environmentSecrets(config); // refuse missing secrets before starting anything
         const logger = createLogger(config.log);
+        // Loaded when run, not when listed: the engine pulls in Temporal's worker, fastify and drizzle.
+        const { startEngine } = await import('../../engine/start-engine.js');
         const engine = await startEngine(config, logger, {
           worker: false,
           api: true,

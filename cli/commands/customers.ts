@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { loadCustomerView, type CustomerView } from '../../customers/customer-view.js';
-import { customerIdFor, parseIdentity } from '../../customers/identity-reference.js';
 import { loadTimeline, type TimelineItem } from '../../customers/timeline.js';
 import { UserError } from '../../infra/user-error.js';
+import { identityHelp, parseCustomer, requireCustomerId } from '../customer-reference.js';
 import { withDeployment } from '../deployment.js';
 import { formatTable, print, type OutputOptions } from '../output.js';
 import { action } from '../run-action.js';
@@ -60,10 +60,7 @@ export function registerCustomers(program: Command): void {
   const customers = program.command('customers').description('Look up customers.');
   customers
     .command('show')
-    .argument(
-      '<identity>',
-      'email:ann@example.com, phone:+33612345678, userId:u1, anonymousId:…, or a customer id',
-    )
+    .argument('<identity>', identityHelp)
     .description(
       'The 360 view: profile, identities, consents, cart, and events, deliveries and journey runs in time order.',
     )
@@ -73,12 +70,11 @@ export function registerCustomers(program: Command): void {
       action(async (identity: string, options: OutputOptions & { limit: string }) => {
         const limit = wholeNumber('--limit', options.limit, 1, 10_000);
         const config = loadConfig();
-        const reference = parseIdentity(identity, config.api.defaultPhoneCountry);
-        if ('problem' in reference) throw new UserError(reference.problem);
+        const reference = parseCustomer('customer', identity, config.api.defaultPhoneCountry);
         await withDeployment(config, async (deployment) => {
           const { db } = await deployment.database();
-          const id = await customerIdFor(db, reference);
-          const customer = id ? await loadCustomerView(db, id) : undefined;
+          const id = await requireCustomerId(db, reference, identity);
+          const customer = await loadCustomerView(db, id);
           if (!customer) throw new UserError(`no customer has the identity ${identity}`);
           const page = await loadTimeline(db, customer.id, { limit });
           // Events first when they share a moment with what they caused.

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { customerIdFor, parseIdentity } from '../../customers/identity-reference.js';
 import { deliveryStatuses } from '../../db/schema.js';
 import { listDeliveries } from '../../delivery/ledger-query.js';
 import { channels, type Channel } from '../../domain/channels.js';
 import { parseDuration } from '../../domain/duration.js';
-import { UserError } from '../../infra/user-error.js';
+import { identityHelp, parseCustomer, requireCustomerId } from '../customer-reference.js';
 import { withDeployment } from '../deployment.js';
+import { UsageError } from '../usage-error.js';
 import { formatTable, print, type OutputOptions } from '../output.js';
 import { action } from '../run-action.js';
 import { wholeNumber } from '../whole-number.js';
@@ -20,7 +20,7 @@ function oneOf<T extends string>(
 ): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value))
-    throw new UserError(`${flag} ${value} is not one of ${allowed.join(', ')}`);
+    throw new UsageError(`${flag} ${value} is not one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -30,7 +30,7 @@ export function registerDeliveries(program: Command): void {
     .description('The send ledger: every message sent, skipped, deferred or failed, and why.')
     .command('list')
     .description('Ledger rows, newest first.')
-    .option('--customer <identity>', 'email:…, phone:…, userId:…, or a customer id')
+    .option('--customer <identity>', identityHelp)
     .option('--status <status>', deliveryStatuses.join(', '))
     .option('--channel <channel>', channels.join(', '))
     .option('--journey <id>', 'only this journey')
@@ -56,19 +56,19 @@ export function registerDeliveries(program: Command): void {
           if (options.since !== undefined) {
             const ms = parseDuration(options.since);
             if (ms === undefined)
-              throw new UserError(`--since ${options.since} is not a duration such as 30m, 12h or 7d`);
+              throw new UsageError(`--since ${options.since} is not a duration such as 30m, 12h or 7d`);
             since = new Date(Date.now() - ms);
           }
           const config = loadConfig();
-          const reference = options.customer
-            ? parseIdentity(options.customer, config.api.defaultPhoneCountry)
-            : undefined;
-          if (reference && 'problem' in reference) throw new UserError(`--customer: ${reference.problem}`);
+          const customer = options.customer;
+          const reference =
+            customer === undefined
+              ? undefined
+              : parseCustomer('--customer', customer, config.api.defaultPhoneCountry);
           await withDeployment(config, async (deployment) => {
             const { db } = await deployment.database();
-            const customerId = reference ? await customerIdFor(db, reference) : undefined;
-            if (reference && !customerId)
-              throw new UserError(`no customer has the identity ${options.customer}`);
+            const customerId =
+              reference && customer ? await requireCustomerId(db, reference, customer) : undefined;
             const rows = await listDeliveries(db, {
               customerId,
               status,

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { startDemoPeers, type DemoPeers } from '../../demo/demo-peers.js';
+import type { DemoPeers } from '../../demo/demo-peers.js';
+import type { driveShop as DriveShop } from '../../demo/shop-driver.js';
 import { speedUpJourney } from '../../demo/fast-journeys.js';
-import { driveShop } from '../../demo/shop-driver.js';
-import { startEngine, type EngineInfo, type RunningEngine } from '../../engine/start-engine.js';
-import { createLogger } from '../../infra/logger.js';
+import type { EngineInfo, RunningEngine } from '../../engine/start-engine.js';
+import { createLogger, type Logger } from '../../infra/logger.js';
 import { builtInJourneys } from '../../journeys/index.js';
 import { checkJourney } from '../../catalog/journey-catalog.js';
 import { action } from '../run-action.js';
@@ -34,6 +34,12 @@ export function registerStart(program: Command): void {
     .option('--demo-customers <n>', 'shoppers the demo plays over its first minute', '40')
     .action(
       action(async (options: StartOptions) => {
+        // Loaded when run, not when listed (--help): the engine pulls in Temporal, fastify and drizzle.
+        const [{ startEngine }, { startDemoPeers }, { driveShop }] = await Promise.all([
+          import('../../engine/start-engine.js'),
+          import('../../demo/demo-peers.js'),
+          import('../../demo/shop-driver.js'),
+        ]);
         const config = loadConfig();
         const logger = createLogger(config.log);
         if (!options.demo) {
@@ -65,34 +71,7 @@ export function registerStart(program: Command): void {
         process.stdout.write(
           banner(engine.info) + (options.worker ? '' : noWorkerNote) + demoBanner(peers, speed, customers),
         );
-        const { apiUrl, writeKey } = engine.info;
-        if (apiUrl && writeKey) {
-          const driver = driveShop({
-            api: { url: apiUrl, writeKey },
-            push: peers.push,
-            customers,
-            durationMs: 60_000,
-            logger,
-          });
-          const report = setInterval(() => {
-            const c = peers.counts();
-            process.stdout.write(
-              `demo: ${driver.sent()} events sent · received ${c.emails} emails, ${c.sms} SMS, ${c.push} push\n`,
-            );
-          }, 10_000);
-          report.unref();
-          const stop = engine.stop;
-          engine = {
-            ...engine,
-            async stop() {
-              clearInterval(report);
-              driver.stop();
-              await driver.done;
-              await stop();
-              await peers.close();
-            },
-          };
-        }
+        engine = withShopDriver(engine, peers, customers, logger, driveShop);
         await untilStopSignal(engine, logger);
       }),
     );
@@ -141,4 +120,40 @@ function banner(info: EngineInfo): string {
       '',
     ].join('\n') + '\n'
   );
+}
+
+/** The demo's shop plays through the API; stopping the engine stops it first, then the local peers. */
+function withShopDriver(
+  engine: RunningEngine,
+  peers: DemoPeers,
+  customers: number,
+  logger: Logger,
+  driveShop: typeof DriveShop,
+): RunningEngine {
+  const { apiUrl, writeKey } = engine.info;
+  if (!apiUrl || !writeKey) return engine;
+  const driver = driveShop({
+    api: { url: apiUrl, writeKey },
+    push: peers.push,
+    customers,
+    durationMs: 60_000,
+    logger,
+  });
+  const report = setInterval(() => {
+    const c = peers.counts();
+    process.stdout.write(
+      `demo: ${driver.sent()} events sent · received ${c.emails} emails, ${c.sms} SMS, ${c.push} push\n`,
+    );
+  }, 10_000);
+  report.unref();
+  return {
+    ...engine,
+    async stop() {
+      clearInterval(report);
+      driver.stop();
+      await driver.done;
+      await engine.stop();
+      await peers.close();
+    },
+  };
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { UserError } from '../../infra/user-error.js';
 import { deployedJourney } from './journeys/resolve-journey.js';
 import {
   journeyStats,
@@ -9,6 +8,7 @@ import {
   type JourneyStats,
 } from '../../runs/journey-stats.js';
 import { withDeployment } from '../deployment.js';
+import { UsageError } from '../usage-error.js';
 import { formatTable, print, type OutputOptions } from '../output.js';
 import { action } from '../run-action.js';
 
@@ -56,7 +56,7 @@ export function registerStats(program: Command): void {
       action(async (journeyId: string, options: OutputOptions & { since?: string; waiting: boolean }) => {
         const since = options.since === undefined ? undefined : parseSince(options.since);
         if (options.since !== undefined && !since)
-          throw new UserError(`--since ${options.since} is not a duration such as 7d or an ISO date`);
+          throw new UsageError(`--since ${options.since} is not a duration such as 7d or an ISO date`);
         await withDeployment(loadConfig(), async (deployment) => {
           const { db } = await deployment.database();
           const journey = await deployedJourney(db, journeyId);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { joinSettings } from '../../engine/join-engine.js';
-import { startEngine } from '../../engine/start-engine.js';
 import { createLogger } from '../../infra/logger.js';
 import { action } from '../run-action.js';
 import { untilStopSignal } from '../stop-signal.js';
@@ -16,6 +15,8 @@ export function registerWorker(program: Command): void {
       action(async () => {
         const { config, joined } = await joinSettings(loadConfig(), 'worker');
         const logger = createLogger(config.log);
+        // Loaded when run, not when listed: the engine pulls in Temporal's worker, fastify and drizzle.
+        const { startEngine } = await import('../../engine/start-engine.js');
         const engine = await startEngine(config, logger, {
           worker: true,
           api: false,

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../../config/config.js';
 import { UserError } from '../../../infra/user-error.js';
 import { currentJourneys, type VersionedJourney } from '../../../catalog/journey-catalog.js';
-import { journeyDiagram } from '../../../catalog/journey-diagram.js';
+import { journeyToMermaid } from '../../../domain/journey-mermaid.js';
 import { withDeployment } from '../../deployment.js';
+import { print, type OutputOptions } from '../../output.js';
 import { action } from '../../run-action.js';
 import { resolveJourney } from './resolve-journey.js';
 
@@ -15,8 +16,9 @@ export function graphCommand(journeys: Command): void {
     .argument('<journey>', 'a journey id (built-in or deployed) or a journey file')
     .description('Print the journey as a Mermaid flowchart; --svg also renders it to a file.')
     .option('--svg <file>', 'write an SVG rendering of the diagram')
+    .option('--json', 'print JSON: the journey id, version and Mermaid text')
     .action(
-      action(async (ref: string, options: { svg?: string }) => {
+      action(async (ref: string, options: OutputOptions & { svg?: string }) => {
         const config = loadConfig();
         // Deployed journeys are looked up only when an engine or DATABASE_URL is there to ask.
         const journey = await resolveJourney(ref, async () => {
@@ -28,9 +30,16 @@ export function graphCommand(journeys: Command): void {
           });
           return found;
         });
-        const { mermaid, svg } = journeyDiagram(journey.definition);
-        process.stdout.write(mermaid.endsWith('\n') ? mermaid : `${mermaid}\n`);
+        const mermaid = journeyToMermaid(journey.definition);
+        print(
+          options,
+          { journeyId: journey.definition.id, version: journey.version, mermaid, svg: options.svg ?? null },
+          (r) => (r.mermaid.endsWith('\n') ? r.mermaid : `${r.mermaid}\n`),
+        );
         if (options.svg) {
+          // The renderer is loaded only for --svg: it is slow to load.
+          const { journeyDiagram } = await import('../../../catalog/journey-diagram.js');
+          const { svg } = journeyDiagram(journey.definition);
           try {
             await writeFile(options.svg, svg);
           } catch (error) {
