@@ -6,12 +6,14 @@ import { deployCommand } from './deploy.js';
 import { runsCommand } from './runs.js';
 import { cancelCommand } from './cancel.js';
 import { stateCommands } from './state.js';
+import { showCommand } from './show.js';
 
 export function registerJourneys(program: Command): void {
   const journeys = program
     .command('journeys')
     .description('Write, check, draw, deploy and operate journeys.');
   listCommand(journeys);
+  showCommand(journeys);
   validateCommand(journeys);
   graphCommand(journeys);
   deployCommand(journeys);
