@@ -3,7 +3,6 @@ import { currentJourneys, type DeployedJourney } from '../catalog/journey-catalo
 import { journeyStateOf, setJourneyState, type JourneyState } from '../catalog/journey-state.js';
 import type { Queryable } from '../db/queryable.js';
 import { journeyPausedReason } from '../domain/delivery-decision.js';
-import { endRunningRuns } from './running-runs.js';
 
 /**
  * Pause, resume and undeploy, shared by the admin API and the CLI. Paused: the router starts no
@@ -44,7 +43,7 @@ async function deployed(db: Queryable, journeyId: string): Promise<DeployedJourn
 export async function pauseJourney(db: Queryable, journeyId: string, client?: Client): Promise<StateChange> {
   const journey = await deployed(db, journeyId);
   if (!journey.paused) await setJourneyState(db, journeyId, 'paused');
-  const runsEnded = client ? await endRunningRuns(db, client, journeyId, journeyPausedReason) : 0;
+  const runsEnded = client ? await endRuns(db, client, journeyId, journeyPausedReason) : 0;
   const { droppedEntries } = await journeyStateOf(db, journeyId);
   return { journeyId, state: 'paused', runsEnded, droppedEntries };
 }
@@ -64,6 +63,12 @@ export async function undeployJourney(
 ): Promise<StateChange> {
   await deployed(db, journeyId);
   await setJourneyState(db, journeyId, 'undeployed');
-  const runsEnded = client ? await endRunningRuns(db, client, journeyId, undeployedReason) : 0;
+  const runsEnded = client ? await endRuns(db, client, journeyId, undeployedReason) : 0;
   return { journeyId, state: 'undeployed', runsEnded, droppedEntries: 0 };
+}
+
+/** Loaded only when runs are ended: Temporal's client is slow to load for the CLI's other commands. */
+async function endRuns(db: Queryable, client: Client, journeyId: string, reason: string): Promise<number> {
+  const { endRunningRuns } = await import('./running-runs.js');
+  return endRunningRuns(db, client, journeyId, reason);
 }
