@@ -11,7 +11,9 @@ import type { InputProblem } from '../domain/input-problem.js';
 import { importModule } from '../infra/import-module.js';
 import { UserError } from '../infra/user-error.js';
 import { templateChannelMap, templateIds } from '../journeys/templates.js';
+import type { TemplateParts } from '../domain/channels.js';
 import { journeyVersion } from './journey-version.js';
+import { templateProblems } from './template-check.js';
 
 export interface VersionedJourney {
   definition: JourneyDefinition;
@@ -27,10 +29,19 @@ export class InvalidJourneyError extends UserError {
   }
 }
 
+type TemplateCatalog = Record<string, TemplateParts>;
+const channelsOf = (catalog: TemplateCatalog) =>
+  new Map(Object.entries(catalog).map(([id, parts]) => [id, Object.keys(parts)]));
+
 /** Validates against the template catalogue and stamps the content-hash version. */
-export function checkJourney(input: unknown, source: string): VersionedJourney {
-  const result = validateJourney(input, { templates: templateIds, templateChannels: templateChannelMap });
+export function checkJourney(input: unknown, source: string, catalog?: TemplateCatalog): VersionedJourney {
+  const result = validateJourney(input, {
+    templates: catalog ? new Set(Object.keys(catalog)) : templateIds,
+    templateChannels: catalog ? channelsOf(catalog) : templateChannelMap,
+  });
   if (!result.ok) throw new InvalidJourneyError(source, result.problems);
+  const problems = templateProblems(result.definition, catalog);
+  if (problems.length > 0) throw new InvalidJourneyError(source, problems);
   return { definition: result.definition, version: journeyVersion(result.definition) };
 }
 

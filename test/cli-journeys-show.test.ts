@@ -39,6 +39,26 @@ describe('omnijourney journeys show', () => {
     expect(validated.code, validated.stdout + validated.stderr).toBe(0);
   });
 
+  it('deploy FILE deploys that file only; with no file, the built-in journeys', async () => {
+    const shown = await runCli(['journeys', 'show', 'abandoned-cart', '--json'], env);
+    const edited = {
+      ...(JSON.parse(shown.stdout) as Record<string, unknown>),
+      name: 'Abandoned cart (edited)',
+    };
+    const file = path.join(folder, 'edited.json');
+    await writeFile(file, JSON.stringify(edited));
+    const one = await runCli(['journeys', 'deploy', file, '--json'], env);
+    expect(one.code, one.stderr).toBe(0);
+    expect(
+      (JSON.parse(one.stdout) as { journeyId: string; changed: boolean }[]).map((r) => [
+        r.journeyId,
+        r.changed,
+      ]),
+    ).toEqual([['abandoned-cart', true]]);
+    const all = await runCli(['journeys', 'deploy', '--json'], env);
+    expect((JSON.parse(all.stdout) as { journeyId: string }[]).length).toBeGreaterThan(1);
+  });
+
   it('an unknown journey is one line (exit 1); --yaml with --json a usage error (exit 2)', async () => {
     const unknown = await runCli(['journeys', 'show', 'no-such-journey'], env);
     expect(unknown.code).toBe(1);

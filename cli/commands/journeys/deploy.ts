@@ -11,14 +11,19 @@ import { builtIn } from './resolve-journey.js';
 export function deployCommand(journeys: Command): void {
   journeys
     .command('deploy')
-    .argument('[files...]', 'journey files to deploy besides the built-in journeys')
-    .description('Validate and deploy journeys; new runs take the new version, runs in flight keep theirs.')
-    .option('--only', 'deploy only the given files, not the built-in journeys')
+    .argument('[files...]', 'journey files to deploy (none: the built-in journeys)')
+    .description(
+      'Validate and deploy journeys: the given files, or the built-in journeys when none is given; new runs take the new version, runs in flight keep theirs.',
+    )
+    .option('--with-built-ins', 'deploy the built-in journeys too, besides the given files')
+    .option('--only', 'deploy only the given files (the default when files are given; kept for scripts)')
     .option('--json', 'print JSON')
     .action(
-      action(async (files: string[], options: OutputOptions & { only?: boolean }) => {
+      action(async (files: string[], options: OutputOptions & { only?: boolean; withBuiltIns?: boolean }) => {
+        // Files alone never redeploy what the operator did not name.
+        const builtIns = files.length === 0 ? !options.only : Boolean(options.withBuiltIns);
         const checked = [
-          ...(options.only ? [] : builtIn()),
+          ...(builtIns ? builtIn() : []),
           ...(await Promise.all(files.map((file) => loadJourneyFile(file)))),
         ];
         if (checked.length === 0)
