@@ -28,4 +28,14 @@ describe('journey diagrams', () => {
     );
     expect(svg).toContain('wait-1h');
   });
+
+  it('stands alone: colours are plain values (no CSS variables a viewer without CSS would paint black), labels clean', () => {
+    const abandoned = builtInJourneys.find((j) => j.id === 'abandoned-cart')!;
+    const { svg } = journeyDiagram(checkJourney(abandoned, 'abandoned-cart').definition);
+    expect(svg.match(/(?:fill|stroke|color)="[^"]*var\(/g) ?? []).toEqual([]);
+    expect(svg).toMatch(/fill="#[0-9a-f]{6}"/i);
+    const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? '');
+    expect(labels).toContain('reminder-1: send cart-reminder via push → email');
+    expect(labels.filter((text) => /^\/|\/$|&quot;/.test(text))).toEqual([]);
+  });
 });

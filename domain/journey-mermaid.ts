@@ -31,7 +31,8 @@ const stepNodes = {
   branch: (id, title, step) => `${id}{"${label(`${title}: ${describeCondition(step.when)}?`)}"}`,
   split: (id, title) => `${id}{{"${label(`${title}: split`)}"}}`,
   send: (id, title, step) =>
-    `${id}[/"${label(`${title}: send ${step.template} via ${step.channels.join(' → ')}`)}"/]`,
+    // A subroutine box: a shape every Mermaid renderer draws (beautiful-mermaid has no parallelogram).
+    `${id}[["${label(`${title}: send ${step.template} via ${step.channels.join(' → ')}`)}"]]`,
   updateProfile: (id, title, step) =>
     `${id}["${label(`${title}: update ${Object.keys(step.traits).join(', ')}`)}"]`,
   end: (id, title) => `${id}(("${label(title)}"))`,
