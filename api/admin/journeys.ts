@@ -9,8 +9,7 @@ import {
   type DeployedJourney,
 } from '../../catalog/journey-catalog.js';
 import { journeyDiagram } from '../../catalog/journey-diagram.js';
-import { journeyStatesById } from '../../catalog/journey-state.js';
-import { runCounts } from '../../runs/journey-runs-query.js';
+import { journeySummaries } from '../../runs/journey-summaries.js';
 import { HttpError } from '../http-errors.js';
 import { access, errorResponses, json, operation } from '../openapi-schemas.js';
 import type { AdminDependencies } from './admin-deps.js';
@@ -103,12 +102,7 @@ export async function deployedJourney(deps: AdminDependencies, journeyId: string
 /** Journeys: list, definition, versions, diagram, deploy. */
 export function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
   admin.get('/admin/journeys', { schema: docs.list }, async () => {
-    const [journeys, counts, states] = await Promise.all([
-      currentJourneys(deps.db),
-      runCounts(deps.db),
-      journeyStatesById(deps.db),
-    ]);
-    return { journeys: journeys.map((journey) => summaryOf(journey, counts, states)) };
+    return { journeys: await journeySummaries(deps.db) };
   });
 
   admin.get<{ Params: { journeyId: string } }>(
@@ -116,8 +110,8 @@ export function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
     { schema: docs.definition },
     async (request) => {
       const journey = await deployedJourney(deps, request.params.journeyId);
-      const [counts, states] = await Promise.all([runCounts(deps.db), journeyStatesById(deps.db)]);
-      return { ...summaryOf(journey, counts, states), definition: journey.definition };
+      const [summary] = await journeySummaries(deps.db, journey);
+      return { ...summary, definition: journey.definition };
     },
   );
 
@@ -160,22 +154,4 @@ export function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
     const [result] = await deployJourneys(deps.db, [checked]);
     return result;
   });
-}
-
-function summaryOf(
-  { definition, version, paused }: DeployedJourney,
-  counts: Awaited<ReturnType<typeof runCounts>>,
-  states: Awaited<ReturnType<typeof journeyStatesById>>,
-): z.infer<typeof journeySummary> {
-  const count = counts.get(definition.id);
-  return {
-    id: definition.id,
-    name: definition.name,
-    version,
-    trigger: definition.trigger.event,
-    state: paused ? 'paused' : 'active',
-    droppedEntries: paused ? (states.get(definition.id)?.droppedEntries ?? 0) : 0,
-    running: count?.running ?? 0,
-    runs: count?.total ?? 0,
-  };
 }
