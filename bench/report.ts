@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchEnv } from './environment.js';
-import type { Row } from './row.js';
+import type { Baselines, Row } from './row.js';
 import type { Sizes } from './sizes.js';
 
 export interface Report {
@@ -15,17 +15,20 @@ export interface Report {
   out: string;
   sizes: Sizes;
   rows: Row[];
+  /** Raw Temporal's figures as measured (the JSON keeps the accepted and the finished start rates). */
+  baselines: Baselines;
   /** Messages the local SMTP server received (the SMTP journeys' sends). */
   smtpMessages: number;
 }
 
 export async function report(
   env: BenchEnv,
-  { quick, out, sizes, rows, smtpMessages }: Report,
+  { quick, out, sizes, rows, baselines, smtpMessages }: Report,
 ): Promise<void> {
   const machine = describeMachine(env);
   const seconds = Math.round((performance.now() - env.started) / 1000);
-  const result = { at: new Date().toISOString(), quick, machine, sizes, seconds, rows, smtpMessages };
+  const at = new Date().toISOString();
+  const result = { at, quick, machine, sizes, seconds, rows, baselines, smtpMessages };
   process.stdout.write(
     [
       '',

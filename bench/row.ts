@@ -16,8 +16,15 @@ export interface Row {
 
 /** Raw Temporal's figures on the same server, measured before the engine's. */
 export interface Baselines {
-  /** Signal-with-starts of an empty workflow per second. */
+  /**
+   * Signal-with-starts of an empty workflow per second, counted when the run completed its first
+   * workflow task (the last one's close time ends the clock), not when the server accepted the call.
+   */
   swsRate: number;
+  /** The same calls per second as the server accepted them (the client's view; ≥ swsRate). */
+  swsAcceptedRate: number;
+  /** How many of the measured starts completed their first workflow task (all of them, or it fails). */
+  swsFinished: number;
   /** 3-activity workflows completed per second. */
   rawRate: number;
   /** Start-to-first-activity, ms. */

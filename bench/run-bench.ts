@@ -56,6 +56,7 @@ try {
     out: options.out,
     sizes,
     rows: [...ingest, ...journeys, ...latency, ...scale, ...caps],
+    baselines,
     // Read at the end: only the SMTP journeys send there, and each of them has ended.
     smtpMessages: engine.smtpMessages(),
   });

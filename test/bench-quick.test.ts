@@ -29,7 +29,13 @@ describe('npm run bench -- --quick', () => {
       expect(result.stdout).toMatch(/\| ingest \(HTTP, identity, storage, journey start\)\s+\| \d/);
       const json = JSON.parse(await readFile(path.join(out, 'latest-quick.json'), 'utf8')) as {
         rows: { figure: string; value: number; baselineValue: number | null; ratio: number | null }[];
+        sizes: { sws: number };
+        baselines: { swsRate: number; swsAcceptedRate: number; swsFinished: number };
       };
+      // The raw start baseline counts runs that completed their first workflow task, each of them,
+      // and the last one finishes after the server accepted the last call (no timing beyond order).
+      expect(json.baselines.swsFinished).toBe(json.sizes.sws);
+      expect(json.baselines.swsRate).toBeLessThan(json.baselines.swsAcceptedRate);
       expect(json.rows).toHaveLength(15);
       for (const row of json.rows) {
         expect(Number.isFinite(row.value), row.figure).toBe(true);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createWorker } from '../../worker/create-worker.js';
 import type { BenchEnv } from '../environment.js';
 import { latencySummary, rate } from '../measure.js';
+import { finishedStarts } from '../finished-starts.js';
 import { createRawActivities } from '../raw-activities.js';
 import { round, type Baselines } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
@@ -42,8 +43,10 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
     });
   await signalWithStarts(sizes.warmUp, 'warm-up');
   log(`baseline: signal-with-start × ${sizes.sws}`);
-  const swsRate = await signalWithStarts(sizes.sws, 'measured');
-  log(`→ swsRate: ${round(swsRate)}/s`);
+  const swsStarted = Date.now();
+  const swsAcceptedRate = await signalWithStarts(sizes.sws, 'measured');
+  const sws = await finishedStarts(env, `raw-sws-${runTag}-measured-`, sizes.sws, swsStarted);
+  log(`→ swsRate: ${round(sws.rate)}/s finished (${round(swsAcceptedRate)}/s accepted)`);
 
   log(`baseline: 3-activity workflows × ${sizes.raw}`);
   const threeActivityWorkflows = (count: number, tag: string) =>
@@ -65,5 +68,11 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
     await client.workflow.execute('oneActivity', { taskQueue: rawQueue, workflowId: key, args: [key] });
     rawLatency.push((activityStarts.get(key) ?? Number.NaN) - t0);
   });
-  return { swsRate, rawRate, rawLatency: latencySummary(rawLatency) };
+  return {
+    swsRate: sws.rate,
+    swsAcceptedRate,
+    swsFinished: sws.finished,
+    rawRate,
+    rawLatency: latencySummary(rawLatency),
+  };
 }
