@@ -59,7 +59,10 @@ function describeMachine({ database, temporal }: BenchEnv): string {
 /** A Markdown table, its columns padded to their widest cell. */
 function table(rows: Row[]): string[] {
   const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-  const header = ['figure', 'value', 'unit', 'baseline (same run)', 'baseline', 'ratio', 'target', 'met'];
+  const header = [
+    ...['figure', 'value', 'unit', 'baseline (same run)', 'baseline', 'ratio', 'target', 'met'],
+    'CPU ms per item of the unit',
+  ];
   const cells = [
     header,
     ...rows.map((r) => [
@@ -71,6 +74,7 @@ function table(rows: Row[]): string[] {
       r.ratio === null ? '' : `${r.ratio}×`,
       r.target,
       r.met === null ? '' : r.met ? 'yes' : 'no',
+      r.cpu ?? '',
     ]),
   ];
   const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));

@@ -12,6 +12,8 @@ export interface Row {
   target: string;
   /** Null when the figure has no target (or, like RSS, only at another size). */
   met: boolean | null;
+  /** CPU ms per item by process over the measured phase (bench/cpu.ts); absent where not measured. */
+  cpu?: string;
 }
 
 /** Raw Temporal's figures on the same server, measured before the engine's. */
@@ -27,6 +29,8 @@ export interface Baselines {
   swsFinished: number;
   /** 3-activity workflows completed per second. */
   rawRate: number;
+  /** CPU ms per item by process: signal-with-starts (until each finished), 3-activity workflows. */
+  cpu: { sws: string; raw: string };
   /** Start-to-first-activity, ms. */
   rawLatency: LatencySummary;
 }

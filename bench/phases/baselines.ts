@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createWorker } from '../../worker/create-worker.js';
 import type { BenchEnv } from '../environment.js';
 import { latencySummary, rate } from '../measure.js';
+import { cpuMeter } from '../cpu.js';
 import { finishedStarts } from '../finished-starts.js';
 import { createRawActivities } from '../raw-activities.js';
 import { round, type Baselines } from '../row.js';
@@ -44,9 +45,13 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
   await signalWithStarts(sizes.warmUp, 'warm-up');
   log(`baseline: signal-with-start × ${sizes.sws}`);
   const swsStarted = Date.now();
+  const swsCpu = cpuMeter();
   const swsAcceptedRate = await signalWithStarts(sizes.sws, 'measured');
   const sws = await finishedStarts(env, `raw-sws-${runTag}-measured-`, sizes.sws, swsStarted);
-  log(`→ swsRate: ${round(sws.rate)}/s finished (${round(swsAcceptedRate)}/s accepted)`);
+  const cpu = { sws: swsCpu.perItem(sizes.sws), raw: '' };
+  log(
+    `→ swsRate: ${round(sws.rate)}/s finished (${round(swsAcceptedRate)}/s accepted); CPU ms/start ${cpu.sws}`,
+  );
 
   log(`baseline: 3-activity workflows × ${sizes.raw}`);
   const threeActivityWorkflows = (count: number, tag: string) =>
@@ -57,8 +62,10 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
       });
     });
   await threeActivityWorkflows(sizes.warmUp, 'warm-up');
+  const rawCpu = cpuMeter();
   const rawRate = await threeActivityWorkflows(sizes.raw, 'measured');
-  log(`→ rawRate: ${round(rawRate)}/s`);
+  cpu.raw = rawCpu.perItem(sizes.raw);
+  log(`→ rawRate: ${round(rawRate)}/s; CPU ms/workflow ${cpu.raw}`);
 
   log(`baseline: start-to-first-activity × ${sizes.latency}`);
   const rawLatency: number[] = [];
@@ -73,6 +80,7 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
     swsAcceptedRate,
     swsFinished: sws.finished,
     rawRate,
+    cpu,
     rawLatency: latencySummary(rawLatency),
   };
 }
