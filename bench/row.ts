@@ -31,8 +31,16 @@ export interface Baselines {
   rawRate: number;
   /** CPU ms per item by process: signal-with-starts (until each finished), 3-activity workflows. */
   cpu: { sws: string; raw: string };
+  /** The raw 3-activity workflow with local activities, and with a PostgreSQL ledger row each. */
+  variants: { local: RawVariant; ledger: RawVariant };
   /** Start-to-first-activity, ms. */
   rawLatency: LatencySummary;
+}
+
+/** A raw baseline variant: workflows per second and CPU ms per workflow by process. */
+export interface RawVariant {
+  rate: number;
+  cpu: string;
 }
 
 export const round = (v: number) => Math.round(v * 10) / 10;

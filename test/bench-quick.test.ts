@@ -42,7 +42,7 @@ describe('npm run bench -- --quick', () => {
       // and the last one finishes after the server accepted the last call (no timing beyond order).
       expect(json.baselines.swsFinished).toBe(json.sizes.sws);
       expect(json.baselines.swsRate).toBeLessThan(json.baselines.swsAcceptedRate);
-      expect(json.rows).toHaveLength(15);
+      expect(json.rows).toHaveLength(17);
       // CPU per item from /proc for each process the ingest rate spends (non-zero over 200 events);
       // PostgreSQL here is the shared one at DATABASE_URL, not the bench's child, so not measured.
       const ingestCpu = json.rows[0]?.cpu ?? '';

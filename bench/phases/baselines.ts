@@ -8,7 +8,8 @@ import type { BenchEnv } from '../environment.js';
 import { latencySummary, rate } from '../measure.js';
 import { cpuMeter } from '../cpu.js';
 import { finishedStarts } from '../finished-starts.js';
-import { createRawActivities } from '../raw-activities.js';
+import { createRawActivities, createRawLedger } from '../raw-activities.js';
+import { runRawVariants } from './raw-variants.js';
 import { round, type Baselines } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
 
@@ -22,9 +23,10 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
     connection: env.native,
     namespace: temporal.target.namespace,
     taskQueue: rawQueue,
-    activities: createRawActivities(activityStarts),
+    activities: createRawActivities(activityStarts, env.db),
     workflowsPath,
   });
+  await createRawLedger(env.db);
   const rawRunning = rawWorker.run();
   stack.defer('raw worker', async () => {
     rawWorker.shutdown();
@@ -67,6 +69,8 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
   cpu.raw = rawCpu.perItem(sizes.raw);
   log(`→ rawRate: ${round(rawRate)}/s; CPU ms/workflow ${cpu.raw}`);
 
+  const variants = await runRawVariants(env, rawQueue, sizes);
+
   log(`baseline: start-to-first-activity × ${sizes.latency}`);
   const rawLatency: number[] = [];
   await rate(sizes.latency, 4, async (i) => {
@@ -81,6 +85,7 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
     swsFinished: sws.finished,
     rawRate,
     cpu,
+    variants,
     rawLatency: latencySummary(rawLatency),
   };
 }
