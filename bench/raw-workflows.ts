@@ -2,10 +2,13 @@
  * Raw Temporal workflows for the bench's baselines: the ceiling that Temporal itself sets on the
  * same server, against which the engine's figures are read.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { RawActivities } from './raw-activities.js';
 
-const { noop, firstActivity } = proxyActivities<RawActivities>({ startToCloseTimeout: '1 minute' });
+const { noop, firstActivity, ledgerRow } = proxyActivities<RawActivities>({
+  startToCloseTimeout: '1 minute',
+});
+const local = proxyLocalActivities<RawActivities>({ startToCloseTimeout: '1 minute' });
 
 /** Does nothing: the baseline for signal-with-start. */
 export async function emptyWorkflow(): Promise<void> {
@@ -17,6 +20,21 @@ export async function threeActivities(): Promise<void> {
   await noop();
   await noop();
   await noop();
+}
+
+/** Three no-op local activities: what the raw 3-activity workflow costs without activity tasks. */
+export async function threeLocalActivities(): Promise<void> {
+  await local.noop();
+  await local.noop();
+  await local.noop();
+}
+
+/** Three activities that each write one ledger row to PostgreSQL: the floor of 3 exactly-once sends. */
+export async function threeLedgerActivities(): Promise<void> {
+  const { workflowId } = workflowInfo();
+  await ledgerRow(`${workflowId}-1`);
+  await ledgerRow(`${workflowId}-2`);
+  await ledgerRow(`${workflowId}-3`);
 }
 
 /** One activity that notes when it started: the baseline for trigger-to-provider latency. */

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchEnv } from './environment.js';
-import type { Row } from './row.js';
+import type { Baselines, Row } from './row.js';
 import type { Sizes } from './sizes.js';
 
 export interface Report {
@@ -15,17 +15,20 @@ export interface Report {
   out: string;
   sizes: Sizes;
   rows: Row[];
+  /** Raw Temporal's figures as measured (the JSON keeps the accepted and the finished start rates). */
+  baselines: Baselines;
   /** Messages the local SMTP server received (the SMTP journeys' sends). */
   smtpMessages: number;
 }
 
 export async function report(
   env: BenchEnv,
-  { quick, out, sizes, rows, smtpMessages }: Report,
+  { quick, out, sizes, rows, baselines, smtpMessages }: Report,
 ): Promise<void> {
   const machine = describeMachine(env);
   const seconds = Math.round((performance.now() - env.started) / 1000);
-  const result = { at: new Date().toISOString(), quick, machine, sizes, seconds, rows, smtpMessages };
+  const at = new Date().toISOString();
+  const result = { at, quick, machine, sizes, seconds, rows, baselines, smtpMessages };
   process.stdout.write(
     [
       '',
@@ -56,7 +59,10 @@ function describeMachine({ database, temporal }: BenchEnv): string {
 /** A Markdown table, its columns padded to their widest cell. */
 function table(rows: Row[]): string[] {
   const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-  const header = ['figure', 'value', 'unit', 'baseline (same run)', 'baseline', 'ratio', 'target', 'met'];
+  const header = [
+    ...['figure', 'value', 'unit', 'baseline (same run)', 'baseline', 'ratio', 'target', 'met'],
+    'CPU ms per item of the unit',
+  ];
   const cells = [
     header,
     ...rows.map((r) => [
@@ -68,6 +74,7 @@ function table(rows: Row[]): string[] {
       r.ratio === null ? '' : `${r.ratio}×`,
       r.target,
       r.met === null ? '' : r.met ? 'yes' : 'no',
+      r.cpu ?? '',
     ]),
   ];
   const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));

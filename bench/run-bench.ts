@@ -13,6 +13,7 @@ import { runCaps } from './phases/caps.js';
 import { runIngest } from './phases/ingest.js';
 import { runJourneys } from './phases/journeys.js';
 import { runLatency } from './phases/latency.js';
+import { rawVariantRows } from './phases/raw-variants.js';
 import { runScale } from './phases/scale.js';
 import { report } from './report.js';
 import { sizesFor } from './sizes.js';
@@ -55,7 +56,11 @@ try {
     quick,
     out: options.out,
     sizes,
-    rows: [...ingest, ...journeys, ...latency, ...scale, ...caps],
+    rows: [
+      ...[...ingest, ...journeys, ...latency, ...scale, ...caps],
+      ...rawVariantRows(baselines.rawRate, baselines.variants),
+    ],
+    baselines,
     // Read at the end: only the SMTP journeys send there, and each of them has ended.
     smtpMessages: engine.smtpMessages(),
   });

@@ -28,9 +28,26 @@ describe('npm run bench -- --quick', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toMatch(/\| ingest \(HTTP, identity, storage, journey start\)\s+\| \d/);
       const json = JSON.parse(await readFile(path.join(out, 'latest-quick.json'), 'utf8')) as {
-        rows: { figure: string; value: number; baselineValue: number | null; ratio: number | null }[];
+        rows: {
+          figure: string;
+          value: number;
+          baselineValue: number | null;
+          ratio: number | null;
+          cpu?: string;
+        }[];
+        sizes: { sws: number };
+        baselines: { swsRate: number; swsAcceptedRate: number; swsFinished: number };
       };
-      expect(json.rows).toHaveLength(15);
+      // The raw start baseline counts runs that completed their first workflow task, each of them,
+      // and the last one finishes after the server accepted the last call (no timing beyond order).
+      expect(json.baselines.swsFinished).toBe(json.sizes.sws);
+      expect(json.baselines.swsRate).toBeLessThan(json.baselines.swsAcceptedRate);
+      expect(json.rows).toHaveLength(17);
+      // CPU per item from /proc for each process the ingest rate spends (non-zero over 200 events);
+      // PostgreSQL here is the shared one at DATABASE_URL, not the bench's child, so not measured.
+      const ingestCpu = json.rows[0]?.cpu ?? '';
+      for (const process of ['Temporal', 'engine'])
+        expect(ingestCpu, process).toMatch(new RegExp(`${process} (0\\.\\d*[1-9]|[1-9])`));
       for (const row of json.rows) {
         expect(Number.isFinite(row.value), row.figure).toBe(true);
         if (row.baselineValue !== null) expect(row.ratio, row.figure).toBeGreaterThan(0);

@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { createWorker } from '../../worker/create-worker.js';
 import type { BenchEnv } from '../environment.js';
 import { latencySummary, rate } from '../measure.js';
-import { createRawActivities } from '../raw-activities.js';
+import { cpuMeter } from '../cpu.js';
+import { finishedStarts } from '../finished-starts.js';
+import { createRawActivities, createRawLedger } from '../raw-activities.js';
+import { runRawVariants } from './raw-variants.js';
 import { round, type Baselines } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
 
@@ -20,9 +23,10 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
     connection: env.native,
     namespace: temporal.target.namespace,
     taskQueue: rawQueue,
-    activities: createRawActivities(activityStarts),
+    activities: createRawActivities(activityStarts, env.db),
     workflowsPath,
   });
+  await createRawLedger(env.db);
   const rawRunning = rawWorker.run();
   stack.defer('raw worker', async () => {
     rawWorker.shutdown();
@@ -42,8 +46,14 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
     });
   await signalWithStarts(sizes.warmUp, 'warm-up');
   log(`baseline: signal-with-start × ${sizes.sws}`);
-  const swsRate = await signalWithStarts(sizes.sws, 'measured');
-  log(`→ swsRate: ${round(swsRate)}/s`);
+  const swsStarted = Date.now();
+  const swsCpu = cpuMeter();
+  const swsAcceptedRate = await signalWithStarts(sizes.sws, 'measured');
+  const sws = await finishedStarts(env, `raw-sws-${runTag}-measured-`, sizes.sws, swsStarted);
+  const cpu = { sws: swsCpu.perItem(sizes.sws), raw: '' };
+  log(
+    `→ swsRate: ${round(sws.rate)}/s finished (${round(swsAcceptedRate)}/s accepted); CPU ms/start ${cpu.sws}`,
+  );
 
   log(`baseline: 3-activity workflows × ${sizes.raw}`);
   const threeActivityWorkflows = (count: number, tag: string) =>
@@ -54,8 +64,12 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
       });
     });
   await threeActivityWorkflows(sizes.warmUp, 'warm-up');
+  const rawCpu = cpuMeter();
   const rawRate = await threeActivityWorkflows(sizes.raw, 'measured');
-  log(`→ rawRate: ${round(rawRate)}/s`);
+  cpu.raw = rawCpu.perItem(sizes.raw);
+  log(`→ rawRate: ${round(rawRate)}/s; CPU ms/workflow ${cpu.raw}`);
+
+  const variants = await runRawVariants(env, rawQueue, sizes);
 
   log(`baseline: start-to-first-activity × ${sizes.latency}`);
   const rawLatency: number[] = [];
@@ -65,5 +79,13 @@ export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselin
     await client.workflow.execute('oneActivity', { taskQueue: rawQueue, workflowId: key, args: [key] });
     rawLatency.push((activityStarts.get(key) ?? Number.NaN) - t0);
   });
-  return { swsRate, rawRate, rawLatency: latencySummary(rawLatency) };
+  return {
+    swsRate: sws.rate,
+    swsAcceptedRate,
+    swsFinished: sws.finished,
+    rawRate,
+    cpu,
+    variants,
+    rawLatency: latencySummary(rawLatency),
+  };
 }

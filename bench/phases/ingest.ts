@@ -1,6 +1,8 @@
 /** Ingest through HTTP: identity resolution, storage and a journey start per event. */
 import type { EngineEnv } from '../engine.js';
-import { rate, waitUntil } from '../measure.js';
+import { cpuMeter } from '../cpu.js';
+import { settleFirstTasks } from '../first-tasks.js';
+import { rate } from '../measure.js';
 import { ratio, round, type Baselines, type Row } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
 
@@ -22,19 +24,24 @@ export async function runIngest(env: EngineEnv, sizes: Sizes, baselines: Baselin
     });
   await ingestOverHttp(sizes.warmUp, 'warm-up');
   log(`engine: ingest × ${sizes.ingest} over HTTP, ${concurrency.clients} clients`);
+  const ingestCpu = cpuMeter();
   const ingestRate = await ingestOverHttp(sizes.ingest, 'measured');
   log(`→ ingestRate: ${round(ingestRate)}/s`);
   // The runs ingest started take their first workflow task after the API has answered. Let the worker
   // finish those first: otherwise the next phase (journeys with the no-op adapter) pays for them.
-  const settledQuery = `JourneyId='bench-ingest' AND JourneyStep='wait' AND ExecutionStatus='Running'`;
-  await waitUntil(
-    async () => (await client.workflow.count(settledQuery)).count >= sizes.ingest + sizes.warmUp,
-    600_000,
-    'ingested runs waiting',
+  // Settled means each run's first workflow task completed (describe), not its start-time search
+  // attributes, which already say JourneyStep='wait' when the start is accepted.
+  await settleFirstTasks(
+    client,
+    `JourneyId='bench-ingest'`,
+    sizes.ingest + sizes.warmUp,
+    'ingested runs completing their first workflow task',
   );
-  log('engine: every ingested run waits');
+  // Through the settle: the runs' first tasks are part of each event's work (describe polls too).
+  const cpu = ingestCpu.perItem(sizes.ingest);
+  log(`engine: every ingested run waits; CPU ms/event ${cpu}`);
 
-  return ingestRows(ingestRate, baselines);
+  return ingestRows(ingestRate, baselines).map((row) => ({ ...row, cpu }));
 }
 
 function ingestRows(ingestRate: number, { swsRate }: Baselines): Row[] {

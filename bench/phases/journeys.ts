@@ -1,5 +1,6 @@
 /** Journeys per second: trigger → 3 sends through the pipeline (caps, ledger) → completion. */
 import type { EngineEnv } from '../engine.js';
+import { cpuMeter } from '../cpu.js';
 import { rate } from '../measure.js';
 import { ratio, round, type Baselines, type Row } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
@@ -11,15 +12,21 @@ export async function runJourneys(env: EngineEnv, sizes: Sizes, baselines: Basel
     const prefix = `j-${label}-${runTag}`;
     const ids = await env.customers(prefix, count);
     log(`engine: ${count} journeys with 3 sends (${label}), ${concurrency.lanes} lanes`);
-    return rate(count, concurrency.lanes, (i) => env.runJourney(`${prefix}-${i}`, ids[i] ?? ''));
+    const meter = cpuMeter();
+    const value = await rate(count, concurrency.lanes, (i) => env.runJourney(`${prefix}-${i}`, ids[i] ?? ''));
+    return { value, cpu: meter.perItem(count) };
   };
   await journeyRate('warm-up', 'noop', sizes.warmUp);
-  const journeysNoop = await journeyRate('noop', 'noop');
-  log(`→ journeysNoop: ${round(journeysNoop)}/s`);
-  const journeysSmtp = await journeyRate('smtp', 'smtp');
-  log(`→ journeysSmtp: ${round(journeysSmtp)}/s`);
+  const noop = await journeyRate('noop', 'noop');
+  log(`→ journeysNoop: ${round(noop.value)}/s; CPU ms/journey ${noop.cpu}`);
+  const smtp = await journeyRate('smtp', 'smtp');
+  log(`→ journeysSmtp: ${round(smtp.value)}/s; CPU ms/journey ${smtp.cpu}`);
 
-  return journeyRows(journeysNoop, journeysSmtp, baselines);
+  const [noopRow, messagesRow, smtpRow] = journeyRows(noop.value, smtp.value, baselines);
+  return [noopRow, messagesRow, smtpRow].flatMap((row, i) =>
+    // The messages row is per message, the CPU per journey: left without.
+    row ? [i === 1 ? row : { ...row, cpu: i === 2 ? smtp.cpu : noop.cpu }] : [],
+  );
 }
 
 function journeyRows(journeysNoop: number, journeysSmtp: number, { rawRate }: Baselines): Row[] {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SegmentMessage } from '../../domain/segment-message.js';
 import type { EngineEnv } from '../engine.js';
+import { settleFirstTasks } from '../first-tasks.js';
 import { rate, waitUntil } from '../measure.js';
 import { ratio, round, type Baselines, type Row } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
@@ -32,12 +33,13 @@ export async function runScale(env: EngineEnv, sizes: Sizes, baselines: Baseline
     if (id) waitIds[i] = id;
   });
   log(`→ startRate: ${round(startRate)}/s`);
-  // Every run has taken its first workflow task once its JourneyStep says it waits for the event.
-  const waitingQuery = `JourneyId='bench-wait' AND JourneyStep='wait-for-wake' AND ExecutionStatus='Running'`;
-  await waitUntil(
-    async () => (await client.workflow.count(waitingQuery)).count >= sizes.waiting,
-    600_000,
-    'waiting runs',
+  // Every run has taken its first workflow task (describe says so; its start-time JourneyStep
+  // search attribute already says 'wait-for-wake' when the start is accepted).
+  await settleFirstTasks(
+    client,
+    `JourneyId='bench-wait'`,
+    sizes.waiting,
+    'waiting runs completing their first workflow task',
   );
   const workerRssMb = await residentMb(child);
   const temporalDbMb = temporalDatabaseMb(env);
