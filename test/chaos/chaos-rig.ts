@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
+import type { ParsedMail } from 'mailparser';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { identities, journeyRuns } from '../../db/schema.js';
@@ -257,4 +258,20 @@ export async function inLanes(
       while (next < count) await task(next++);
     }),
   );
+}
+
+/** The ledger's dedup key (workflow id / run id / step) that a Message-ID encodes: `<base64url(key)@domain>`. */
+export function dedupKeyOf(messageId: string): string {
+  return Buffer.from(messageId.replace(/^<|@.*$/g, ''), 'base64url').toString();
+}
+
+/** The (recipient, step) a mail belongs to, read from its Message-ID. */
+export function keyOf(mail: ParsedMail): { email: string; step: string; messageId: string } {
+  const messageId = mail.messageId ?? '';
+  const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
+  return {
+    email: to?.value[0]?.address ?? '',
+    step: dedupKeyOf(messageId).split('/').pop() ?? '',
+    messageId,
+  };
 }

@@ -22,7 +22,7 @@ import { connectDevServer, type DevServerClients } from '../helpers/temporal.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { startBlackHole, startWithholdingSmtpPeer } from '../helpers/withholding-smtp-peer.js';
 import { reportFigures, sized } from './chaos-figures.js';
-import { eventually, inLanes } from './chaos-rig.js';
+import { dedupKeyOf, eventually, inLanes } from './chaos-rig.js';
 
 /**
  * Hanging providers through the whole path: API → router → Temporal (the dev server) → worker →
@@ -154,13 +154,7 @@ describe('providers that hang, through Temporal', () => {
       'every withheld reply due',
     );
 
-    // The Message-ID is the ledger's dedup key (workflow id / run id / step), encoded.
-    const workflowOf = (messageId: string) =>
-      Buffer.from(messageId.replace(/^<|@.*$/g, ''), 'base64url')
-        .toString()
-        .split('/')
-        .slice(0, -2)
-        .join('/');
+    const workflowOf = (messageId: string) => dedupKeyOf(messageId).split('/').slice(0, -2).join('/');
     const late = withholding.accepted.filter(
       (mail) => mail.at > (endedAt.get(workflowOf(mail.messageId)) ?? 0),
     );

@@ -1,13 +1,19 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq } from 'drizzle-orm';
-import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../../db/schema.js';
 import { defaultCaps } from '../../domain/frequency-caps.js';
 import { defineJourney } from '../../journeys/define-journey.js';
 import { reportFigures, sized } from './chaos-figures.js';
-import { createChaosRig, eventually, inLanes, type ChaosRig, type WorkerProcess } from './chaos-rig.js';
+import {
+  createChaosRig,
+  eventually,
+  inLanes,
+  type ChaosRig,
+  type WorkerProcess,
+  keyOf,
+} from './chaos-rig.js';
 
 const send = (id: string) => ({
   id,
@@ -44,14 +50,6 @@ const oneSend = defineJourney({
  */
 const deathNoticedWithinMs = 20_000;
 const dailyCap = defaultCaps.find((rule) => rule.id === 'any-channel-per-day')?.max ?? 0;
-
-/** The step a mail belongs to: its Message-ID is the ledger's dedup key (run / step), encoded. */
-function keyOf(mail: ParsedMail): { email: string; step: string; messageId: string } {
-  const messageId = mail.messageId ?? '';
-  const dedupKey = Buffer.from(messageId.replace(/^<|@.*$/g, ''), 'base64url').toString();
-  const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
-  return { email: to?.value[0]?.address ?? '', step: dedupKey.split('/').pop() ?? '', messageId };
-}
 
 describe('worker crashes (SIGKILL) while runs are in flight', () => {
   const runs = sized(60, 1_000);

@@ -1,11 +1,17 @@
 import { temporal } from '@temporalio/proto';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries } from '../../db/schema.js';
 import { defineJourney } from '../../journeys/define-journey.js';
 import { reportFigures, sized } from './chaos-figures.js';
-import { createChaosRig, eventually, inLanes, type ChaosRig, type WorkerProcess } from './chaos-rig.js';
+import {
+  createChaosRig,
+  eventually,
+  inLanes,
+  type ChaosRig,
+  type WorkerProcess,
+  keyOf,
+} from './chaos-rig.js';
 
 /**
  * Two kinds of worker process serve one wave of one-email runs: the all-in-one `omnijourney start`
@@ -30,14 +36,6 @@ const wave = defineJourney({
   ],
 });
 type Kind = 'all-in-one' | 'worker';
-
-/** The (customer, step) a mail belongs to: its Message-ID is the ledger's dedup key (run / step), encoded. */
-function keyOf(mail: ParsedMail): { email: string; step: string; messageId: string } {
-  const messageId = mail.messageId ?? '';
-  const dedupKey = Buffer.from(messageId.replace(/^<|@.*$/g, ''), 'base64url').toString();
-  const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
-  return { email: to?.value[0]?.address ?? '', step: dedupKey.split('/').pop() ?? '', messageId };
-}
 
 describe('a wave of emails served by `start` and a separate `worker`, one of them SIGKILLed each round', () => {
   const runs = sized(80, 600);
