@@ -198,6 +198,8 @@ export const deliveries = pgTable(
     providerMessageId: text('provider_message_id'),
     /** A deferred row's release time: a retried step reads it back and still sends then. */
     deferredUntil: timestamp('deferred_until', { withTimezone: true }),
+    /** The delivery policy rule (its id, e.g. a cap's) that skipped or deferred it. */
+    rule: text('rule'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -223,6 +225,41 @@ export const journeyVersions = pgTable(
   (t) => [
     primaryKey({ columns: [t.journeyId, t.version] }),
     index('journey_versions_latest_idx').on(t.journeyId, t.deployedAt),
+  ],
+);
+
+/**
+ * Each deployed version of a message template (the files of one template folder, parsed); a
+ * worker that meets a version it has not loaded reads it from here.
+ */
+export const templateVersions = pgTable(
+  'template_versions',
+  {
+    templateId: text('template_id').notNull(),
+    /** Content hash of the template's files. */
+    version: text('version').notNull(),
+    content: jsonb('content').notNull(),
+    deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.templateId, t.version] }),
+    index('template_versions_latest_idx').on(t.templateId, t.deployedAt),
+  ],
+);
+
+/** Each deployed version of a delivery policy (frequency caps, quiet hours); the latest applies. */
+export const policyVersions = pgTable(
+  'policy_versions',
+  {
+    policyId: text('policy_id').notNull(),
+    /** Content hash of the policy document. */
+    version: text('version').notNull(),
+    document: jsonb('document').notNull(),
+    deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.policyId, t.version] }),
+    index('policy_versions_latest_idx').on(t.policyId, t.deployedAt),
   ],
 );
 

@@ -21,6 +21,7 @@ function row(values: Partial<LedgerRow>): LedgerRow {
     reason: null,
     providerMessageId: null,
     deferredUntil: null,
+    rule: null,
     createdAt: at,
     updatedAt: at,
     ...values,

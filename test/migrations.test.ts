@@ -46,7 +46,9 @@ describe('migrations', () => {
         'journey_runs',
         'journey_states',
         'journey_versions',
+        'policy_versions',
         'push_subscriptions',
+        'template_versions',
         'twilio_inbound_messages',
       ]);
     } finally {
