@@ -12,12 +12,15 @@ import type { DeliveryRequest } from './delivery-request.js';
 import { messageFor, type MessageSettings } from './render-message.js';
 
 /**
- * Where preview and test-send read a template: by id, for a locale. Today's source is the map in
- * `journeys/templates.ts`; the versioned file store replaces `builtInTemplate` in one line.
+ * Where preview and test-send read a template: by id, for a locale (a customer's, or `--locale`).
+ * Today's source is the map in `journeys/templates.ts`; the versioned store (deployed version,
+ * locale fallback, built-in files) replaces the body of `templateSource` in one line:
+ * `return async (id, locale) => (await templateForSend(db, id, { locale }))?.parts;`
  */
 export type FindTemplate = (id: string, locale?: string) => Promise<TemplateParts | undefined>;
-export const builtInTemplate: FindTemplate = async (id) =>
-  Object.hasOwn(templates, id) ? templates[id] : undefined;
+export function templateSource(_db: Queryable): FindTemplate {
+  return async (id) => (Object.hasOwn(templates, id) ? templates[id] : undefined);
+}
 
 /** What a preview or test send needs beyond the database: the pipeline's settings and the template source. */
 export interface PreviewSettings extends Omit<MessageSettings, 'templates'> {
@@ -76,12 +79,13 @@ export function triggerOf(event: EventInput | undefined, now = new Date()): RunE
 
 /** The template, or a refusal naming it; with a channel, one it has. */
 export async function requireTemplate(
+  db: Queryable,
   settings: PreviewSettings,
   id: string,
   locale: string | undefined,
   channel?: Channel,
 ): Promise<TemplateParts> {
-  const template = await (settings.findTemplate ?? builtInTemplate)(id, locale);
+  const template = await (settings.findTemplate ?? templateSource(db))(id, locale);
   if (!template) throw new PreviewRefusal('not-found', `no template ${id}`);
   if (channel && !template[channel])
     throw new PreviewRefusal(
@@ -176,7 +180,7 @@ export async function previewMessages(
   ]);
   if (!contact) throw new PreviewRefusal('not-found', `no customer ${input.customerId}`);
   const locale = input.locale ?? snapshot?.locale ?? undefined;
-  const template = await requireTemplate(settings, input.templateId, locale, input.channel);
+  const template = await requireTemplate(db, settings, input.templateId, locale, input.channel);
   const channels = input.channel ? [input.channel] : (Object.keys(template) as Channel[]);
   const trigger = triggerOf(checkedEvent(input.event ?? {}, 'event'));
   const request = previewRequest(input.templateId, contact.customerId, channels, trigger);

@@ -102,7 +102,7 @@ export async function testSend(
 ): Promise<TestSendResult> {
   const contact = input.customerId ? await loadCustomerContact(db, input.customerId) : sampleContact();
   if (!contact) throw new PreviewRefusal('not-found', `no customer ${input.customerId}`);
-  const template = await requireTemplate(settings, input.templateId, input.locale, input.channel);
+  const template = await requireTemplate(db, settings, input.templateId, input.locale, input.channel);
   const channel = input.channel ?? testChannels.find((c) => template[c]);
   if (!channel || !(testChannels as readonly Channel[]).includes(channel))
     throw new PreviewRefusal(

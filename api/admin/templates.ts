@@ -10,7 +10,7 @@ import {
 } from '../../delivery/preview-message.js';
 import { renderMessage } from '../../delivery/render-message.js';
 import { testChannels, testSend } from '../../delivery/test-send.js';
-import { channels } from '../../domain/channels.js';
+import { channels, type TemplateParts } from '../../domain/channels.js';
 import { templates } from '../../journeys/templates.js';
 import { HttpError } from '../http-errors.js';
 import { access, errorResponses, json, operation } from '../openapi-schemas.js';
@@ -141,10 +141,12 @@ export function templateRoutes(admin: FastifyInstance, deps: AdminDependencies) 
       const { templateId } = request.params;
       const settings = deps.messages?.() ?? {};
       // Checked first: a template that is not there is a 404 whoever it is rendered for.
-      await requireTemplate(settings, templateId, body.locale, body.channel).catch((error: unknown) => {
-        throw httpOf(error);
-      });
-      if (!body.customer) return { message: await renderGiven(settings, templateId, body) };
+      const template = await requireTemplate(deps.db, settings, templateId, body.locale, body.channel).catch(
+        (error: unknown) => {
+          throw httpOf(error);
+        },
+      );
+      if (!body.customer) return { message: await renderGiven(template, settings, body) };
       const customerId = await customerIdOf(deps.db, body.customer, deps.defaultPhoneCountry);
       const preview = await previewMessages(deps.db, settings, {
         templateId,
@@ -191,11 +193,10 @@ export function templateRoutes(admin: FastifyInstance, deps: AdminDependencies) 
 
 /** A render with data given in the request instead of a customer's (no unsubscribe link of anyone's). */
 async function renderGiven(
+  template: TemplateParts,
   settings: PreviewSettings,
-  templateId: string,
   body: z.output<typeof previewBody>,
 ): Promise<Record<string, unknown>> {
-  const template = await requireTemplate(settings, templateId, body.locale, body.channel);
   try {
     return (await renderMessage(template, body.channel, {
       profile: { traits: {}, ...body.profile },
