@@ -121,6 +121,17 @@ describe('templates preview and test-send', () => {
     expect(result.stdout).toContain(`unsubscribe link: ${publicBaseUrl}/unsubscribe?token=`);
   });
 
+  it('templates preview --channel sms --out writes the SMS text, without a browser', async () => {
+    const out = path.join(folder, 'sms');
+    const args = ['cart-incentive', '--customer', 'userId:ann-1', '--channel', 'sms', '--out', out];
+    const result = await cli('templates', 'preview', ...args);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(path.join(out, 'cart-incentive.sms.txt'), 'utf8')).toMatch(
+      /^Ann, 10% off your cart/,
+    );
+    expect(result.stdout.trim().split('\n')).toEqual([`wrote ${path.join(out, 'cart-incentive.sms.txt')}`]);
+  });
+
   it('templates test-send reaches the SMTP peer marked [TEST] and writes no ledger row', async () => {
     const before = await ledgerRows();
     const result = await cli(
