@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { MessageOf } from './channel-adapter.js';
+import type { ChannelPreview } from './preview-message.js';
 import { messageIdFor, senderDomain } from './channels/email.js';
 
 /** The sender a preview shows when no EMAIL_FROM is configured. */
@@ -34,4 +35,18 @@ export async function emlOf(
       : { headers: { [testHeader]: 'preview' } }),
   });
   return info.message as Buffer;
+}
+
+/** A customer's email preview as the `.eml` it would be, addressed to them (or a stand-in address). */
+export function previewEml(
+  item: Extract<ChannelPreview, { channel: 'email' }>,
+  ids: { templateId: string; customerId: string },
+  from: string | undefined,
+): Promise<Buffer> {
+  return emlOf(item.message, {
+    from,
+    to: 'email' in item.recipient ? item.recipient.email : 'customer@preview.invalid',
+    messageKey: `preview:${ids.templateId}:${ids.customerId}`,
+    unsubscribeUrl: item.unsubscribeUrl,
+  });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { emlOf } from '../../delivery/preview-email.js';
+import { previewEml } from '../../delivery/preview-email.js';
 import {
   PreviewRefusal,
   previewMessages,
@@ -109,16 +109,8 @@ function httpOf(error: unknown): unknown {
 }
 
 /** A customer's preview on one channel, with the email's MIME text. */
-async function replyOf(item: ChannelPreview, templateId: string, customerId: string, from?: string) {
-  const eml =
-    item.channel === 'email'
-      ? await emlOf(item.message, {
-          from,
-          to: 'email' in item.recipient ? item.recipient.email : 'customer@preview.invalid',
-          messageKey: `preview:${templateId}:${customerId}`,
-          unsubscribeUrl: item.unsubscribeUrl,
-        })
-      : undefined;
+async function replyOf(item: ChannelPreview, ids: { templateId: string; customerId: string }, from?: string) {
+  const eml = item.channel === 'email' ? await previewEml(item, ids, from) : undefined;
   return { ...item, eml: eml?.toString('utf8') };
 }
 
@@ -159,12 +151,7 @@ export function templateRoutes(admin: FastifyInstance, deps: AdminDependencies) 
       });
       const [item] = preview.previews;
       if (!item) throw new HttpError(400, `channel: template ${templateId} has no ${body.channel} part`);
-      return replyOf(
-        item,
-        templateId,
-        preview.customerId,
-        deps.messages?.().adapterSettings.config.channels.email?.from,
-      );
+      return replyOf(item, preview, deps.messages?.().adapterSettings.config.channels.email?.from);
     },
   );
 

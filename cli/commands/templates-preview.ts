@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { emlOf } from '../../delivery/preview-email.js';
+import { previewEml } from '../../delivery/preview-email.js';
 import {
   parseEventJson,
   previewMessages,
@@ -59,12 +59,7 @@ async function writeFiles(preview: Preview, dir: string, from: string | undefine
   };
   for (const item of preview.previews) {
     if (item.channel === 'email') {
-      const to = 'email' in item.recipient ? item.recipient.email : 'customer@preview.invalid';
-      const messageKey = `preview:${preview.templateId}:${preview.customerId}`;
-      await write(
-        'eml',
-        await emlOf(item.message, { from, to, messageKey, unsubscribeUrl: item.unsubscribeUrl }),
-      );
+      await write('eml', await previewEml(item, preview, from));
       await write('html', item.message.html);
       const shot = await screenshotHtml(item.message.html, (line) => process.stderr.write(`${line}\n`));
       if ('png' in shot) await write('png', shot.png);
