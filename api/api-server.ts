@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Secrets } from '../config/config.js';
+import type { Config, Secrets } from '../config/config.js';
+import { testSendSettings } from '../delivery/test-send.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../infra/logger.js';
 import type { EventRouter } from '../runs/event-router.js';
@@ -45,6 +46,8 @@ export interface ApiDeps {
   corsAllowedOrigins?: readonly string[];
   /** METRICS_PORT / METRICS_AUTH; unset: /metrics public on the API's port. */
   metrics?: MetricsSettings;
+  /** The channels' settings: template previews sign unsubscribe links, test sends use its adapters. */
+  channelConfig?: Config;
 }
 
 /** The HTTP API: Segment-compatible ingest, push subscriptions, provider webhooks, unsubscribe, admin. */
@@ -122,9 +125,14 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     defaultPhoneCountry: deps.defaultPhoneCountry,
     countWorkflows: deps.countWorkflows,
     temporal: deps.temporal,
+    messages: deps.channelConfig && messagesOf(deps, deps.channelConfig),
   });
   return app;
 }
+
+/** Read per request: the public URL is known only once the server listens. */
+const messagesOf = (deps: ApiDeps, config: Config) => () =>
+  testSendSettings({ config, secrets: deps.secrets, publicBaseUrl: deps.publicBaseUrl() });
 
 export interface RunningApi {
   url: string;

@@ -42,6 +42,22 @@ export const commandTable = {
     description: 'Write, check, draw, deploy and operate journeys.',
     load: async (): Promise<Register> => (await import('./commands/journeys/index.js')).registerJourneys,
   },
+  templates: {
+    description: 'Preview message templates for a customer and send them as tests.',
+    load: async (): Promise<Register> => {
+      const [{ registerTemplatePreview }, { registerTemplateTestSend }] = await Promise.all([
+        import('./commands/templates-preview.js'),
+        import('./commands/templates-test-send.js'),
+      ]);
+      return (program) => {
+        const templates = program
+          .command('templates')
+          .description('Preview message templates for a customer and send them as tests.');
+        registerTemplatePreview(templates);
+        registerTemplateTestSend(templates);
+      };
+    },
+  },
   events: {
     description: 'Send customer events to the ingest API.',
     load: async (): Promise<Register> => (await import('./commands/events.js')).registerEvents,

@@ -72,6 +72,7 @@ export async function startEngineApi(deps: {
     maxClockSkewMs: config.api.maxClockSkewMs,
     corsAllowedOrigins: config.api.corsAllowedOrigins,
     metrics: config.api.metrics,
+    channelConfig: config,
   });
   deps.stack.defer('api server', () => server.close());
   logger.info({ url: server.url, metrics: server.metricsUrl }, 'api listening');

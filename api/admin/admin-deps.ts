@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/client.js';
+import type { TestSendSettings } from '../../delivery/test-send.js';
 
 /** What the admin routes use. */
 export interface AdminDependencies {
@@ -9,4 +10,6 @@ export interface AdminDependencies {
   countWorkflows?: (query: string) => Promise<number>;
   /** Ends runs and reads the step each is at; unset: those routes answer 503. */
   temporal?: Client;
+  /** What template previews render and test sends go out with; unset: no unsubscribe links, no test sends. */
+  messages?: () => TestSendSettings;
 }

@@ -47,6 +47,7 @@ export async function startTestApi(
     publicBaseUrl?: string;
     corsAllowedOrigins?: readonly string[];
     metrics?: Parameters<typeof startApiServer>[0]['metrics'];
+    channelConfig?: Parameters<typeof startApiServer>[0]['channelConfig'];
   } = {},
 ): Promise<TestApi> {
   const writeKey = `wk_${randomBytes(8).toString('hex')}`;
@@ -71,6 +72,7 @@ export async function startTestApi(
     publicBaseUrl: options.publicBaseUrl,
     corsAllowedOrigins: options.corsAllowedOrigins,
     metrics: options.metrics,
+    channelConfig: options.channelConfig,
   });
   return {
     url: server.url,
