@@ -27,14 +27,15 @@ export async function writeDiagramPng(
   svg: string,
   out: string,
   log: (line: string) => void = () => {},
+  rsvgConvert: DebianProgram = rsvgProgram,
 ): Promise<PngRenderer> {
   const folder = await mkdtemp(path.join(tmpdir(), 'omnijourney-diagram-'));
   try {
     const input = path.join(folder, 'diagram.svg');
     await writeFile(input, svg);
-    const rsvg = debianProgramPath(rsvgProgram);
+    const rsvg = debianProgramPath(rsvgConvert);
     const browser = rsvg ? undefined : chromiumPath();
-    const program = rsvg ?? browser ?? (await ensureDebianProgram(rsvgProgram, log));
+    const program = rsvg ?? browser ?? (await ensureDebianProgram(rsvgConvert, log));
     const useRsvg = program !== browser;
     const { width, height } = sizeOf(svg);
     const result = useRsvg

@@ -36,6 +36,26 @@ function nodeSamples(svg: string): { id: string; fill: string; x: number; y: num
 
 const rgbOf = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 
+/** Each rect or circle node drawn in its own fill (not black) at a point inside it. */
+function expectNodesPainted(id: string, svg: string, png: PNG): void {
+  const pixel = (x: number, y: number) => {
+    const at = (Math.round(y) * png.width + Math.round(x)) * 4;
+    return [png.data[at] ?? 0, png.data[at + 1] ?? 0, png.data[at + 2] ?? 0];
+  };
+  const samples = nodeSamples(svg);
+  expect(samples.length, id).toBeGreaterThan(3);
+  for (const sample of samples) {
+    const [r, g, b] = pixel(sample.x, sample.y);
+    const wanted = rgbOf(sample.fill);
+    const drawn = `${id}/${sample.id} at ${sample.x},${sample.y}: rgb(${r}, ${g}, ${b}), fill ${sample.fill}`;
+    expect((r ?? 0) + (g ?? 0) + (b ?? 0), drawn).toBeGreaterThan(300);
+    expect(sample.fill, drawn).toMatch(/^#[0-9a-f]{6}$/i);
+    expect(Math.max(...[r, g, b].map((c, i) => Math.abs((c ?? 0) - (wanted[i] ?? 0)))), drawn).toBeLessThan(
+      8,
+    );
+  }
+}
+
 describe('journey diagrams render anywhere (issue 19)', () => {
   let folder: string;
   let browser: Browser;
@@ -55,29 +75,21 @@ describe('journey diagrams render anywhere (issue 19)', () => {
       const file = path.join(folder, `${id}.png`);
       expect(await writeDiagramPng(svg, file)).toBe('rsvg-convert');
       const png = PNG.sync.read(await readFile(file));
-      const pixel = (x: number, y: number) => {
-        const at = (Math.round(y) * png.width + Math.round(x)) * 4;
-        return [png.data[at] ?? 0, png.data[at + 1] ?? 0, png.data[at + 2] ?? 0];
-      };
-      const samples = nodeSamples(svg);
-      expect(samples.length, id).toBeGreaterThan(3);
-      for (const sample of samples) {
-        const [r, g, b] = pixel(sample.x, sample.y);
-        const wanted = rgbOf(sample.fill);
-        const drawn = `${id}/${sample.id} at ${sample.x},${sample.y}: rgb(${r}, ${g}, ${b}), fill ${sample.fill}`;
-        expect((r ?? 0) + (g ?? 0) + (b ?? 0), drawn).toBeGreaterThan(300);
-        expect(sample.fill, drawn).toMatch(/^#[0-9a-f]{6}$/i);
-        expect(
-          Math.max(...[r, g, b].map((c, i) => Math.abs((c ?? 0) - (wanted[i] ?? 0)))),
-          drawn,
-        ).toBeLessThan(8);
-      }
+      expectNodesPainted(id, svg, png);
       // Black paint is text and arrowheads only, never whole shapes.
       let dark = 0;
       for (let i = 0; i < png.data.length; i += 4)
         if ((png.data[i] ?? 0) + (png.data[i + 1] ?? 0) + (png.data[i + 2] ?? 0) < 60) dark++;
       expect(dark / (png.width * png.height), id).toBeLessThan(0.02);
     }
+  });
+
+  it('without rsvg-convert, headless Chromium draws the PNG, and says so', async () => {
+    const { id, svg } = diagrams[0]!;
+    const file = path.join(folder, `${id}-chromium.png`);
+    const missing = { package: 'librsvg2-bin', executable: path.join(folder, 'no-rsvg-convert') };
+    expect(await writeDiagramPng(svg, file, undefined, missing)).toBe('chromium');
+    expectNodesPainted(id, svg, PNG.sync.read(await readFile(file)));
   });
 
   it('Chromium shows plain labels and painted nodes; exits and goal hang off the graph', async () => {
