@@ -40,7 +40,7 @@ describe('journey definitions from JSON and YAML files', () => {
     const error = await loadJourneyFile(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidJourneyError);
     const line = (error as UserError).toLine();
-    expect(line).toContain('steps[0].duration: is not a duration');
+    expect(line).toMatch(/line \d+, column \d+: steps\[0\]\.duration \(step "w"\): is not a duration/);
     expect(line).not.toContain('\n');
     expect(line).not.toMatch(/\bat .+:\d+:\d+/);
 

@@ -7,11 +7,11 @@ import type { Database } from '../db/client.js';
 import type { Queryable } from '../db/queryable.js';
 import { journeyStates, journeyVersions } from '../db/schema.js';
 import { validateJourney, type JourneyDefinition } from '../domain/journey-definition.js';
-import type { InputProblem } from '../domain/input-problem.js';
 import { importModule } from '../infra/import-module.js';
 import { UserError } from '../infra/user-error.js';
 import { templateChannelMap, templateIds } from '../journeys/templates.js';
 import type { TemplateParts } from '../domain/channels.js';
+import { formatProblem, locateProblems, type JourneyProblem } from './journey-problems.js';
 import { journeyVersion } from './journey-version.js';
 import { templateProblems } from './template-check.js';
 
@@ -23,9 +23,9 @@ export interface VersionedJourney {
 export class InvalidJourneyError extends UserError {
   constructor(
     readonly source: string,
-    readonly problems: InputProblem[],
+    readonly problems: JourneyProblem[],
   ) {
-    super(`${source} is not a valid journey: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    super(`${source} is not a valid journey: ${problems.map(formatProblem).join('; ')}`);
   }
 }
 
@@ -39,7 +39,7 @@ export function checkJourney(input: unknown, source: string, catalog?: TemplateC
     templates: catalog ? new Set(Object.keys(catalog)) : templateIds,
     templateChannels: catalog ? channelsOf(catalog) : templateChannelMap,
   });
-  if (!result.ok) throw new InvalidJourneyError(source, result.problems);
+  if (!result.ok) throw new InvalidJourneyError(source, locateProblems(result.problems, input));
   const problems = templateProblems(result.definition, catalog);
   if (problems.length > 0) throw new InvalidJourneyError(source, problems);
   return { definition: result.definition, version: journeyVersion(result.definition) };
@@ -78,7 +78,13 @@ export async function loadJourneyFile(file: string): Promise<VersionedJourney> {
       `${file} is not valid ${path.extname(file).slice(1) || 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
     );
   }
-  return checkJourney(data, file);
+  try {
+    return checkJourney(data, file);
+  } catch (error) {
+    // Problems point at the line and column of the file they are in.
+    if (!(error instanceof InvalidJourneyError)) throw error;
+    throw new InvalidJourneyError(file, locateProblems(error.problems, data, text));
+  }
 }
 
 /**

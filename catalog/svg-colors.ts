@@ -39,8 +39,14 @@ export function withResolvedColors(svg: string): string {
     const resolved = resolve(value, known);
     if (resolved && !known.has(name)) known.set(name, resolved);
   }
-  return svg.replace(
-    /var\((--[\w-]+)(?:,[^()]*(?:\([^()]*(?:\([^()]*\)[^()]*)*\)[^()]*)*)?\)/g,
-    (all, name: string) => known.get(name) ?? all,
+  return (
+    svg
+      .replace(
+        /var\((--[\w-]+)(?:,[^()]*(?:\([^()]*(?:\([^()]*\)[^()]*)*\)[^()]*)*)?\)/g,
+        (all, name: string) => known.get(name) ?? all,
+      )
+      // With every use resolved, the declarations go too: nothing is left for a viewer to derive.
+      .replace(/^\s*svg \{[^}]*\}\s*$/m, '')
+      .replace(/(<svg[^>]*style=")((?:--[\w-]+:[^;"]*;)+)/, '$1')
   );
 }

@@ -51,7 +51,7 @@ describe('templates', () => {
       }
     })();
     expect(error).toBeInstanceOf(InvalidJourneyError);
-    expect((error as InvalidJourneyError).problems).toEqual([
+    expect((error as InvalidJourneyError).problems).toMatchObject([
       { path: 'steps[0].channels[1]', message: 'template "welcome-1" has no sms part' },
     ]);
   });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { channels, messageCategories } from './channels.js';
 import { conditionSchema, type Condition } from './condition.js';
 import { parseDuration } from './duration.js';
-import { formatPath, type InputProblem } from './input-problem.js';
+import type { InputProblem } from './input-problem.js';
+import { schemaProblems } from './journey-problems.js';
 import { references, successors } from './step-flow.js';
 import { plainError } from './plain-error.js';
 
@@ -164,9 +165,7 @@ export function validateJourney(input: unknown, context: ValidationContext = {})
   if (!parsed.success) {
     return {
       ok: false,
-      problems: parsed.error.issues
-        .slice(0, 50)
-        .map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+      problems: schemaProblems(journeySchema, parsed.error.issues, input),
     };
   }
   const definition = parsed.data;

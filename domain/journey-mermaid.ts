@@ -1,10 +1,33 @@
 import { pathsOf, type Condition } from './condition.js';
 import type { JourneyDefinition, Step } from './journey-definition.js';
+import { kindOfStep, kindStyles, nodeKinds, shapeOf, type NodeKind } from './journey-mermaid-style.js';
 import { exitsOf, targetOf, type StepOf, type StepType } from './step-flow.js';
 
-/** Text safe inside a quoted Mermaid label. */
-function label(text: string): string {
-  return text.replaceAll('"', '#quot;').replaceAll('<', '#lt;').replaceAll('>', '#gt;').replaceAll('\n', ' ');
+/** The longest line of a label before it wraps (long conditions would make one very wide node). */
+const lineWidth = 50;
+
+/**
+ * Plain text for a quoted Mermaid label: no character the renderer would read as syntax (quotes,
+ * tags, markdown emphasis), long text wrapped on spaces into lines.
+ */
+export function label(text: string): string {
+  const plain = text
+    .replaceAll('"', "'")
+    .replaceAll('<', '‹')
+    .replaceAll('>', '›')
+    .replaceAll('*', '∗')
+    .replaceAll('~', '∼')
+    .replaceAll('#', '№')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const lines: string[] = [];
+  for (const word of plain.split(' ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + word.length + 1 <= lineWidth)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines.join('<br/>');
 }
 
 function describeCondition(condition: Condition): string {
@@ -19,29 +42,27 @@ function describeCondition(condition: Condition): string {
   return `${condition.path} ${condition.op}${value === undefined ? '' : ` ${shown}`}`;
 }
 
-type NodeTable = { [K in StepType]: (id: string, title: string, step: StepOf<K>) => string };
+type TextTable = { [K in StepType]: (step: StepOf<K>) => string };
 
-/** Each step type's node shape and text; typed so that a new step type does not compile without one. */
-const stepNodes = {
-  wait: (id, title, step) => `${id}(["${label(`${title}: wait ${step.duration}`)}"])`,
-  waitUntil: (id, title, step) =>
-    `${id}(["${label(`${title}: wait until ${step.date ? `${step.date} ` : ''}${step.at ?? '09:00'}${step.weekdays ? ` (${step.weekdays.join(', ')})` : ''} local time`)}"])`,
-  waitForEvent: (id, title, step) =>
-    `${id}(["${label(`${title}: wait for ${step.event}, at most ${step.timeout}`)}"])`,
-  branch: (id, title, step) => `${id}{"${label(`${title}: ${describeCondition(step.when)}?`)}"}`,
-  split: (id, title) => `${id}{{"${label(`${title}: split`)}"}}`,
-  send: (id, title, step) =>
-    // A subroutine box: a shape every Mermaid renderer draws (beautiful-mermaid has no parallelogram).
-    `${id}[["${label(`${title}: send ${step.template} via ${step.channels.join(' → ')}`)}"]]`,
-  updateProfile: (id, title, step) =>
-    `${id}["${label(`${title}: update ${Object.keys(step.traits).join(', ')}`)}"]`,
-  end: (id, title) => `${id}(("${label(title)}"))`,
-} satisfies NodeTable;
+/** What each step type does, in words; typed so that a new step type does not compile without one. */
+const stepTexts = {
+  wait: (step) => `wait ${step.duration}`,
+  waitUntil: (step) =>
+    `wait until ${step.date ? `${step.date} ` : ''}${step.at ?? '09:00'}${step.weekdays ? ` (${step.weekdays.join(', ')})` : ''} local time`,
+  waitForEvent: (step) => `wait for ${step.event}, at most ${step.timeout}`,
+  branch: (step) => `${describeCondition(step.when)}?`,
+  split: () => 'split',
+  send: (step) => `send ${step.template} via ${step.channels.join(' → ')}`,
+  updateProfile: (step) => `update ${Object.keys(step.traits).join(', ')}`,
+  end: () => '',
+} satisfies TextTable;
 
-function node<K extends StepType>(id: string, step: StepOf<K>): string {
+function stepText<K extends StepType>(step: StepOf<K>): string {
   // Seen through the mapped type, the entry for `step.type` takes this step's type: no cast needed.
-  const table: NodeTable = stepNodes;
-  return table[step.type](id, step.label ?? step.id, step);
+  const table: TextTable = stepTexts;
+  const title = step.label ?? step.id;
+  const text = table[step.type](step);
+  return text ? `${title}: ${text}` : title;
 }
 
 /** A step's outgoing edges, labelled by the exit they leave through (the shared next-step rule). */
@@ -58,37 +79,51 @@ function stepEdges(
   });
 }
 
-/** A journey as a Mermaid flowchart: trigger, steps with their outgoing edges, exits and goal. */
+const where = (match: { where?: Condition }) => (match.where ? ` if ${describeCondition(match.where)}` : '');
+
+/**
+ * A journey as a Mermaid flowchart: trigger, steps with their outgoing edges, and the exits and
+ * goal (which apply at any step) as nodes reached from the trigger by dotted edges. Each node
+ * kind has its own shape and colours; a legend names the kinds drawn.
+ */
 export function journeyToMermaid(definition: JourneyDefinition): string {
   const ids = new Map(definition.steps.map((step, i) => [step.id, `s${i}`]));
+  const kinds = new Map<string, NodeKind>();
   // Nodes first, then edges: renderers label a node by its first mention.
   const nodes = ['flowchart TD'];
   const edges: string[] = [];
+  const add = (id: string, kind: NodeKind, text: string) => {
+    kinds.set(id, kind);
+    nodes.push(`  ${shapeOf[kind](id, label(text))}`);
+  };
   const entry = definition.trigger.entryKey ? `, one run per ${definition.trigger.entryKey}` : '';
-  const where = definition.trigger.where ? ` if ${describeCondition(definition.trigger.where)}` : '';
-  nodes.push(`  trigger(["${label(`When: ${definition.trigger.event}${where}${entry}`)}"])`);
+  add('trigger', 'trigger', `When: ${definition.trigger.event}${where(definition.trigger)}${entry}`);
   edges.push(`  trigger --> s0`);
   let implicitEnd = false;
   definition.steps.forEach((step, i) => {
-    const id = `s${i}`;
-    nodes.push(`  ${node(id, step)}`);
-    const out = stepEdges(id, step, definition.steps[i + 1]?.id, ids);
+    add(`s${i}`, kindOfStep[step.type], stepText(step));
+    const out = stepEdges(`s${i}`, step, definition.steps[i + 1]?.id, ids);
     edges.push(...out);
     if (out.length === 0 && step.type !== 'end') {
-      edges.push(`  ${id} --> done`);
+      edges.push(`  s${i} --> done`);
       implicitEnd = true;
     }
   });
-  if (implicitEnd) nodes.push(`  done(("completed"))`);
-  const lines = [...nodes, ...edges];
-  const exits = definition.exit.map((e) =>
-    e.where ? `${e.event} if ${describeCondition(e.where)}` : e.event,
-  );
-  if (definition.goal)
-    exits.unshift(
-      `goal ${definition.goal.event}${definition.goal.where ? ` if ${describeCondition(definition.goal.where)}` : ''} (converted, ${definition.goal.within} window)`,
-    );
-  if (exits.length > 0) lines.push(`  exits>"${label(`Leaves at once on: ${exits.join('; ')}`)}"]`);
+  if (implicitEnd) add('done', 'finish', 'completed');
+  const { goal } = definition;
+  if (goal) {
+    add('goal', 'goal', `converted: ${goal.event}${where(goal)} within ${goal.within}`);
+    edges.push(`  trigger -.->|"goal, at any step"| goal`);
+  }
+  definition.exit.forEach((exit, i) => {
+    add(`exit${i}`, 'exit', `leaves on ${exit.event}${where(exit)}`);
+    edges.push(`  trigger -.->|"at any step"| exit${i}`);
+  });
+  const legend = [...new Set(kinds.values())].map((kind) => {
+    kinds.set(`legend_${kind}`, kind);
+    return `    ${shapeOf[kind](`legend_${kind}`, label(nodeKinds[kind].legend))}`;
+  });
+  const lines = [...nodes, ...edges, '  subgraph legend["Legend"]', ...legend, '  end', ...kindStyles(kinds)];
   return `${lines.join('\n')}\n`;
 }
 

@@ -28,7 +28,7 @@ const cases: readonly (readonly [string, string[], number])[] = [
   ['migrate', ['migrate'], 0],
   ['journeys validate', ['journeys', 'validate', '--json'], 0],
   ['journeys graph', ['journeys', 'graph', 'abandoned-cart', '--json'], 0],
-  ['journeys deploy', ['journeys', 'deploy', '--json'], 0],
+  ['journeys deploy', ['journeys', 'deploy', '--builtin', '--json'], 0],
   ['journeys list', ['journeys', 'list', '--json'], 0],
   ['journeys runs', ['journeys', 'runs', 'abandoned-cart', '--customer', 'email:a@example.com'], 1],
   ['journeys cancel', ['journeys', 'cancel', 'no-such-run', '--json'], 1],

@@ -83,7 +83,7 @@ describe('omnijourney CLI commands', () => {
     const result = await cli('journeys', 'validate', bad);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`invalid  ${bad}`);
-    expect(result.stdout).toMatch(/steps\[0\]\.duration: /);
+    expect(result.stdout).toMatch(/line 5, column \d+: steps\[0\]\.duration \(step "a"\): /);
     const listed = await json<{ id: string; version: string }[]>('journeys', 'list');
     expect(listed.map((j) => j.id)).toEqual(['abandoned-cart']);
   });

@@ -39,7 +39,7 @@ describe('omnijourney journeys show', () => {
     expect(validated.code, validated.stdout + validated.stderr).toBe(0);
   });
 
-  it('deploy FILE deploys that file only; with no file, the built-in journeys', async () => {
+  it('deploy FILE deploys that file only; the built-in journeys only with --builtin', async () => {
     const shown = await runCli(['journeys', 'show', 'abandoned-cart', '--json'], env);
     const edited = {
       ...(JSON.parse(shown.stdout) as Record<string, unknown>),
@@ -55,8 +55,13 @@ describe('omnijourney journeys show', () => {
         r.changed,
       ]),
     ).toEqual([['abandoned-cart', true]]);
-    const all = await runCli(['journeys', 'deploy', '--json'], env);
-    expect((JSON.parse(all.stdout) as { journeyId: string }[]).length).toBeGreaterThan(1);
+    const nothing = await runCli(['journeys', 'deploy'], env);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/nothing to deploy: give journey files, or --builtin/);
+    const all = await runCli(['journeys', 'deploy', '--builtin', file, '--json'], env);
+    expect(all.code, all.stderr).toBe(0);
+    const ids = (JSON.parse(all.stdout) as { journeyId: string }[]).map((r) => r.journeyId);
+    expect(ids).toEqual(expect.arrayContaining(['abandoned-cart', 'welcome-series', 'win-back']));
   });
 
   it('an unknown journey is one line (exit 1); --yaml with --json a usage error (exit 2)', async () => {

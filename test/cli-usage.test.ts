@@ -111,7 +111,7 @@ describe('CLI usage', () => {
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
       return JSON.parse(result.stdout) as unknown;
     };
-    expect(await json('journeys', 'deploy')).toContainEqual(
+    expect(await json('journeys', 'deploy', '--builtin')).toContainEqual(
       expect.objectContaining({ journeyId: 'abandoned-cart', changed: true }),
     );
     expect(await json('journeys', 'list')).toContainEqual(expect.objectContaining({ id: 'abandoned-cart' }));

@@ -1,33 +1,33 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../config/config.js';
-import { UserError } from '../../../infra/user-error.js';
 import { deployJourneys, loadJourneyFile } from '../../../catalog/journey-catalog.js';
 import { withDeployment } from '../../deployment.js';
 import { formatTable, print, type OutputOptions } from '../../output.js';
 import { action } from '../../run-action.js';
+import { UsageError } from '../../usage-error.js';
 import { builtIn } from './resolve-journey.js';
 
-/** `journeys deploy`: validate and record new versions. */
+/** `journeys deploy`: validate and record new versions of what it is given, nothing else. */
 export function deployCommand(journeys: Command): void {
   journeys
     .command('deploy')
-    .argument('[files...]', 'journey files to deploy (none: the built-in journeys)')
+    .argument('[files...]', 'journey files to deploy')
     .description(
-      'Validate and deploy journeys: the given files, or the built-in journeys when none is given; new runs take the new version, runs in flight keep theirs.',
+      'Validate and deploy the given journey files (and the built-in journeys with --builtin), nothing else; new runs take the new version, runs in flight keep theirs.',
     )
-    .option('--with-built-ins', 'deploy the built-in journeys too, besides the given files')
-    .option('--only', 'deploy only the given files (the default when files are given; kept for scripts)')
+    .option('--builtin', 'deploy the built-in journeys (besides any files given)')
     .option('--json', 'print JSON')
     .action(
-      action(async (files: string[], options: OutputOptions & { only?: boolean; withBuiltIns?: boolean }) => {
-        // Files alone never redeploy what the operator did not name.
-        const builtIns = files.length === 0 ? !options.only : Boolean(options.withBuiltIns);
+      action(async (files: string[], options: OutputOptions & { builtin?: boolean }) => {
+        // A deploy never touches a journey the operator did not name.
+        if (files.length === 0 && !options.builtin)
+          throw new UsageError(
+            'nothing to deploy: give journey files, or --builtin for the built-in journeys',
+          );
         const checked = [
-          ...(builtIns ? builtIn() : []),
+          ...(options.builtin ? builtIn() : []),
           ...(await Promise.all(files.map((file) => loadJourneyFile(file)))),
         ];
-        if (checked.length === 0)
-          throw new UserError('nothing to deploy', 'give journey files, or drop --only');
         await withDeployment(loadConfig(), async (deployment) => {
           const results = await deployJourneys((await deployment.database()).db, checked);
           print(options, results, (list) =>

@@ -9,16 +9,29 @@ import { print, type OutputOptions } from '../../output.js';
 import { action } from '../../run-action.js';
 import { resolveJourney } from './resolve-journey.js';
 
-/** `journeys graph`: the Mermaid flowchart, and an SVG with --svg. */
+/** Writes a file, a failure as one line naming it. */
+async function write(file: string, content: string | (() => Promise<unknown>)): Promise<void> {
+  try {
+    await (typeof content === 'string' ? writeFile(file, content) : content());
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** `journeys graph`: the Mermaid flowchart; an SVG with --svg, a PNG with --png. */
 export function graphCommand(journeys: Command): void {
   journeys
     .command('graph')
     .argument('<journey>', 'a journey id (built-in or deployed) or a journey file')
-    .description('Print the journey as a Mermaid flowchart; --svg also renders it to a file.')
-    .option('--svg <file>', 'write an SVG rendering of the diagram')
+    .description(
+      'Print the journey as a Mermaid flowchart; --svg and --png also draw it to a file (no deployment needed).',
+    )
+    .option('--svg <file>', 'write an SVG rendering of the diagram (explicit colours: any viewer shows it)')
+    .option('--png <file>', 'write a PNG (drawn by rsvg-convert when installed, else headless Chromium)')
     .option('--json', 'print JSON: the journey id, version and Mermaid text')
     .action(
-      action(async (ref: string, options: OutputOptions & { svg?: string }) => {
+      action(async (ref: string, options: OutputOptions & { svg?: string; png?: string }) => {
         const config = loadConfig();
         // Deployed journeys are looked up only when an engine or DATABASE_URL is there to ask.
         const journey = await resolveJourney(ref, async () => {
@@ -33,21 +46,32 @@ export function graphCommand(journeys: Command): void {
         const mermaid = journeyToMermaid(journey.definition);
         print(
           options,
-          { journeyId: journey.definition.id, version: journey.version, mermaid, svg: options.svg ?? null },
+          {
+            journeyId: journey.definition.id,
+            version: journey.version,
+            mermaid,
+            svg: options.svg ?? null,
+            png: options.png ?? null,
+          },
           (r) => (r.mermaid.endsWith('\n') ? r.mermaid : `${r.mermaid}\n`),
         );
-        if (options.svg) {
-          // The renderer is loaded only for --svg: it is slow to load.
+        if (options.svg || options.png) {
+          // The renderer is loaded only for a drawing: it is slow to load.
           const { journeyDiagram } = await import('../../../catalog/journey-diagram.js');
           const { svg } = journeyDiagram(journey.definition);
-          try {
-            await writeFile(options.svg, svg);
-          } catch (error) {
-            throw new UserError(
-              `cannot write ${options.svg} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-            );
+          if (options.svg) {
+            await write(options.svg, svg);
+            process.stderr.write(`SVG written to ${options.svg}\n`);
           }
-          process.stderr.write(`SVG written to ${options.svg}\n`);
+          const png = options.png;
+          if (png) {
+            const { writeDiagramPng } = await import('../../../catalog/journey-diagram-png.js');
+            let renderer = '';
+            await write(png, async () => {
+              renderer = await writeDiagramPng(svg, png, (line) => process.stderr.write(`${line}\n`));
+            });
+            process.stderr.write(`PNG written to ${png} (drawn by ${renderer})\n`);
+          }
         }
       }),
     );

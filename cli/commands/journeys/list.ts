@@ -18,7 +18,7 @@ export function listCommand(journeys: Command): void {
           const rows = await journeySummaries(db);
           print(options, rows, (list) =>
             list.length === 0
-              ? 'no journey deployed yet: `omnijourney journeys deploy`\n'
+              ? 'no journey deployed yet: `omnijourney journeys deploy FILE` (or --builtin)\n'
               : formatTable(
                   ['ID', 'NAME', 'VERSION', 'TRIGGER', 'STATE', 'RUNNING', 'RUNS'],
                   list.map((r) => [r.id, r.name, r.version, r.trigger, r.state, r.running, r.runs]),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../../infra/user-error.js';
 import { builtInJourneys } from '../../../journeys/index.js';
 import { checkJourney, InvalidJourneyError, loadJourneyFile } from '../../../catalog/journey-catalog.js';
+import { formatProblem, type JourneyProblem } from '../../../catalog/journey-problems.js';
 import { print, type OutputOptions } from '../../output.js';
 import { action, exitCodes } from '../../run-action.js';
 
@@ -14,7 +15,7 @@ export function validateCommand(journeys: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (files: string[], options: OutputOptions) => {
-        const results: { source: string; id?: string; version?: string; problems: string[] }[] = [];
+        const results: { source: string; id?: string; version?: string; problems: JourneyProblem[] }[] = [];
         const sources = files.length > 0 ? files : builtInJourneys.map((j) => `journeys/${j.id}.ts`);
         for (const [index, source] of sources.entries()) {
           try {
@@ -23,9 +24,9 @@ export function validateCommand(journeys: Command): void {
             results.push({ source, id: checked.definition.id, version: checked.version, problems: [] });
           } catch (error) {
             if (error instanceof InvalidJourneyError) {
-              results.push({ source, problems: error.problems.map((p) => `${p.path}: ${p.message}`) });
+              results.push({ source, problems: error.problems });
             } else if (error instanceof UserError) {
-              results.push({ source, problems: [error.toLine()] });
+              results.push({ source, problems: [{ path: '(file)', message: error.toLine() }] });
             } else throw error;
           }
         }
@@ -34,7 +35,7 @@ export function validateCommand(journeys: Command): void {
             .map((r) =>
               r.problems.length === 0
                 ? `ok       ${r.source} (${r.id}, version ${r.version})\n`
-                : `invalid  ${r.source}\n${r.problems.map((p) => `  ${p}\n`).join('')}`,
+                : `invalid  ${r.source}\n${r.problems.map((p) => `  ${formatProblem(p)}\n`).join('')}`,
             )
             .join(''),
         );
