@@ -42,6 +42,10 @@ export const commandTable = {
     description: 'Write, check, draw, deploy and operate journeys.',
     load: async (): Promise<Register> => (await import('./commands/journeys/index.js')).registerJourneys,
   },
+  policy: {
+    description: 'The delivery policy: frequency caps and quiet hours, as a YAML or JSON file.',
+    load: async (): Promise<Register> => (await import('./commands/policy.js')).registerPolicy,
+  },
   events: {
     description: 'Send customer events to the ingest API.',
     load: async (): Promise<Register> => (await import('./commands/events.js')).registerEvents,

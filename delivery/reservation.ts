@@ -20,10 +20,13 @@ import { capsHit } from '../infra/metrics.js';
 import { contactFacts, contactOf, contactReads, type CustomerContact } from './customer-contact.js';
 import type { DeliveryRequest } from './delivery-request.js';
 import { countedStatuses, insertDecision, outcomeOf, unfinishedStatuses, type LedgerRow } from './ledger.js';
+import { latestPolicyRead, policyCache, type PolicyCache } from './policy-store.js';
 
 /** The pipeline's settings for the decision; unset ones take the defaults. */
 export interface ReservationSettings {
+  /** Caps while no delivery policy is deployed (a deployed policy's caps replace them). */
   caps?: readonly CapRule[];
+  /** Quiet hours while no delivery policy is deployed (likewise). */
   quietHours?: QuietHours;
   /** Zone for customers whose profile and phone say nothing. */
   defaultTimeZone?: string;
@@ -36,8 +39,8 @@ export interface ReservationSettings {
 
 /** The settings with their defaults, and the channels that have an adapter. */
 export interface ReservationRules {
-  caps: readonly CapRule[];
-  quietHours: QuietHours;
+  /** The deployed delivery policy's caps and quiet hours, read by every send (the settings' until one is). */
+  policy: PolicyCache;
   defaultTimeZone: string | undefined;
   defaultIntentWindowMs: number;
   pausedRecheckMs: number;
@@ -47,8 +50,10 @@ export interface ReservationRules {
 
 export function reservationRules(settings: ReservationSettings, configured: Channel[]): ReservationRules {
   return {
-    caps: settings.caps ?? defaultCaps,
-    quietHours: settings.quietHours ?? defaultQuietHours,
+    policy: policyCache({
+      caps: settings.caps ?? defaultCaps,
+      quietHours: settings.quietHours ?? defaultQuietHours,
+    }),
     now: settings.now ?? (() => new Date()),
     defaultTimeZone: settings.defaultTimeZone,
     defaultIntentWindowMs: settings.defaultIntentWindowMs ?? defaultIntentWindowMs,
@@ -176,18 +181,30 @@ export function reserve(
   return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
     const at = rules.now();
     const intentWindowMs = request.intentWindowMs ?? rules.defaultIntentWindowMs;
-    const horizon = new Date(at.getTime() - Math.max(capHorizonMs(rules.caps), intentWindowMs));
+    const horizonMs = Math.max(rules.policy.horizonMs(), intentWindowMs);
+    const horizon = new Date(at.getTime() - horizonMs);
     const readUnderLock = (customerId: string) =>
       batch(
         tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
         ledgerRead(tx, request, customerId, horizon, at),
         runsRead(tx, request, customerId),
         journeyStateRead(tx, request.journeyId),
+        latestPolicyRead(tx),
         ...contactReads(tx, customerId),
       );
-    let [, ledger, runs, state, ...contactRows] = await readUnderLock(request.customerId);
+    let [, ledger, runs, state, policyRow, ...contactRows] = await readUnderLock(request.customerId);
     const mergedInto = contactRows[0][0]?.mergedIntoId;
-    if (mergedInto) [, ledger, runs, state, ...contactRows] = await readUnderLock(mergedInto);
+    if (mergedInto) [, ledger, runs, state, policyRow, ...contactRows] = await readUnderLock(mergedInto);
+    const policy = rules.policy.rulesOf(policyRow[0]);
+    const longer = Math.max(capHorizonMs(policy.caps), intentWindowMs);
+    if (longer > horizonMs)
+      ledger = await ledgerRead(
+        tx,
+        request,
+        mergedInto ?? request.customerId,
+        new Date(at.getTime() - longer),
+        at,
+      );
     const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
     if (existing) return { kind: 'existing', row: existing };
     const { runStatus, goesOnInstead, mergedRunIds } = runFacts(request.runId, runs);
@@ -208,8 +225,8 @@ export function reserve(
           : undefined,
       at,
       configured: rules.configured,
-      caps: rules.caps,
-      quietHours: rules.quietHours,
+      caps: policy.caps,
+      quietHours: policy.quietHours,
       defaultTimeZone: rules.defaultTimeZone,
     });
     for (const rule of decision.capsHit) capsHit.inc({ rule, policy: request.overCap });
