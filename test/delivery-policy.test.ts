@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -9,6 +9,7 @@ import { deliveries, journeyRuns, policyVersions } from '../db/schema.js';
 import { builtInJourneys } from '../journeys/index.js';
 import { checkJourney } from '../catalog/journey-catalog.js';
 import { journeyStats } from '../runs/journey-stats.js';
+import { parsePolicyText } from '../domain/delivery-policy-file.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import { adminCall } from './helpers/admin.js';
 import { useApiWithDatabase } from './helpers/api.js';
@@ -75,10 +76,16 @@ describe('the delivery policy, deployed as a file, read by the next send', () =>
     expect(await context.database.db.select().from(policyVersions)).toEqual([]);
   });
 
-  it('shows the defaults while none is deployed', async () => {
+  it('shows the defaults while none is deployed, as a file that validates (README: show, validate)', async () => {
     const shown = await cli('policy', 'show');
     expect(shown.stdout).toContain('# no policy deployed: the defaults');
     expect(shown.stdout).toContain('id: any-channel-per-day');
+    const file = await policyFile(shown.stdout, 'shown.yaml');
+    expect(await cli('policy', 'validate', file)).toMatchObject({ code: 0 });
+    // The README's example policy is a valid one.
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /### Delivery policy[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(parsePolicyText(example ?? 'missing: true')).toMatchObject({ ok: true });
   });
 
   it('caps the next send as deployed, names the rule in the ledger, and follows a redeploy without a restart', async () => {
