@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCaps } from './frequency-caps.js';
+import { capHit, defaultCaps } from './frequency-caps.js';
 import { defaultQuietHours, quietHoursOn } from './quiet-hours.js';
 import { checkPolicy, formatPolicyProblem, parsePolicyText } from './delivery-policy-file.js';
 import { defaultPolicyRules, policyRules } from './delivery-policy.js';
@@ -113,5 +113,24 @@ describe('delivery policy files', () => {
       ok: false,
       problems: [{ path: 'caps[0].windw', message: 'unknown field "windw" (did you mean "window"?)' }],
     });
+  });
+
+  it('a cap limits transactional messages only when it names their category', () => {
+    const now = new Date('2026-11-20T12:00:00Z');
+    const recent = [
+      { channel: 'email' as const, journeyId: 'j', tags: [], at: new Date(now.getTime() - 60_000) },
+    ];
+    const receipt = {
+      channel: 'email' as const,
+      journeyId: 'j',
+      tags: [],
+      category: 'transactional' as const,
+    };
+    const marketingCap = { id: 'one', max: 1, windowMs: 86_400_000 };
+    expect(capHit([marketingCap], recent, receipt, now)).toBeUndefined();
+    expect(capHit([marketingCap], recent, { ...receipt, category: 'marketing' }, now)?.rule.id).toBe('one');
+    const receipts = { ...marketingCap, id: 'receipts', category: 'transactional' as const };
+    expect(capHit([receipts], recent, receipt, now)?.rule.id).toBe('receipts');
+    expect(capHit([receipts], recent, { ...receipt, category: 'marketing' }, now)).toBeUndefined();
   });
 });
