@@ -21,6 +21,7 @@ import { contactFacts, contactOf, contactReads, type CustomerContact } from './c
 import type { DeliveryRequest } from './delivery-request.js';
 import { countedStatuses, insertDecision, outcomeOf, unfinishedStatuses, type LedgerRow } from './ledger.js';
 import { latestPolicyRead, policyCache, type PolicyCache } from './policy-store.js';
+import type { PolicyRules } from '../domain/delivery-policy.js';
 
 /** The pipeline's settings for the decision; unset ones take the defaults. */
 export interface ReservationSettings {
@@ -152,6 +153,24 @@ function mergedOutcome(row: LedgerRow): SendOutcome {
   };
 }
 
+/**
+ * The ledger rows the policy in force counts. The batch read them as far back as the longest cap
+ * window seen before (or the intent window); a policy just deployed with a longer window reads
+ * again, further back, under the same lock (once per worker and deploy).
+ */
+async function rowsForPolicy(
+  tx: Queryable,
+  request: DeliveryRequest,
+  customerId: string,
+  read: { rows: LedgerRow[]; ms: number },
+  policy: PolicyRules,
+  at: Date,
+): Promise<LedgerRow[]> {
+  const needed = capHorizonMs(policy.caps);
+  if (needed <= read.ms) return read.rows;
+  return ledgerRead(tx, request, customerId, new Date(at.getTime() - needed), at);
+}
+
 type Reservation =
   /** Decided without a provider call (skipped, deferred), or nothing to decide about. */
   | { kind: 'decided'; outcome: SendOutcome }
@@ -169,7 +188,8 @@ type Reservation =
  *
  * Round trips are the cost here, so it takes two: BEGIN, the lock and every read the decision
  * needs go out together (Postgres runs them in order, so the reads see the world as of holding
- * the lock); the ledger row goes out with COMMIT. The request's customer id is taken as canonical;
+ * the lock; the delivery policy in force is one of them, so a deploy applies to the next send);
+ * the ledger row goes out with COMMIT. The request's customer id is taken as canonical;
  * if the customer was merged since, a second batch locks and reads the surviving customer.
  */
 export function reserve(
@@ -196,15 +216,8 @@ export function reserve(
     const mergedInto = contactRows[0][0]?.mergedIntoId;
     if (mergedInto) [, ledger, runs, state, policyRow, ...contactRows] = await readUnderLock(mergedInto);
     const policy = rules.policy.rulesOf(policyRow[0]);
-    const longer = Math.max(capHorizonMs(policy.caps), intentWindowMs);
-    if (longer > horizonMs)
-      ledger = await ledgerRead(
-        tx,
-        request,
-        mergedInto ?? request.customerId,
-        new Date(at.getTime() - longer),
-        at,
-      );
+    const customerId = mergedInto ?? request.customerId;
+    ledger = await rowsForPolicy(tx, request, customerId, { rows: ledger, ms: horizonMs }, policy, at);
     const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
     if (existing) return { kind: 'existing', row: existing };
     const { runStatus, goesOnInstead, mergedRunIds } = runFacts(request.runId, runs);
