@@ -16,6 +16,7 @@ import type { AdminDependencies } from './admin/admin-deps.js';
 import { deliveryRoutes } from './admin/deliveries.js';
 import { journeyRoutes as journeyAdminRoutes } from './admin/journeys.js';
 import { journeyStateRoutes } from './admin/journey-state.js';
+import { policyRoutes } from './admin/policy.js';
 import { runRoutes } from './admin/runs.js';
 import { templateRoutes } from './admin/templates.js';
 
@@ -31,7 +32,7 @@ const docs = adminDocs({ timelineQuery, consentBody, channel: channelParam });
 
 /**
  * The admin API, bearer ADMIN_API_TOKEN: customers (360 view, timeline, consent), journeys (list,
- * definition, versions, diagram, deploy, pause, resume, undeploy, stats), runs, deliveries, templates.
+ * definition, versions, diagram, deploy, pause, resume, undeploy, stats), runs, deliveries, templates, the delivery policy.
  */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencies) {
   const authorise = bearerCheck(deps.adminToken);
@@ -44,6 +45,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencie
     runRoutes(admin, deps);
     deliveryRoutes(admin, deps);
     templateRoutes(admin, deps);
+    policyRoutes(admin, deps);
   });
 }
 

@@ -58,6 +58,10 @@ export const commandTable = {
       };
     },
   },
+  policy: {
+    description: 'The delivery policy: frequency caps and quiet hours, as a YAML or JSON file.',
+    load: async (): Promise<Register> => (await import('./commands/policy.js')).registerPolicy,
+  },
   events: {
     description: 'Send customer events to the ingest API.',
     load: async (): Promise<Register> => (await import('./commands/events.js')).registerEvents,

@@ -14,6 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { channels, messageCategories } from '../domain/channels.js';
 import type { Cart, LastOrder } from '../domain/commerce.js';
+import type { DeliveryPolicy } from '../domain/delivery-policy.js';
 import { identityKindsByStrength } from '../domain/identity-keys.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { runOutcomes } from '../domain/journey-runtime.js';
@@ -254,7 +255,7 @@ export const policyVersions = pgTable(
     policyId: text('policy_id').notNull(),
     /** Content hash of the policy document. */
     version: text('version').notNull(),
-    document: jsonb('document').notNull(),
+    document: jsonb('document').$type<DeliveryPolicy>().notNull(),
     deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

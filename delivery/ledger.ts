@@ -71,7 +71,7 @@ export function insertDecision(
 ) {
   const values: Pick<
     typeof deliveries.$inferInsert,
-    'status' | 'channel' | 'reason' | 'createdAt' | 'deferredUntil'
+    'status' | 'channel' | 'reason' | 'createdAt' | 'deferredUntil' | 'rule'
   > =
     decision.kind === 'send'
       ? {
@@ -82,8 +82,8 @@ export function insertDecision(
           createdAt: at,
         }
       : decision.kind === 'defer'
-        ? { status: 'deferred', reason: decision.reason, deferredUntil: decision.until }
-        : { status: 'skipped', reason: decision.reason };
+        ? { status: 'deferred', reason: decision.reason, deferredUntil: decision.until, rule: decision.rule }
+        : { status: 'skipped', reason: decision.reason, rule: decision.rule };
   return tx
     .insert(deliveries)
     .values({ ...columnsOf(request, customerId), ...values })

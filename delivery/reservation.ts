@@ -20,10 +20,14 @@ import { capsHit } from '../infra/metrics.js';
 import { contactFacts, contactOf, contactReads, type CustomerContact } from './customer-contact.js';
 import type { DeliveryRequest } from './delivery-request.js';
 import { countedStatuses, insertDecision, outcomeOf, unfinishedStatuses, type LedgerRow } from './ledger.js';
+import { latestPolicyRead, policyCache, type PolicyCache } from './policy-store.js';
+import type { PolicyRules } from '../domain/delivery-policy.js';
 
 /** The pipeline's settings for the decision; unset ones take the defaults. */
 export interface ReservationSettings {
+  /** Caps while no delivery policy is deployed (a deployed policy's caps replace them). */
   caps?: readonly CapRule[];
+  /** Quiet hours while no delivery policy is deployed (likewise). */
   quietHours?: QuietHours;
   /** Zone for customers whose profile and phone say nothing. */
   defaultTimeZone?: string;
@@ -36,8 +40,8 @@ export interface ReservationSettings {
 
 /** The settings with their defaults, and the channels that have an adapter. */
 export interface ReservationRules {
-  caps: readonly CapRule[];
-  quietHours: QuietHours;
+  /** The deployed delivery policy's caps and quiet hours, read by every send (the settings' until one is). */
+  policy: PolicyCache;
   defaultTimeZone: string | undefined;
   defaultIntentWindowMs: number;
   pausedRecheckMs: number;
@@ -47,8 +51,10 @@ export interface ReservationRules {
 
 export function reservationRules(settings: ReservationSettings, configured: Channel[]): ReservationRules {
   return {
-    caps: settings.caps ?? defaultCaps,
-    quietHours: settings.quietHours ?? defaultQuietHours,
+    policy: policyCache({
+      caps: settings.caps ?? defaultCaps,
+      quietHours: settings.quietHours ?? defaultQuietHours,
+    }),
     now: settings.now ?? (() => new Date()),
     defaultTimeZone: settings.defaultTimeZone,
     defaultIntentWindowMs: settings.defaultIntentWindowMs ?? defaultIntentWindowMs,
@@ -147,6 +153,24 @@ function mergedOutcome(row: LedgerRow): SendOutcome {
   };
 }
 
+/**
+ * The ledger rows the policy in force counts. The batch read them as far back as the longest cap
+ * window seen before (or the intent window); a policy just deployed with a longer window reads
+ * again, further back, under the same lock (once per worker and deploy).
+ */
+async function rowsForPolicy(
+  tx: Queryable,
+  request: DeliveryRequest,
+  customerId: string,
+  read: { rows: LedgerRow[]; ms: number },
+  policy: PolicyRules,
+  at: Date,
+): Promise<LedgerRow[]> {
+  const needed = capHorizonMs(policy.caps);
+  if (needed <= read.ms) return read.rows;
+  return ledgerRead(tx, request, customerId, new Date(at.getTime() - needed), at);
+}
+
 type Reservation =
   /** Decided without a provider call (skipped, deferred), or nothing to decide about. */
   | { kind: 'decided'; outcome: SendOutcome }
@@ -164,7 +188,8 @@ type Reservation =
  *
  * Round trips are the cost here, so it takes two: BEGIN, the lock and every read the decision
  * needs go out together (Postgres runs them in order, so the reads see the world as of holding
- * the lock); the ledger row goes out with COMMIT. The request's customer id is taken as canonical;
+ * the lock; the delivery policy in force is one of them, so a deploy applies to the next send);
+ * the ledger row goes out with COMMIT. The request's customer id is taken as canonical;
  * if the customer was merged since, a second batch locks and reads the surviving customer.
  */
 export function reserve(
@@ -176,18 +201,23 @@ export function reserve(
   return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
     const at = rules.now();
     const intentWindowMs = request.intentWindowMs ?? rules.defaultIntentWindowMs;
-    const horizon = new Date(at.getTime() - Math.max(capHorizonMs(rules.caps), intentWindowMs));
+    const horizonMs = Math.max(rules.policy.horizonMs(), intentWindowMs);
+    const horizon = new Date(at.getTime() - horizonMs);
     const readUnderLock = (customerId: string) =>
       batch(
         tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
         ledgerRead(tx, request, customerId, horizon, at),
         runsRead(tx, request, customerId),
         journeyStateRead(tx, request.journeyId),
+        latestPolicyRead(tx),
         ...contactReads(tx, customerId),
       );
-    let [, ledger, runs, state, ...contactRows] = await readUnderLock(request.customerId);
+    let [, ledger, runs, state, policyRow, ...contactRows] = await readUnderLock(request.customerId);
     const mergedInto = contactRows[0][0]?.mergedIntoId;
-    if (mergedInto) [, ledger, runs, state, ...contactRows] = await readUnderLock(mergedInto);
+    if (mergedInto) [, ledger, runs, state, policyRow, ...contactRows] = await readUnderLock(mergedInto);
+    const policy = rules.policy.rulesOf(policyRow[0]);
+    const customerId = mergedInto ?? request.customerId;
+    ledger = await rowsForPolicy(tx, request, customerId, { rows: ledger, ms: horizonMs }, policy, at);
     const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
     if (existing) return { kind: 'existing', row: existing };
     const { runStatus, goesOnInstead, mergedRunIds } = runFacts(request.runId, runs);
@@ -208,8 +238,8 @@ export function reserve(
           : undefined,
       at,
       configured: rules.configured,
-      caps: rules.caps,
-      quietHours: rules.quietHours,
+      caps: policy.caps,
+      quietHours: policy.quietHours,
       defaultTimeZone: rules.defaultTimeZone,
     });
     for (const rule of decision.capsHit) capsHit.inc({ rule, policy: request.overCap });

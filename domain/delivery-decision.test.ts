@@ -191,12 +191,17 @@ describe('the send decision, rule by rule', () => {
       until: new Date(oldest.getTime() + 24 * hour),
       reason: 'email: cap any-channel-per-day (3 per 24 h)',
       capsHit: ['any-channel-per-day'],
+      rule: 'any-channel-per-day',
     });
   });
 
   it('defers a marketing send in quiet hours to their end, plus a jitter of under 30 minutes', () => {
     const decision = decide({ at: lateInParis });
-    expect(decision).toMatchObject({ kind: 'defer', reason: 'quiet hours 21:00–09:00 Europe/Paris' });
+    expect(decision).toMatchObject({
+      kind: 'defer',
+      reason: 'quiet hours 21:00–09:00 Europe/Paris',
+      rule: 'quiet-hours',
+    });
     const until = decision.kind === 'defer' ? decision.until.getTime() : 0;
     expect(until).toBeGreaterThanOrEqual(Date.parse('2026-11-21T08:00:00Z'));
     expect(until).toBeLessThan(Date.parse('2026-11-21T08:30:00Z'));
@@ -259,6 +264,7 @@ describe('the send decision, channel order and fallback', () => {
       reason:
         'no channel allowed: sms: cap any-channel-per-day (3 per 24 h); email: cap any-channel-per-day (3 per 24 h)',
       capsHit: ['any-channel-per-day', 'any-channel-per-day'],
+      rule: 'any-channel-per-day',
     });
   });
 

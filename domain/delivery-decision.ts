@@ -2,7 +2,7 @@ import { channelTable, type Channel, type ChannelFacts } from './channels.js';
 import type { ConsentStatus } from './consent-traits.js';
 import { capHit, type CapRule } from './frequency-caps.js';
 import type { SendStep } from './journey-definition.js';
-import { quietUntil, type QuietHours } from './quiet-hours.js';
+import { quietHoursOn, quietUntil, type QuietHours } from './quiet-hours.js';
 
 /** The deliver activity's attempts (its retry policy's `maximumAttempts`). */
 export const deliverMaxAttempts = 10;
@@ -124,11 +124,14 @@ export interface DecisionInput {
   defaultTimeZone?: string;
 }
 
-/** Every decision names the cap rules it hit on the way (the caller counts them). */
+/**
+ * Every decision names the cap rules it hit on the way (the caller counts them); a skip or defer
+ * by a cap or quiet hours names that policy rule's id (the ledger's `rule`).
+ */
 export type Decision = { capsHit: string[] } & (
   | { kind: 'send'; channel: Channel; skippedChannels: string[] }
-  | { kind: 'skip'; reason: string }
-  | { kind: 'defer'; until: Date; reason: string; held?: true }
+  | { kind: 'skip'; reason: string; rule?: string }
+  | { kind: 'defer'; until: Date; reason: string; held?: true; rule?: string }
 );
 
 /**
@@ -198,20 +201,23 @@ export function decideDelivery(input: DecisionInput): Decision {
         reasons.push(reason);
         continue;
       }
-      if (policy.overCap === 'defer') return { kind: 'defer', until: hit.allowedAt, reason, capsHit };
-      return { kind: 'skip', reason, capsHit };
+      const rule = hit.rule.id;
+      if (policy.overCap === 'defer') return { kind: 'defer', until: hit.allowedAt, reason, capsHit, rule };
+      return { kind: 'skip', reason, capsHit, rule };
     }
     if (policy.category === 'marketing') {
       const zone = input.contact.timeZone ?? input.defaultTimeZone ?? 'UTC';
-      const opens = quietUntil(at, zone, input.quietHours, policy.dedupKey);
+      const quiet = quietHoursOn(input.quietHours, channel);
+      const opens = quietUntil(at, zone, quiet, policy.dedupKey);
       if (opens) {
-        const reason = `quiet hours ${input.quietHours.start}–${input.quietHours.end} ${zone}`;
-        if (policy.quietHours === 'skip') return { kind: 'skip', reason, capsHit };
-        return { kind: 'defer', until: opens, reason, capsHit };
+        const reason = `quiet hours ${quiet.start}–${quiet.end} ${zone}`;
+        if (policy.quietHours === 'skip') return { kind: 'skip', reason, capsHit, rule: quiet.id };
+        return { kind: 'defer', until: opens, reason, capsHit, rule: quiet.id };
       }
     }
     return { kind: 'send', channel, skippedChannels: reasons, capsHit };
   }
   const reason = reasons.length > 0 ? `no channel allowed: ${reasons.join('; ')}` : 'no channel';
-  return { kind: 'skip', reason, capsHit };
+  // Every channel ruled out, a cap among the reasons (under `nextChannel`): the ledger names it.
+  return { kind: 'skip', reason, capsHit, ...(capsHit[0] ? { rule: capsHit[0] } : {}) };
 }

@@ -14,6 +14,8 @@ export interface CapRule {
   journeyId?: string;
   /** Unset: any message; set: only messages with this tag. */
   tag?: string;
+  /** Which messages it limits: marketing ones unless set (transactional ones are exempt by default). */
+  category?: MessageCategory;
 }
 
 const day = 86_400_000;
@@ -55,8 +57,9 @@ function applies(rule: CapRule, d: { channel: Channel; journeyId: string | null;
 }
 
 /**
- * The first rule this send would break, or undefined. Transactional messages are exempt from
- * caps, but their rows are counted for everything else.
+ * The first rule this send would break, or undefined. A rule limits the messages of its category
+ * (marketing unless set: transactional messages are exempt from caps unless one names them), but
+ * every counted row counts toward it, whatever its category.
  */
 export function capHit(
   rules: readonly CapRule[],
@@ -64,9 +67,8 @@ export function capHit(
   candidate: CapCandidate,
   now: Date,
 ): CapHit | undefined {
-  if (candidate.category === 'transactional') return undefined;
   for (const rule of rules) {
-    if (!applies(rule, candidate)) continue;
+    if ((rule.category ?? 'marketing') !== candidate.category || !applies(rule, candidate)) continue;
     const since = now.getTime() - rule.windowMs;
     const inWindow = recent
       .filter((d) => d.at.getTime() > since && applies(rule, d))

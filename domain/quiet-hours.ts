@@ -1,15 +1,29 @@
+import type { Channel } from './channels.js';
 import { localParts } from './local-time.js';
 import { stableHash } from './split.js';
 
 /** Quiet hours in the customer's own time zone, e.g. 21:00–09:00 (may wrap midnight). */
 export interface QuietHours {
+  /** The rule id the ledger names for a send they skipped or deferred (default `quiet-hours`). */
+  id?: string;
   start: string;
   end: string;
   /** Releases at the window's opening are spread over this many minutes (deterministic per message). */
   jitterMinutes: number;
+  /** A channel's own window (start = end: no quiet hours on that channel). */
+  channels?: Partial<Record<Channel, { start: string; end: string }>>;
 }
 
 export const defaultQuietHours: QuietHours = { start: '21:00', end: '09:00', jitterMinutes: 30 };
+
+/** The window that applies on a channel, and the rule id naming it (`ID` or `ID:channel`). */
+export function quietHoursOn(quiet: QuietHours, channel: Channel): QuietHours & { id: string } {
+  const id = quiet.id ?? 'quiet-hours';
+  const own = quiet.channels?.[channel];
+  return own
+    ? { id: `${id}:${channel}`, start: own.start, end: own.end, jitterMinutes: quiet.jitterMinutes }
+    : { id, start: quiet.start, end: quiet.end, jitterMinutes: quiet.jitterMinutes };
+}
 
 const minutesOf = (hhmm: string) => {
   const [h = 0, m = 0] = hhmm.split(':').map(Number);

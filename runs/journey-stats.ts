@@ -17,6 +17,8 @@ interface StepStats {
   /** Runs messaged at this step, per channel. */
   messaged: Record<string, number>;
   skipped: Record<string, number>;
+  /** Sends skipped or deferred by a delivery policy rule (a cap, quiet hours), per rule id. */
+  byRule: Record<string, number>;
   deferred: number;
   failed: number;
   /** Conversions whose last message before converting came from this step. */
@@ -55,6 +57,7 @@ interface LedgerRow {
   channel: string | null;
   status: string;
   reason: string | null;
+  rule: string | null;
   createdAt: Date;
 }
 
@@ -96,6 +99,7 @@ export async function journeyStats(
       channel: deliveries.channel,
       status: deliveries.status,
       reason: deliveries.reason,
+      rule: deliveries.rule,
       createdAt: deliveries.createdAt,
     })
     .from(deliveries)
@@ -193,7 +197,9 @@ async function stepStats(
       new Set(rows.filter(predicate).map((d) => d.runId)).size;
     const messaged: Record<string, number> = {};
     const skipped: Record<string, number> = {};
+    const byRule: Record<string, number> = {};
     for (const d of rows) {
+      if (d.rule) byRule[d.rule] = (byRule[d.rule] ?? 0) + 1;
       if (isSent(d.status) && d.channel) messaged[d.channel] = (messaged[d.channel] ?? 0) + 1;
       if (d.status === 'skipped') {
         const reason = d.reason ?? 'unknown';
@@ -207,6 +213,7 @@ async function stepStats(
       waiting: waitingAt ? await waitingAt(step.id) : null,
       messaged,
       skipped,
+      byRule,
       deferred: rows.filter((d) => d.status === 'deferred').length,
       failed: byRun((d) => d.status === 'failed'),
       convertedAfter: 0,

@@ -28,6 +28,9 @@ const commands = [
   'customers show',
   'deliveries list',
   'stats',
+  'policy validate',
+  'policy deploy',
+  'policy show',
 ].map((line) => line.split(' '));
 
 const stackFrame = /\bat .+:\d+:\d+/;
@@ -122,6 +125,7 @@ describe('CLI usage', () => {
     });
     expect(await json('journeys', 'runs', 'abandoned-cart')).toEqual([]);
     expect(await json('deliveries', 'list')).toEqual([]);
+    expect(await json('policy', 'show')).toMatchObject({ deployed: false, policy: { caps: expect.any(Array) } });
     expect(await json('stats', 'abandoned-cart', '--no-waiting')).toMatchObject({ entered: 0 });
     expect(await json('migrate')).toEqual({ migrated: true, database: 'DATABASE_URL' });
     expect(await json('setup')).toMatchObject({

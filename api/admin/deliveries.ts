@@ -32,6 +32,10 @@ const deliveryReply = z.looseObject({
   channel: z.string().nullable(),
   status: z.string(),
   reason: z.string().nullable(),
+  rule: z
+    .string()
+    .nullable()
+    .meta({ description: 'The delivery policy rule (a cap’s id, quiet hours) that skipped or deferred it.' }),
   createdAt: z.string(),
 });
 

@@ -81,13 +81,14 @@ export function registerDeliveries(program: Command): void {
               list.length === 0
                 ? 'no deliveries\n'
                 : formatTable(
-                    ['AT', 'CUSTOMER', 'JOURNEY/STEP', 'CHANNEL', 'STATUS', 'REASON'],
+                    ['AT', 'CUSTOMER', 'JOURNEY/STEP', 'CHANNEL', 'STATUS', 'RULE', 'REASON'],
                     list.map((r) => [
                       r.createdAt,
                       r.customerId,
                       `${r.journeyId ?? '-'}/${r.stepId ?? '-'}`,
                       r.channel ?? '-',
                       r.status,
+                      r.rule ?? '-',
                       r.reason,
                     ]),
                   ),

@@ -26,7 +26,18 @@ function render(stats: JourneyStats): string {
     '',
   ].join('\n');
   const table = formatTable(
-    ['STEP', 'TYPE', 'WAITING', 'REACHED', 'MESSAGED', 'SKIPPED', 'DEFERRED', 'FAILED', 'CONVERTED AFTER'],
+    [
+      'STEP',
+      'TYPE',
+      'WAITING',
+      'REACHED',
+      'MESSAGED',
+      'SKIPPED',
+      'DEFERRED',
+      'BY RULE',
+      'FAILED',
+      'CONVERTED AFTER',
+    ],
     stats.steps.map((s) => [
       s.id,
       s.type,
@@ -35,6 +46,7 @@ function render(stats: JourneyStats): string {
       counts(s.messaged),
       counts(s.skipped),
       s.type === 'send' ? s.deferred : '',
+      counts(s.byRule),
       s.type === 'send' ? s.failed : '',
       s.type === 'send' ? s.convertedAfter : '',
     ]),
