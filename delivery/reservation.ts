@@ -19,6 +19,7 @@ import { defaultQuietHours, type QuietHours } from '../domain/quiet-hours.js';
 import { capsHit } from '../infra/metrics.js';
 import { contactFacts, contactOf, contactReads, type CustomerContact } from './customer-contact.js';
 import type { DeliveryRequest } from './delivery-request.js';
+import { runStopDecision, runStopRead } from './run-exit-check.js';
 import { countedStatuses, insertDecision, outcomeOf, unfinishedStatuses, type LedgerRow } from './ledger.js';
 
 /** The pipeline's settings for the decision; unset ones take the defaults. */
@@ -183,11 +184,12 @@ export function reserve(
         ledgerRead(tx, request, customerId, horizon, at),
         runsRead(tx, request, customerId),
         journeyStateRead(tx, request.journeyId),
+        runStopRead(tx, request, customerId),
         ...contactReads(tx, customerId),
       );
-    let [, ledger, runs, state, ...contactRows] = await readUnderLock(request.customerId);
+    let [, ledger, runs, state, stops, ...contactRows] = await readUnderLock(request.customerId);
     const mergedInto = contactRows[0][0]?.mergedIntoId;
-    if (mergedInto) [, ledger, runs, state, ...contactRows] = await readUnderLock(mergedInto);
+    if (mergedInto) [, ledger, runs, state, stops, ...contactRows] = await readUnderLock(mergedInto);
     const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
     if (existing) return { kind: 'existing', row: existing };
     const { runStatus, goesOnInstead, mergedRunIds } = runFacts(request.runId, runs);
@@ -196,7 +198,7 @@ export function reserve(
     const contact = contactOf(mergedInto ?? request.customerId, contactRows);
     if (!contact) return { kind: 'decided', outcome: { status: 'skipped', reason: 'customer not found' } };
 
-    const decision = decideDelivery({
+    const decided = decideDelivery({
       policy: { ...request, channels, intentWindowMs },
       contact: contactFacts(contact, channels),
       recent: ledger,
@@ -212,6 +214,8 @@ export function reserve(
       quietHours: rules.quietHours,
       defaultTimeZone: rules.defaultTimeZone,
     });
+    // A goal or exit event stored since the run started ends it, signal or not (run-exit-check.ts).
+    const decision = runStopDecision(request, stops) ?? decided;
     for (const rule of decision.capsHit) capsHit.inc({ rule, policy: request.overCap });
     const [[row]] = await commitWith(insertDecision(tx, request, contact.customerId, decision, at));
     if (!row) throw new Error('ledger insert returned nothing');
