@@ -56,7 +56,7 @@ describe('run stop (exit re-check from stored events)', () => {
         event('Order Completed', 'c2', '2026-01-01T10:05:00.000Z'),
         event('Order Completed', 'c1', '2026-01-01T09:59:00.000Z'),
         event('Product Viewed', 'c1', '2026-01-01T10:05:00.000Z'),
-        { ...trigger, name: 'Order Completed' },
+        { ...trigger, name: 'Order Completed', occurredAt: '2026-01-01T10:05:00.000Z' },
       ]),
     ).toBeUndefined();
   });
