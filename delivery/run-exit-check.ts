@@ -32,7 +32,7 @@ export function runStopRead(tx: Queryable, request: DeliveryRequest, customerId:
             inArray(events.customerId, [...new Set([request.customerId, customerId])]),
             inArray(events.name, names),
             gte(events.occurredAt, new Date(stop.since)),
-            ne(events.messageId, stop.trigger.messageId),
+            ne(events.messageId, request.trigger.messageId),
           )
         : sql`false`,
     )
@@ -47,6 +47,7 @@ export function runStopDecision(request: DeliveryRequest, rows: readonly StoredS
   if (!request.runStop || rows.length === 0) return undefined;
   const stopped = runStoppedBy(
     request.runStop,
+    request.trigger,
     rows.map((row) => ({ ...row, name: row.name ?? '', occurredAt: row.occurredAt.toISOString() })),
   );
   return stopped ? { kind: 'skip', reason: runStoppedReason(stopped), capsHit: [] } : undefined;

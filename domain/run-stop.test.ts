@@ -17,7 +17,7 @@ const journey = {
   goal: { event: 'Order Completed', where: sameCart, within: '7d' },
   exit: [{ event: 'Cart Emptied', where: sameCart }],
 };
-const stop = runStopOf(journey, trigger, '2026-01-01T10:00:01.000Z')!;
+const stop = runStopOf(journey, '2026-01-01T10:00:01.000Z')!;
 const event = (name: string, cart: string, occurredAt: string, messageId = `${name}-${cart}`): RunEvent => ({
   messageId,
   name,
@@ -31,17 +31,16 @@ describe('run stop (exit re-check from stored events)', () => {
       since: '2026-01-01T10:00:01.000Z',
       goal: { event: 'Order Completed', where: sameCart },
       exit: [{ event: 'Cart Emptied', where: sameCart }],
-      trigger,
     });
     expect(stopEventNames(stop)).toEqual(['Order Completed', 'Cart Emptied']);
-    expect(runStopOf({ exit: [] }, trigger, trigger.occurredAt)).toBeUndefined();
+    expect(runStopOf({ exit: [] }, trigger.occurredAt)).toBeUndefined();
   });
 
   it('is stopped by a goal or exit event that matches its conditions, the first one first', () => {
     const order = event('Order Completed', 'c1', '2026-01-01T10:05:00.000Z');
     const emptied = event('Cart Emptied', 'c1', '2026-01-01T10:06:00.000Z');
-    expect(runStoppedBy(stop, [order, emptied])).toEqual({ outcome: 'converted', event: order });
-    expect(runStoppedBy(stop, [emptied, order])).toEqual({ outcome: 'exited', event: emptied });
+    expect(runStoppedBy(stop, trigger, [order, emptied])).toEqual({ outcome: 'converted', event: order });
+    expect(runStoppedBy(stop, trigger, [emptied, order])).toEqual({ outcome: 'exited', event: emptied });
     expect(runStoppedReason({ outcome: 'converted', event: order })).toBe(
       'customer converted: Order Completed at 2026-01-01T10:05:00.000Z',
     );
@@ -52,7 +51,7 @@ describe('run stop (exit re-check from stored events)', () => {
 
   it('is not stopped by another cart, the trigger itself, other events or events before it started', () => {
     expect(
-      runStoppedBy(stop, [
+      runStoppedBy(stop, trigger, [
         event('Order Completed', 'c2', '2026-01-01T10:05:00.000Z'),
         event('Order Completed', 'c1', '2026-01-01T09:59:00.000Z'),
         event('Product Viewed', 'c1', '2026-01-01T10:05:00.000Z'),
@@ -64,12 +63,11 @@ describe('run stop (exit re-check from stored events)', () => {
   it('without conditions, any event of a goal or exit name stops it', () => {
     const plain = runStopOf(
       { goal: { event: 'Order Completed', within: '1d' }, exit: [] },
-      trigger,
       trigger.occurredAt,
     )!;
     expect(plain.goal).toEqual({ event: 'Order Completed' });
     expect(
-      runStoppedBy(plain, [event('Order Completed', 'other', '2026-01-01T11:00:00.000Z')])?.outcome,
+      runStoppedBy(plain, trigger, [event('Order Completed', 'other', '2026-01-01T11:00:00.000Z')])?.outcome,
     ).toBe('converted');
   });
 });

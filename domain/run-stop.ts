@@ -9,23 +9,21 @@ export interface StopMatch {
 }
 
 /**
- * What ends a run, as a send carries it to the delivery pipeline: the journey's goal and exits,
- * the run's trigger (conditions compare with it) and when the run started. With it the pipeline
- * re-checks exit just before a send from the events stored, not only from the signals the run got:
- * sends that run back to back inside one workflow task see no signal in between.
+ * What ends a run, as a send carries it to the delivery pipeline (beside the run's trigger, which
+ * conditions compare with): the journey's goal and exits, and when the run started. With it the
+ * pipeline re-checks exit just before a send from the events stored, not only from the signals the
+ * run got: sends that run back to back inside one workflow task see no signal in between.
  */
 export interface RunStop {
   /** The run's start: only events that happened since can end it. */
   since: string;
   goal?: StopMatch;
   exit: StopMatch[];
-  trigger: RunEvent;
 }
 
 /** The journey's goal and exits for a run's send, or undefined when nothing but the end stops it. */
 export function runStopOf(
   journey: Pick<JourneyDefinition, 'goal' | 'exit'>,
-  trigger: RunEvent,
   since: string,
 ): RunStop | undefined {
   if (!journey.goal && journey.exit.length === 0) return undefined;
@@ -34,7 +32,6 @@ export function runStopOf(
     since,
     ...(journey.goal ? { goal: plain(journey.goal) } : {}),
     exit: journey.exit.map(plain),
-    trigger,
   };
 }
 
@@ -53,11 +50,15 @@ export interface RunStopped {
  * run itself would judge it on receiving it (goal before exit, conditions against the trigger);
  * the trigger itself and events from before the run started never do.
  */
-export function runStoppedBy(stop: RunStop, events: readonly RunEvent[]): RunStopped | undefined {
-  const context = { trigger: stop.trigger };
+export function runStoppedBy(
+  stop: RunStop,
+  trigger: RunEvent,
+  events: readonly RunEvent[],
+): RunStopped | undefined {
+  const context = { trigger };
   const since = Date.parse(stop.since);
   for (const event of events) {
-    if (event.messageId === stop.trigger.messageId || Date.parse(event.occurredAt) < since) continue;
+    if (event.messageId === trigger.messageId || Date.parse(event.occurredAt) < since) continue;
     if (stop.goal && matches(stop.goal, event, context)) return { outcome: 'converted', event };
     if (stop.exit.some((match) => matches(match, event, context))) return { outcome: 'exited', event };
   }

@@ -87,7 +87,7 @@ function deliverActivity(step: SendStep, run: RunContext, attempt: number): Prom
   const summary = `${step.id}: send ${step.template} (${step.channels.join(' → ')})`;
   if (!patched('deliver-local'))
     return deliveryActivities.deliver.executeWithOptions({ summary }, [deliveryRequest(step, run, attempt)]);
-  const runStop = runStopOf(run.journey, run.input.trigger, workflowInfo().runStartTime.toISOString());
+  const runStop = runStopOf(run.journey, workflowInfo().runStartTime.toISOString());
   return localDeliveryActivities.deliver.executeWithOptions({ summary }, [
     { ...deliveryRequest(step, run, attempt), ...(runStop ? { runStop } : {}) },
   ]);
