@@ -39,14 +39,17 @@ export function createJourneyStepActivities(db: Database, deliverer: Deliverer) 
     },
 
     /**
-     * Heartbeats while it works, so a worker that dies mid-send is noticed within the workflow's
-     * heartbeat timeout (seconds) rather than the send's start-to-close timeout (minutes); a slow
-     * provider on a live worker keeps heartbeating and is not cut off.
+     * As a regular activity it heartbeats while it works, so a worker that dies mid-send is noticed
+     * within the workflow's heartbeat timeout (seconds) rather than the send's start-to-close
+     * timeout (minutes); a slow provider on a live worker keeps heartbeating and is not cut off.
      */
     async deliver(request: DeliveryRequest): Promise<SendOutcome> {
       const context = Context.current();
-      context.heartbeat();
-      const beat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+      // As a local activity (`deliver-local`) it runs inside the workflow task: no heartbeat to send.
+      const beat = context.info.isLocal
+        ? undefined
+        : setInterval(() => context.heartbeat(), heartbeatEveryMs);
+      if (beat) context.heartbeat();
       try {
         return await deliverer.deliver(request, {
           signal: context.cancellationSignal,

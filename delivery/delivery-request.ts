@@ -1,5 +1,6 @@
 import type { SendStep } from '../domain/journey-definition.js';
 import type { RunEvent, SendOutcome } from '../domain/journey-runtime.js';
+import type { RunStop } from '../domain/run-stop.js';
 
 /** The send step's own fields, as the step schema defines them. */
 type StepPolicy = Pick<
@@ -25,6 +26,11 @@ export interface DeliveryRequest extends StepPolicy {
   /** The step's `intentWindow` in milliseconds; absent: the pipeline's default. */
   intentWindowMs?: number;
   trigger: RunEvent;
+  /**
+   * What ends the run (goal, exits, since when): the reservation skips the send when a stored event
+   * already did. Absent in requests of runs from before local-activity sends (`deliver-local`).
+   */
+  runStop?: RunStop;
 }
 
 /** What the deliver activity knows of its own attempt. */

@@ -19,6 +19,7 @@ import { defaultQuietHours, type QuietHours } from '../domain/quiet-hours.js';
 import { capsHit } from '../infra/metrics.js';
 import { contactFacts, contactOf, contactReads, type CustomerContact } from './customer-contact.js';
 import type { DeliveryRequest } from './delivery-request.js';
+import { runStopDecision, runStopRead } from './run-exit-check.js';
 import { countedStatuses, insertDecision, outcomeOf, unfinishedStatuses, type LedgerRow } from './ledger.js';
 import { latestPolicyRead, policyCache, type PolicyCache } from './policy-store.js';
 import type { PolicyRules } from '../domain/delivery-policy.js';
@@ -210,11 +211,13 @@ export function reserve(
         runsRead(tx, request, customerId),
         journeyStateRead(tx, request.journeyId),
         latestPolicyRead(tx),
+        runStopRead(tx, request, customerId),
         ...contactReads(tx, customerId),
       );
-    let [, ledger, runs, state, policyRow, ...contactRows] = await readUnderLock(request.customerId);
+    let [, ledger, runs, state, policyRow, stops, ...contactRows] = await readUnderLock(request.customerId);
     const mergedInto = contactRows[0][0]?.mergedIntoId;
-    if (mergedInto) [, ledger, runs, state, policyRow, ...contactRows] = await readUnderLock(mergedInto);
+    if (mergedInto)
+      [, ledger, runs, state, policyRow, stops, ...contactRows] = await readUnderLock(mergedInto);
     const policy = rules.policy.rulesOf(policyRow[0]);
     const customerId = mergedInto ?? request.customerId;
     ledger = await rowsForPolicy(tx, request, customerId, { rows: ledger, ms: horizonMs }, policy, at);
@@ -226,7 +229,7 @@ export function reserve(
     const contact = contactOf(mergedInto ?? request.customerId, contactRows);
     if (!contact) return { kind: 'decided', outcome: { status: 'skipped', reason: 'customer not found' } };
 
-    const decision = decideDelivery({
+    const decided = decideDelivery({
       policy: { ...request, channels, intentWindowMs },
       contact: contactFacts(contact, channels),
       recent: ledger,
@@ -242,6 +245,8 @@ export function reserve(
       quietHours: policy.quietHours,
       defaultTimeZone: rules.defaultTimeZone,
     });
+    // A goal or exit event stored since the run started ends it, signal or not (run-exit-check.ts).
+    const decision = runStopDecision(request, stops) ?? decided;
     for (const rule of decision.capsHit) capsHit.inc({ rule, policy: request.overCap });
     const [[row]] = await commitWith(insertDecision(tx, request, contact.customerId, decision, at));
     if (!row) throw new Error('ledger insert returned nothing');

@@ -15,7 +15,9 @@ import { useTimeSkippingJourneys, type JourneyHarness } from './helpers/journey-
  * Changing the interpreter while runs are in flight (README, "Changing the journey workflow"):
  * every history checked in under test/fixtures/histories — recorded from earlier code — and
  * every history recorded by this run must replay against the current code without
- * nondeterminism. `RECORD_HISTORIES=1` refreshes the checked-in set.
+ * nondeterminism. `RECORD_HISTORIES=1` refreshes the checked-in set; with `HISTORY_SUFFIX=<name>` it
+ * adds a set beside them instead (`welcome-series.<name>.json`), so histories from before a workflow
+ * change stay covered after it.
  */
 const historiesDir = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 
@@ -45,11 +47,12 @@ describe('replay of recorded journey histories', () => {
     }
     if (process.env.RECORD_HISTORIES === '1') {
       await mkdir(historiesDir, { recursive: true });
+      const suffix = process.env.HISTORY_SUFFIX ? `.${process.env.HISTORY_SUFFIX}` : '';
       for (const [i, { history }] of fresh.entries()) {
         await writeFile(
           path.join(
             historiesDir,
-            `${['abandoned-cart-completed', 'abandoned-cart-converted', 'welcome-series'][i]}.json`,
+            `${['abandoned-cart-completed', 'abandoned-cart-converted', 'welcome-series'][i]}${suffix}.json`,
           ),
           historyToJSON(history),
         );

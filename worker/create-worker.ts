@@ -90,11 +90,24 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       maxConcurrentWorkflowTaskExecutions: options.tuning?.maxConcurrentWorkflowTaskExecutions,
       maxConcurrentActivityTaskExecutions: options.tuning?.maxConcurrentActivityTaskExecutions,
     }),
+    maxConcurrentLocalActivityExecutions: localActivitySlots(options.tuning),
     // On stop, in-flight activities get 5 s to finish before they are cancelled (a cancelled send is
     // retried by another worker and deduplicated by the ledger); a stop never takes more than 30 s.
     shutdownGraceTime: '5s',
     shutdownForceTime: '30s',
   });
+}
+
+/** The SDK's default workflow-task slots, which `WORKER_MAX_WORKFLOW_TASKS` overrides. */
+const defaultWorkflowTaskSlots = 40;
+
+/**
+ * Sends and profile reads run as local activities inside their run's workflow task, one at a time
+ * per run, so at most one per workflow task in flight: as many slots as workflow-task slots. More
+ * would never fill; fewer would leave a workflow task waiting for a slot while its timeout runs.
+ */
+function localActivitySlots(tuning: WorkerTuning | undefined): number {
+  return tuning?.maxConcurrentWorkflowTaskExecutions ?? defaultWorkflowTaskSlots;
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { pino } from 'pino';
 import type { Database } from '../../db/client.js';
 import { createEmailAdapter } from '../../delivery/channels/email.js';
@@ -27,8 +26,4 @@ export function emailPipeline(
   });
 }
 
-/**
- * The clock of the server that scheduled the running activity: on a time-skipping server it runs
- * ahead of the wall clock, and send decisions (caps, quiet hours) must use it.
- */
-export const activityServerClock = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+export { activityServerClock } from './server-clock.js';

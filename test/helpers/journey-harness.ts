@@ -17,6 +17,7 @@ import { createJourneyRouter } from '../../runs/journey-router.js';
 import { workflowsPath } from '../../worker/create-worker.js';
 import type { JourneyRunResult } from '../../workflows/journey-run/signals.js';
 import { afterAll, beforeAll } from 'vitest';
+import { activityServerClock, withServerClock } from './server-clock.js';
 import { createTestWorker, createTimeSkippingEnvironment } from './temporal.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import type { EventRouter } from '../../runs/event-router.js';
@@ -28,14 +29,22 @@ import type { EventRouter } from '../../runs/event-router.js';
  */
 export class RecordingDeliverer implements Deliverer {
   readonly requests: { request: DeliveryRequest; scheduledAt: number; outcome: SendOutcome }[] = [];
-  constructor(private readonly inner?: Deliverer) {}
-  async deliver(request: DeliveryRequest, context?: DeliverContext): Promise<SendOutcome> {
-    const scheduledAt = Context.current().info.scheduledTimestampMs;
-    const outcome = this.inner
-      ? await this.inner.deliver(request, context)
-      : { status: 'sent' as const, channel: request.channels[0] };
-    this.requests.push({ request, scheduledAt, outcome });
-    return outcome;
+  constructor(
+    private readonly inner?: Deliverer,
+    /** The server's clock: a local activity's schedule time is the worker's, not the server's. */
+    private readonly serverNow?: () => Promise<Date>,
+  ) {}
+  deliver(request: DeliveryRequest, context?: DeliverContext): Promise<SendOutcome> {
+    return withServerClock(this.serverNow, async () => {
+      const scheduledAt = Context.current().info.isLocal
+        ? activityServerClock().getTime()
+        : Context.current().info.scheduledTimestampMs;
+      const outcome = this.inner
+        ? await this.inner.deliver(request, context)
+        : { status: 'sent' as const, channel: request.channels[0] };
+      this.requests.push({ request, scheduledAt, outcome });
+      return outcome;
+    });
   }
   forCustomer(customerId: string) {
     return this.requests.filter((r) => r.request.customerId === customerId);
@@ -81,7 +90,7 @@ export async function createJourneyHarness(
   database: TestDatabase,
   options: { deliverer?: Deliverer } = {},
 ): Promise<JourneyHarness> {
-  const deliverer = new RecordingDeliverer(options.deliverer);
+  const deliverer = new RecordingDeliverer(options.deliverer, temporal.now);
   const { worker, taskQueue }: { worker: Worker; taskQueue: string } = await createTestWorker({
     connection: temporal.nativeConnection,
     activities: createActivities({ db: database.db, deliverer }),

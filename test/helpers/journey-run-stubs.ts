@@ -46,22 +46,29 @@ export interface StubBehaviour {
   deliver?: (request: Parameters<Activities['deliver']>[0], n: number) => SendOutcome;
 }
 
-export function stubActivities(behaviour: StubBehaviour = {}): { activities: Activities; calls: StubCalls } {
+export function stubActivities(
+  behaviour: StubBehaviour = {},
+  serverNow: () => Promise<number> = async () => Date.now(),
+): { activities: Activities; calls: StubCalls } {
   const calls: StubCalls = { recordJourneyRun: [], loadProfile: [], updateProfileTraits: [], deliver: [] };
-  const at = () => Context.current().info.scheduledTimestampMs;
+  // A local activity's schedule time is the worker's clock, not the (time-skipping) server's.
+  const at = () => {
+    const { info } = Context.current();
+    return info.isLocal ? serverNow() : Promise.resolve(info.scheduledTimestampMs);
+  };
   const activities: Activities = {
     async recordJourneyRun(record) {
-      calls.recordJourneyRun.push({ input: record, at: at() });
+      calls.recordJourneyRun.push({ input: record, at: await at() });
     },
     async loadProfile(customerId) {
-      calls.loadProfile.push({ input: customerId, at: at() });
+      calls.loadProfile.push({ input: customerId, at: await at() });
       return behaviour.profile ?? null;
     },
     async updateProfileTraits(input) {
-      calls.updateProfileTraits.push({ input, at: at() });
+      calls.updateProfileTraits.push({ input, at: await at() });
     },
     async deliver(request) {
-      calls.deliver.push({ input: request, at: at() });
+      calls.deliver.push({ input: request, at: await at() });
       return (
         behaviour.deliver?.(request, calls.deliver.length) ?? { status: 'sent', channel: request.channels[0] }
       );
@@ -132,7 +139,7 @@ export function useJourneyRuns(): JourneyRuns {
     now: async () => new Date(await environment().currentTimeMs()),
     async start(definition, options = {}) {
       const workflowId = `journey/${definition.id}/${randomUUID()}`;
-      const { activities, calls } = stubActivities(options);
+      const { activities, calls } = stubActivities(options, () => environment().currentTimeMs());
       stubsOf.set(workflowId, activities);
       const handle = await startRun(environment(), { taskQueue, workflowId, definition, options });
       return runOf(handle, calls, (await handle.describe()).startTime.getTime());

@@ -1,4 +1,4 @@
-import { setCurrentDetails, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, setCurrentDetails, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { JourneyStepActivities } from '../../activities/step-activities.js';
 import { valueAt, type EvaluationContext } from '../../domain/condition.js';
 import type { EventInbox } from '../../domain/event-inbox.js';
@@ -6,7 +6,7 @@ import type { JourneyDefinition, Step } from '../../domain/journey-definition.js
 import type { RunEvent } from '../../domain/journey-runtime.js';
 import { searchAttributes } from '../../domain/search-attributes.js';
 import { exitTo, type ExitNames, type StepOf, type StepType } from '../../domain/step-flow.js';
-import { profileActivities } from './activity-options.js';
+import { localProfileActivities, profileActivities } from './activity-options.js';
 import type { JourneyRunInput, JourneyRunState, StepRecord } from './signals.js';
 
 export type Profile = Awaited<ReturnType<JourneyStepActivities['loadProfile']>>;
@@ -74,10 +74,16 @@ export class RunContext {
 
   /** Reads the profile again: a journey runs for days, and the profile changes meanwhile. */
   async loadProfile(): Promise<Profile> {
-    this.profile = await profileActivities.loadProfile.executeWithOptions({ summary: 'load profile' }, [
-      this.state.customerId,
-    ]);
+    this.profile = await this.profileActivities().loadProfile.executeWithOptions(
+      { summary: 'load profile' },
+      [this.state.customerId],
+    );
     return this.profile;
+  }
+
+  /** The profile's activities: local ones for runs started since `profile-local`. */
+  profileActivities(): typeof profileActivities {
+    return patched('profile-local') ? localProfileActivities : profileActivities;
   }
 
   /** Shows what the run waits for (query and Temporal UI), then sleeps on a durable timer. */

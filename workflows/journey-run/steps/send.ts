@@ -1,9 +1,17 @@
-import { ActivityFailure, patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  TemporalFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { JourneyStepActivities } from '../../../activities/step-activities.js';
 import { parseDuration } from '../../../domain/duration.js';
 import type { SendStep } from '../../../domain/journey-definition.js';
 import type { SendOutcome } from '../../../domain/journey-runtime.js';
-import { deliveryActivities } from '../activity-options.js';
+import { runStopOf } from '../../../domain/run-stop.js';
+import { deliveryActivities, localDeliveryActivities } from '../activity-options.js';
 import type { RunContext } from '../run-context.js';
 import type { StepHandler } from './step-handler.js';
 
@@ -55,15 +63,34 @@ async function deliverWithDeferrals(step: SendStep, run: RunContext): Promise<Se
  */
 async function deliverOnce(step: SendStep, run: RunContext, attempt: number): Promise<SendOutcome> {
   try {
-    return await deliveryActivities.deliver.executeWithOptions(
-      { summary: `${step.id}: send ${step.template} (${step.channels.join(' → ')})` },
-      [deliveryRequest(step, run, attempt)],
-    );
+    return await deliverActivity(step, run, attempt);
   } catch (error) {
-    if (!(error instanceof ActivityFailure) || !patched('send-failure-is-step-outcome')) throw error;
-    const cause = error.cause?.message ?? error.message;
+    if (!isSendFailure(error) || !patched('send-failure-is-step-outcome')) throw error;
+    const cause = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : error.message;
     return { status: 'failed', reason: `send failed after its retries: ${cause}` };
   }
+}
+
+/**
+ * A regular activity's failure comes wrapped in an ActivityFailure; a local activity's may come as
+ * its own failure (the activity's error, its timeout). A cancellation is the run's, never the send's.
+ */
+const isSendFailure = (error: unknown): error is TemporalFailure =>
+  error instanceof ActivityFailure || (error instanceof TemporalFailure && !isCancellation(error));
+
+/**
+ * The deliver activity: local for runs started since `deliver-local` (activity-options.ts), with
+ * the run's goal and exits in the request, so the reservation re-checks them against stored events
+ * (sends back to back in one workflow task see no signal in between).
+ */
+function deliverActivity(step: SendStep, run: RunContext, attempt: number): Promise<SendOutcome> {
+  const summary = `${step.id}: send ${step.template} (${step.channels.join(' → ')})`;
+  if (!patched('deliver-local'))
+    return deliveryActivities.deliver.executeWithOptions({ summary }, [deliveryRequest(step, run, attempt)]);
+  const runStop = runStopOf(run.journey, workflowInfo().runStartTime.toISOString());
+  return localDeliveryActivities.deliver.executeWithOptions({ summary }, [
+    { ...deliveryRequest(step, run, attempt), ...(runStop ? { runStop } : {}) },
+  ]);
 }
 
 function deliveryRequest(step: SendStep, run: RunContext, attempt: number): DeliveryRequest {

@@ -1,5 +1,4 @@
 import { isRef } from '../../../domain/condition.js';
-import { profileActivities } from '../activity-options.js';
 import type { StepHandler } from './step-handler.js';
 
 /** Sets profile traits: literal values, or `{ ref: path }` values read from the run's context. */
@@ -7,8 +6,10 @@ export const updateProfile: StepHandler<'updateProfile'> = async (step, run) => 
   const traits = Object.fromEntries(
     Object.entries(step.traits).map(([key, value]) => [key, isRef(value) ? run.ref(value.ref) : value]),
   );
-  await profileActivities.updateProfileTraits.executeWithOptions({ summary: `${step.id}: update profile` }, [
-    { customerId: run.state.customerId, traits, at: new Date().toISOString() },
-  ]);
+  await run
+    .profileActivities()
+    .updateProfileTraits.executeWithOptions({ summary: `${step.id}: update profile` }, [
+      { customerId: run.state.customerId, traits, at: new Date().toISOString() },
+    ]);
   return run.exit(step, 'next');
 };
