@@ -5,7 +5,13 @@ import { smsSegments, smsSegmentWarning } from '../domain/sms-segments.js';
 import { unknownVariable } from '../domain/template-context.js';
 import { engineFor } from '../delivery/liquid.js';
 import { unsubscribeLink } from '../delivery/render-message.js';
-import type { TemplateFolder, TemplateProblem, TemplateSource } from './template-files.js';
+import {
+  readTemplateFolder,
+  templateFolders,
+  type TemplateFolder,
+  type TemplateProblem,
+  type TemplateSource,
+} from './template-files.js';
 
 /** Web Push services refuse payloads above 4 KB (RFC 8030 §7.2 lets them; FCM and Mozilla do). */
 export const pushPayloadLimit = 4096;
@@ -107,3 +113,18 @@ export function lintTemplate(template: TemplateFolder, options: { marketing: boo
 
 export const channelsOfTemplate = (template: TemplateFolder) =>
   Object.keys(template.content.default).filter((c) => Object.hasOwn(channelTable, c));
+
+/**
+ * The template folders in `dirs`, each read and checked on its own (sent as marketing unless its
+ * template.yaml says transactional): what `templates validate` and `templates deploy` do.
+ */
+export function checkTemplateDirs(
+  dirs: readonly string[],
+): { folder: TemplateFolder; problems: TemplateProblem[] }[] {
+  return dirs
+    .flatMap((dir) => templateFolders(dir))
+    .map((dir) => {
+      const { folder, problems } = readTemplateFolder(dir);
+      return { folder, problems: [...problems, ...lintTemplate(folder, { marketing: true })] };
+    });
+}

@@ -42,6 +42,10 @@ export const commandTable = {
     description: 'Write, check, draw, deploy and operate journeys.',
     load: async (): Promise<Register> => (await import('./commands/journeys/index.js')).registerJourneys,
   },
+  templates: {
+    description: 'Write, check and deploy message templates (folders of files).',
+    load: async (): Promise<Register> => (await import('./commands/templates.js')).registerTemplates,
+  },
   events: {
     description: 'Send customer events to the ingest API.',
     load: async (): Promise<Register> => (await import('./commands/events.js')).registerEvents,
