@@ -58,10 +58,22 @@ export class InvalidTemplateError extends UserError {
 export const formatTemplateProblem = (p: TemplateProblem) =>
   `${p.file}:${p.line}: ${p.warning ? 'warning: ' : ''}${p.message}`;
 
-export const builtInTemplatesDir = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../journeys/templates',
-);
+/** `journeys/templates`: beside the sources, or for the compiled CLI (dist/), in the sources' root it names. */
+function findBuiltInTemplatesDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const beside = path.join(here, '../journeys/templates');
+  if (existsSync(beside)) return beside;
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(here, '../build-manifest.json'), 'utf8')) as {
+      root?: string;
+    };
+    return manifest.root ? path.join(manifest.root, 'journeys/templates') : beside;
+  } catch {
+    return beside;
+  }
+}
+
+export const builtInTemplatesDir = findBuiltInTemplatesDir();
 
 /** A file's text without the final newline editors add (it is not part of a subject or SMS). */
 const readText = (file: string) => readFileSync(file, 'utf8').replace(/\r?\n$/, '');

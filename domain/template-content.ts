@@ -11,7 +11,7 @@ export interface TemplateContent {
   category?: MessageCategory;
 }
 
-const parts = z.record(z.enum(channels), z.record(z.string(), z.string()));
+const parts = z.partialRecord(z.enum(channels), z.record(z.string(), z.string()));
 
 /** For content read back from the database: the shape, checked rather than assumed. */
 export const templateContentSchema = z.object({
