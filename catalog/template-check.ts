@@ -3,6 +3,7 @@ import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { checkTemplate } from '../delivery/render-message.js';
 import type { TemplateParts } from '../domain/channels.js';
 import path from 'node:path';
+import { didYouMeanSuffix } from '../domain/did-you-mean.js';
 import { templates } from '../journeys/templates.js';
 import type { TemplateFolder, TemplateProblem } from './template-files.js';
 import { lintTemplate } from './template-lint.js';
@@ -67,8 +68,20 @@ export function templateFileProblems(
   };
 }
 
-/** "template x has no sms part" with the file to add, in the folder it would go in. */
+/**
+ * A template problem of the journey schema with what to do: for an unknown template the closest
+ * id and where its folder goes, for a missing channel the file to add in the template's folder.
+ */
 export function withChannelFile(problem: InputProblem, folders: readonly TemplateFolder[]): InputProblem {
+  const unknown = /^unknown template "([^"]+)"$/.exec(problem.message)?.[1];
+  if (unknown !== undefined)
+    return {
+      ...problem,
+      message: `${problem.message}${didYouMeanSuffix(
+        unknown,
+        folders.map((f) => f.id),
+      )}: add its folder templates/${unknown}/ beside the journey file`,
+    };
   const match = /^template "([^"]+)" has no (\w+) part$/.exec(problem.message);
   const folder = match && folders.find((f) => f.id === match[1]);
   if (!match || !folder) return problem;

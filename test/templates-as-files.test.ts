@@ -124,4 +124,37 @@ describe('templates as files', () => {
     await harness.track('bo', 'Spring Opened');
     expect((await mailTo('bo@example.test')).subject).toBe('Spring sale starts now, Bo');
   }, 240_000);
+
+  it('a journey whose template has a mistake is refused at deploy with file and line, and nothing is deployed', async () => {
+    const dir = path.join(folder, 'broken');
+    const template = path.join(dir, 'templates', 'broken-sale');
+    await mkdir(template, { recursive: true });
+    await writeFile(path.join(template, 'template.yaml'), 'subject: Hi {{ profle.traits.name }}\n');
+    await writeFile(path.join(template, 'email.mjml'), mjml('Sale'));
+    const journeyFile = path.join(dir, 'broken-sale.yaml');
+    await writeFile(journeyFile, journeyYaml.replaceAll('spring-sale', 'broken-sale'));
+    const count = async () =>
+      (
+        await database.sql<{ n: number }[]>`
+          select (select count(*) from template_versions where template_id = 'broken-sale')
+               + (select count(*) from journey_versions where journey_id = 'broken-sale') as n`
+      )[0]?.n;
+
+    const validated = await cli('journeys', 'validate', journeyFile);
+    expect(validated.code).toBe(1);
+    expect(validated.stdout).toMatch(
+      /broken-sale\/template\.yaml:1: unknown variable "profle" \(did you mean "profile"\?\)/,
+    );
+    for (const args of [
+      ['journeys', 'deploy', journeyFile],
+      ['templates', 'deploy', path.join(dir, 'templates')],
+    ]) {
+      const deployed = await cli(...args);
+      expect(deployed.code, args.join(' ')).toBe(1);
+      expect(deployed.stderr).toMatch(
+        /template\.yaml:1: unknown variable "profle" \(did you mean "profile"\?\)/,
+      );
+    }
+    expect(Number(await count())).toBe(0);
+  }, 120_000);
 });
