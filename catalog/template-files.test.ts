@@ -106,6 +106,11 @@ describe('template mistakes refused at validate and deploy, with file, line and 
       /promo\/email\.html:1: marketing email without a visible unsubscribe link: add <a href="\{\{ unsubscribe_url \}\}">/,
     ],
     [
+      'marketing text part without the unsubscribe URL',
+      { ...good, 'email.txt': 'Hi\n' },
+      /promo\/email\.txt:1: marketing email without a visible unsubscribe link: add Unsubscribe: \{\{ unsubscribe_url \}\}/,
+    ],
+    [
       'unknown template',
       good,
       /steps\[0\]\.template: unknown template "promoo" \(did you mean "promo"\?\): add its folder templates\/promoo\//,

@@ -85,15 +85,19 @@ function pushProblems(template: TemplateFolder): TemplateProblem[] {
   });
 }
 
-/** A marketing email's HTML needs a visible `<a href="{{ unsubscribe_url }}">…</a>`. */
+/** A marketing email needs a visible `<a href="{{ unsubscribe_url }}">…</a>`, and an email.txt the URL. */
 function unsubscribeProblems(template: TemplateFolder): TemplateProblem[] {
-  return template.sources
-    .filter((s) => s.channel === 'email' && s.part === 'html' && !unsubscribeLink.test(s.compiled ?? s.text))
-    .map((s) => ({
-      file: s.file,
-      line: s.text.split('\n').length,
-      message: `marketing email without a visible unsubscribe link: add <a href="{{ unsubscribe_url }}">Unsubscribe</a> (or category: transactional in template.yaml)`,
-    }));
+  const fix = 'marketing email without a visible unsubscribe link: add';
+  const unless = '(or category: transactional in template.yaml)';
+  return template.sources.flatMap((s) => {
+    const at = { file: s.file, line: s.text.split('\n').length };
+    if (s.channel !== 'email') return [];
+    if (s.part === 'html' && !unsubscribeLink.test(s.compiled ?? s.text))
+      return [{ ...at, message: `${fix} <a href="{{ unsubscribe_url }}">Unsubscribe</a> ${unless}` }];
+    if (s.part === 'text' && !/\{\{\s*unsubscribe_url\s*\}\}/.test(s.text))
+      return [{ ...at, message: `${fix} Unsubscribe: {{ unsubscribe_url }} ${unless}` }];
+    return [];
+  });
 }
 
 /**
