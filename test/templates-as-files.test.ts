@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { templateForSend } from '../catalog/template-store.js';
 import { runCli } from './helpers/cli.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
@@ -97,7 +98,11 @@ describe('templates as files', () => {
     expect(await ok('templates', 'validate', path.join(dir, 'templates'))).toMatch(/^ok +.*spring-sale/m);
     expect(await ok('journeys', 'validate', journeyFile)).toMatch(/^ok +.*spring-sale/m);
     expect(await ok('journeys', 'deploy', journeyFile)).toMatch(/spring-sale/);
-    const listed = JSON.parse(await ok('templates', 'list', '--json')) as { id: string; locales: string[] }[];
+    const listed = JSON.parse(await ok('templates', 'list', '--json')) as {
+      id: string;
+      version: string;
+      locales: string[];
+    }[];
     expect(listed.find((t) => t.id === 'spring-sale')?.locales).toEqual(['fr']);
 
     await harness.identify('ana', { email: 'ana@example.test', name: 'Ana' });
@@ -123,6 +128,16 @@ describe('templates as files', () => {
     await harness.identify('bo', { email: 'bo@example.test', name: 'Bo' });
     await harness.track('bo', 'Spring Opened');
     expect((await mailTo('bo@example.test')).subject).toBe('Spring sale starts now, Bo');
+
+    // The API a preview uses: the current version, the locale's variant; a built-in never deployed.
+    const current = await templateForSend(database.db, 'spring-sale', { locale: 'fr-BE' });
+    expect(current?.locale).toBe('fr');
+    expect(current?.parts.email?.subject).toBe('Le printemps est là, {{ profile.traits.name }}');
+    const first = listed.find((t) => t.id === 'spring-sale') as { version: string } | undefined;
+    const old = await templateForSend(database.db, 'spring-sale', { version: first?.version });
+    expect(old?.parts.email?.subject).toBe('Spring is here, {{ profile.traits.name }}');
+    expect((await templateForSend(database.db, 'win-back'))?.parts.push?.title).toBe('We miss you');
+    expect(await templateForSend(database.db, 'no-such-template')).toBeUndefined();
   }, 240_000);
 
   it('a journey whose template has a mistake is refused at deploy with file and line, and nothing is deployed', async () => {
