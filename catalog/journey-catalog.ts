@@ -9,15 +9,26 @@ import { journeyStates, journeyVersions } from '../db/schema.js';
 import { validateJourney, type JourneyDefinition } from '../domain/journey-definition.js';
 import { importModule } from '../infra/import-module.js';
 import { UserError } from '../infra/user-error.js';
-import { templateChannelMap, templateIds } from '../journeys/templates.js';
+import { builtInTemplates } from '../journeys/templates.js';
 import type { TemplateParts } from '../domain/channels.js';
 import { formatProblem, locateProblems, type JourneyProblem } from './journey-problems.js';
 import { journeyVersion } from './journey-version.js';
-import { templateProblems } from './template-check.js';
+import { templateFileProblems, templateProblems, withChannelFile } from './template-check.js';
+import {
+  builtInTemplatesDir,
+  InvalidTemplateError,
+  loadTemplateFiles,
+  type TemplateFolder,
+} from './template-files.js';
+import { deployTemplates } from './template-store.js';
 
 export interface VersionedJourney {
   definition: JourneyDefinition;
   version: string;
+  /** The template folders its send steps name: deployed with it. */
+  templates?: TemplateFolder[];
+  /** Template problems that do not refuse it (an SMS of many segments). */
+  warnings?: JourneyProblem[];
 }
 
 export class InvalidJourneyError extends UserError {
@@ -33,16 +44,62 @@ type TemplateCatalog = Record<string, TemplateParts>;
 const channelsOf = (catalog: TemplateCatalog) =>
   new Map(Object.entries(catalog).map(([id, parts]) => [id, Object.keys(parts)]));
 
-/** Validates against the template catalogue and stamps the content-hash version. */
-export function checkJourney(input: unknown, source: string, catalog?: TemplateCatalog): VersionedJourney {
+/**
+ * Validates against the templates (folders: the built-in ones unless given; or, for tests, parts
+ * by id), checks the templates it names, and stamps the content-hash version.
+ */
+export function checkJourney(
+  input: unknown,
+  source: string,
+  catalog: TemplateCatalog | readonly TemplateFolder[] = builtInTemplates,
+): VersionedJourney {
+  const folders = Array.isArray(catalog) ? (catalog as readonly TemplateFolder[]) : undefined;
+  const parts = folders
+    ? Object.fromEntries(folders.map((f) => [f.id, f.content.default]))
+    : (catalog as TemplateCatalog);
   const result = validateJourney(input, {
-    templates: catalog ? new Set(Object.keys(catalog)) : templateIds,
-    templateChannels: catalog ? channelsOf(catalog) : templateChannelMap,
+    templates: new Set(Object.keys(parts)),
+    templateChannels: channelsOf(parts),
   });
-  if (!result.ok) throw new InvalidJourneyError(source, locateProblems(result.problems, input));
-  const problems = templateProblems(result.definition, catalog);
+  if (!result.ok)
+    throw new InvalidJourneyError(
+      source,
+      locateProblems(
+        result.problems.map((p) => (folders ? withChannelFile(p, folders) : p)),
+        input,
+      ),
+    );
+  const version = journeyVersion(result.definition);
+  if (!folders) {
+    const problems = templateProblems(result.definition, parts);
+    if (problems.length > 0) throw new InvalidJourneyError(source, problems);
+    return { definition: result.definition, version };
+  }
+  const { problems, warnings, named } = templateFileProblems(result.definition, folders);
   if (problems.length > 0) throw new InvalidJourneyError(source, problems);
-  return { definition: result.definition, version: journeyVersion(result.definition) };
+  return { definition: result.definition, version, templates: named, warnings };
+}
+
+/** The templates a journey file may name: `templates/` beside it, then the built-in ones. */
+function templatesBeside(file: string): TemplateFolder[] {
+  const dir = path.join(path.dirname(file), 'templates');
+  if (!existsSync(dir) || path.resolve(dir) === path.resolve(builtInTemplatesDir))
+    return [...builtInTemplates];
+  let beside: TemplateFolder[];
+  try {
+    beside = loadTemplateFiles(dir);
+  } catch (error) {
+    if (!(error instanceof InvalidTemplateError)) throw error;
+    throw new InvalidJourneyError(
+      file,
+      error.problems.map((p) => ({
+        path: `${path.relative(process.cwd(), p.file) || p.file}:${p.line}`,
+        message: p.message,
+      })),
+    );
+  }
+  const ids = new Set(beside.map((f) => f.id));
+  return [...beside, ...builtInTemplates.filter((f) => !ids.has(f.id))];
 }
 
 const moduleExtensions = new Set(['.ts', '.mts', '.js', '.mjs']);
@@ -62,7 +119,7 @@ export async function loadJourneyFile(file: string): Promise<VersionedJourney> {
         `${file} has no default export`,
         'export the journey with `export default defineJourney({…})`',
       );
-    return checkJourney(loaded.default, file);
+    return checkJourney(loaded.default, file, templatesBeside(file));
   }
   let text: string;
   try {
@@ -78,8 +135,9 @@ export async function loadJourneyFile(file: string): Promise<VersionedJourney> {
       `${file} is not valid ${path.extname(file).slice(1) || 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
     );
   }
+  const folders = templatesBeside(file);
   try {
-    return checkJourney(data, file);
+    return checkJourney(data, file, folders);
   } catch (error) {
     // Problems point at the line and column of the file they are in.
     if (!(error instanceof InvalidJourneyError)) throw error;
@@ -95,6 +153,9 @@ export async function deployJourneys(
   db: Database,
   journeys: VersionedJourney[],
 ): Promise<{ journeyId: string; version: string; changed: boolean }[]> {
+  // The templates first: a journey is never current without the templates it names.
+  const templates = new Map(journeys.flatMap((j) => j.templates ?? []).map((t) => [t.id, t]));
+  await deployTemplates(db, [...templates.values()]);
   const results = [];
   for (const { definition, version } of journeys) {
     const [latest] = await db

@@ -43,20 +43,8 @@ export const commandTable = {
     load: async (): Promise<Register> => (await import('./commands/journeys/index.js')).registerJourneys,
   },
   templates: {
-    description: 'Preview message templates for a customer and send them as tests.',
-    load: async (): Promise<Register> => {
-      const [{ registerTemplatePreview }, { registerTemplateTestSend }] = await Promise.all([
-        import('./commands/templates-preview.js'),
-        import('./commands/templates-test-send.js'),
-      ]);
-      return (program) => {
-        const templates = program
-          .command('templates')
-          .description('Preview message templates for a customer and send them as tests.');
-        registerTemplatePreview(templates);
-        registerTemplateTestSend(templates);
-      };
-    },
+    description: 'Write, check, preview, test-send and deploy message templates (folders of files).',
+    load: async (): Promise<Register> => (await import('./commands/templates.js')).registerTemplates,
   },
   policy: {
     description: 'The delivery policy: frequency caps and quiet hours, as a YAML or JSON file.',

@@ -19,6 +19,7 @@ import { identityKindsByStrength } from '../domain/identity-keys.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
 import { runOutcomes } from '../domain/journey-runtime.js';
 import { segmentMessageTypes } from '../domain/segment-message.js';
+import type { TemplateContent } from '../domain/template-content.js';
 
 /**
  * The engine's state. Temporal holds each run's progress; Postgres holds everything that must be
@@ -239,7 +240,7 @@ export const templateVersions = pgTable(
     templateId: text('template_id').notNull(),
     /** Content hash of the template's files. */
     version: text('version').notNull(),
-    content: jsonb('content').notNull(),
+    content: jsonb('content').$type<TemplateContent>().notNull(),
     deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

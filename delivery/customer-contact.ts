@@ -19,6 +19,8 @@ export interface CustomerContact {
   customerId: string;
   profile: { traits: Record<string, unknown>; orderCount: number; lifetimeValue: number; lastOrder: unknown };
   cart: unknown;
+  /** The profile's locale (`de-CH`): which template variant it gets. */
+  locale?: string;
   /** Profile zone, else the phone number's country, else undefined (the workspace default applies). */
   timeZone: string | undefined;
   consent: Partial<Record<Channel, 'subscribed' | 'unsubscribed' | 'never_asked'>>;
@@ -72,6 +74,7 @@ export function contactOf(
       lastOrder: row.lastOrder ?? null,
     },
     cart: row.cart ?? null,
+    locale: row.locale ?? undefined,
     timeZone: profileZone ?? phoneZone,
     consent: Object.fromEntries(consentRows.map((c) => [c.channel, c.status])),
     emails: deliveryAddresses(ids, 'email'),

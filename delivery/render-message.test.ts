@@ -52,7 +52,10 @@ describe('templates', () => {
     })();
     expect(error).toBeInstanceOf(InvalidJourneyError);
     expect((error as InvalidJourneyError).problems).toMatchObject([
-      { path: 'steps[0].channels[1]', message: 'template "welcome-1" has no sms part' },
+      {
+        path: 'steps[0].channels[1]',
+        message: 'template "welcome-1" has no sms part: add sms.txt to journeys/templates/welcome-1',
+      },
     ]);
   });
 

@@ -1,4 +1,6 @@
 import { createUnsubscribeToken } from '../customers/unsubscribe-token.js';
+import { deployedTemplate } from '../catalog/template-store.js';
+import type { Queryable } from '../db/queryable.js';
 import type { Channel, TemplateParts } from '../domain/channels.js';
 import type { InputProblem } from '../domain/input-problem.js';
 import type { MessageOf } from './channel-adapter.js';
@@ -8,7 +10,7 @@ import type { DeliveryRequest } from './delivery-request.js';
 import { engineFor, templateRoots, type RenderContext } from './liquid.js';
 
 /** The HTML link a marketing email must carry: an anchor whose href is the customer's unsubscribe URL. */
-const unsubscribeLink =
+export const unsubscribeLink =
   /<a\s[^>]*href\s*=\s*["']\s*\{\{\s*unsubscribe_url\s*\}\}\s*["'][^>]*>[^<]*\S[^<]*<\/a>/i;
 
 /**
@@ -72,7 +74,10 @@ export async function renderMessage<C extends Channel>(
 }
 
 export interface MessageSettings {
+  /** Templates never deployed (the built-ins, or a test's): a deployed version comes first. */
   templates: Readonly<Record<string, TemplateParts>>;
+  /** Where deployed template versions are read (template_versions); without it only `templates`. */
+  db?: Queryable;
   unsubscribe?: { secret: string; baseUrl: string };
   /** SHOP_URL: what links in messages open. Unset (pipelines built by hand): a reserved .invalid name. */
   shop?: { url: string; name: string };
@@ -96,7 +101,11 @@ export async function messageFor<C extends Channel>(
   contact: CustomerContact,
   channel: C,
 ): Promise<{ message: MessageOf<C>; unsubscribeUrl: string | undefined }> {
-  const template = settings.templates[request.template];
+  // The version current at send time: a fix deployed while a run waits reaches its next send.
+  const deployed = settings.db
+    ? await deployedTemplate(settings.db, request.template, { locale: contact.locale })
+    : undefined;
+  const template = deployed?.parts ?? settings.templates[request.template];
   if (!template) throw new Error(`unknown template ${request.template}`);
   const unsubscribeUrl = settings.unsubscribe
     ? `${settings.unsubscribe.baseUrl}/unsubscribe?token=${createUnsubscribeToken(settings.unsubscribe.secret, { customerId: contact.customerId, channel })}`
