@@ -4,7 +4,7 @@ import { loadProfileSnapshot } from '../customers/profile-snapshot.js';
 import type { Channel, TemplateParts } from '../domain/channels.js';
 import type { RunEvent } from '../domain/journey-runtime.js';
 import { plainError } from '../domain/plain-error.js';
-import { templates } from '../journeys/templates.js';
+import { templateForSend } from '../catalog/template-store.js';
 import type { MessageOf } from './channel-adapter.js';
 import type { RecipientOf } from './channels/index.js';
 import { loadCustomerContact, recipientOn, type CustomerContact } from './customer-contact.js';
@@ -13,13 +13,12 @@ import { messageFor, type MessageSettings } from './render-message.js';
 
 /**
  * Where preview and test-send read a template: by id, for a locale (a customer's, or `--locale`).
- * Today's source is the map in `journeys/templates.ts`; the versioned store (deployed version,
- * locale fallback, built-in files) replaces the body of `templateSource` in one line:
- * `return async (id, locale) => (await templateForSend(db, id, { locale }))?.parts;`
+ * The versioned store, as a send reads it: the deployed version current now, else the built-in
+ * folder, in the locale's variant (fallback: language, then default).
  */
 export type FindTemplate = (id: string, locale?: string) => Promise<TemplateParts | undefined>;
-export function templateSource(_db: Queryable): FindTemplate {
-  return async (id) => (Object.hasOwn(templates, id) ? templates[id] : undefined);
+export function templateSource(db: Queryable): FindTemplate {
+  return async (id, locale) => (await templateForSend(db, id, { locale }))?.parts;
 }
 
 /** What a preview or test send needs beyond the database: the pipeline's settings and the template source. */

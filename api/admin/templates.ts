@@ -11,7 +11,7 @@ import {
 import { renderMessage } from '../../delivery/render-message.js';
 import { testChannels, testSend } from '../../delivery/test-send.js';
 import { channels, type TemplateParts } from '../../domain/channels.js';
-import { templates } from '../../journeys/templates.js';
+import { listTemplates, templateForSend } from '../../catalog/template-store.js';
 import { HttpError } from '../http-errors.js';
 import { access, errorResponses, json, operation } from '../openapi-schemas.js';
 import type { AdminDependencies } from './admin-deps.js';
@@ -116,14 +116,30 @@ async function replyOf(item: ChannelPreview, ids: { templateId: string; customer
 
 /** Templates: list and preview (render without sending). */
 export function templateRoutes(admin: FastifyInstance, deps: AdminDependencies) {
-  admin.get('/admin/templates', { schema: docs.list }, async () => ({
-    templates: Object.entries(templates).map(([id, parts]) => ({
-      id,
-      channels: Object.fromEntries(
-        Object.entries(parts).map(([channel, fields]) => [channel, Object.keys(fields ?? {})]),
+  // Deployed versions and built-in folders alike, each in the version a send would use now.
+  admin.get('/admin/templates', { schema: docs.list }, async () => {
+    const listed = await listTemplates(deps.db);
+    const current = await Promise.all(
+      listed.map(async (t) => ({ id: t.id, template: await templateForSend(deps.db, t.id) })),
+    );
+    return {
+      templates: current.flatMap(({ id, template }) =>
+        template
+          ? [
+              {
+                id,
+                channels: Object.fromEntries(
+                  Object.entries(template.parts).map(([channel, fields]) => [
+                    channel,
+                    Object.keys(fields ?? {}),
+                  ]),
+                ),
+              },
+            ]
+          : [],
       ),
-    })),
-  }));
+    };
+  });
 
   admin.post<{ Params: { templateId: string } }>(
     '/admin/templates/:templateId/preview',
