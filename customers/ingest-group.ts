@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { customers, events } from '../db/schema.js';
 import type { Database } from '../db/client.js';
 import { commerceOf } from './merge-customers.js';
@@ -9,6 +9,7 @@ import type { SegmentMessage } from '../domain/segment-message.js';
 import type { Trust } from '../domain/merge-plan.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import { eventName, eventRow } from './event-row.js';
+import { idsByMessageId, insertEvents, insertedRow } from './insert-events.js';
 import {
   commerceEventNames,
   ignoredOf,
@@ -47,10 +48,10 @@ export function sharedIdentity(
 }
 
 /**
- * Stores messages of one person (sharedIdentity) in one transaction of five round trips whatever
- * their number, instead of five or six each: the messageId locks and the stored copies; identity
- * resolution once (locks and owners, candidates); the profile locked once; then one profile update
- * folding every new message, one multi-row event insert and COMMIT. Outcomes come in input order;
+ * Stores messages of one person (sharedIdentity) in one transaction of four round trips whatever
+ * their number, instead of five or six each: the messageId locks, the stored copies and identity
+ * resolution's locks and owners; resolution's candidates; the profile locked once; then one profile
+ * update folding every new message, one multi-row event insert and COMMIT. Outcomes come in input order;
  * a messageId seen earlier (stored, or earlier in the same group) is a duplicate.
  */
 export async function ingestGroup(
@@ -63,19 +64,23 @@ export async function ingestGroup(
   const result = await pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
     // One statement for every messageId lock, in a fixed order (as ingestMessage takes them one by one).
     const locks = JSON.stringify([...new Set(ids)].map((id) => `message:${id}`).sort());
-    const [, existing] = await batch(
+    const lookup = batch(
       tx.execute(
         sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from jsonb_array_elements_text(${locks}::jsonb) as k`,
       ),
       tx
         .select()
         .from(events)
-        .where(inArray(events.messageId, [...new Set(ids)])),
+        .where(sql`${events.messageId} in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`),
     );
+    // Resolution's first statements go out right behind, in the same round trip (a retried batch's
+    // copies resolve again: the same customer, nothing written). Its failure is awaited below.
+    lookup.catch(() => undefined);
+    const resolution = await resolveCustomer(tx, { keys, mode: 'resolve', trust: options.trust });
+    const [, existing] = await lookup;
     const known = new Map<string, Row>(existing.map((row) => [row.messageId, row]));
     const fresh = freshOf(messages, ids, known, options);
     if (fresh.length === 0) return { known, stored: [] };
-    const resolution = await resolveCustomer(tx, { keys, mode: 'resolve', trust: options.trust });
     const customerId = resolution.customerId;
     const [[locked]] = await batch(
       tx.select().from(customers).where(eq(customers.id, customerId)).for('update'),
@@ -92,21 +97,24 @@ export async function ingestGroup(
           index === 0 && merged,
         ) ?? true,
     }));
-    const [, stored] = await commitWith(
-      tx.update(customers).set(update).where(eq(customers.id, customerId)),
-      tx
-        .insert(events)
-        .values(
-          plans.map(({ message, messageId, occurredAt, needsRouting }) =>
-            eventRow(
-              message,
-              { messageId, customerId },
-              { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : routedAt },
-            ),
-          ),
-        )
-        .returning(),
+    const rows = plans.map(({ message, messageId, occurredAt, needsRouting }) =>
+      eventRow(
+        message,
+        { messageId, customerId },
+        { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : routedAt },
+      ),
     );
+    const [, inserted] = await commitWith(
+      tx.update(customers).set(update).where(eq(customers.id, customerId)),
+      insertEvents(tx, rows),
+    );
+    const idOf = idsByMessageId(inserted);
+    const stored = rows.map((row) => {
+      const id = idOf.get(row.messageId);
+      // The messageId locks keep another copy from being stored meanwhile: each row is new.
+      if (id === undefined) throw new Error(`event ${row.messageId} was not inserted`);
+      return insertedRow(row, id, options.receivedAt);
+    });
     const acceptConsent = options.acceptConsent ?? (options.trust ?? 'server') === 'server';
     const ignored = ignoredOf(acceptConsent, undefined, resolution.unverified);
     return {

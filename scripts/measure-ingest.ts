@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -66,7 +67,12 @@ async function serve(databaseUrl: string): Promise<void> {
 }
 
 /** A scratch database with the migrations applied, and the API on it in a child process. */
-async function startScratchApi(): Promise<{ url: string; writeKey: string; stop(): Promise<void> }> {
+async function startScratchApi(): Promise<{
+  url: string;
+  writeKey: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}> {
   const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `measure_ingest_${randomBytes(4).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
@@ -89,6 +95,7 @@ async function startScratchApi(): Promise<{ url: string; writeKey: string; stop(
   return {
     url,
     writeKey,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -96,6 +103,19 @@ async function startScratchApi(): Promise<{ url: string; writeKey: string; stop(
       await admin.end({ timeout: 5 });
     },
   };
+}
+
+/** User plus system CPU time of a process in ms (Linux /proc), or undefined elsewhere. */
+async function cpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One SDK-sized batch from one user: track calls no journey listens to. */
@@ -125,7 +145,7 @@ async function main(): Promise<void> {
   ];
   const target =
     args.url && args['write-key']
-      ? { url: args.url, writeKey: args['write-key'], stop: async () => undefined }
+      ? { url: args.url, writeKey: args['write-key'], pid: undefined, stop: async () => undefined }
       : await startScratchApi();
   const authorization = `Basic ${Buffer.from(`${target.writeKey}:`).toString('base64')}`;
   const post = async (body: string) => {
@@ -144,6 +164,7 @@ async function main(): Promise<void> {
         Array.from({ length: Math.min(clients, users - user) }, (_, i) => post(batchOf(user + i, 1))),
       );
     let next = 0;
+    const cpuBefore = await cpuMs(target.pid);
     const started = performance.now();
     const client = async () => {
       while (next < batches) {
@@ -153,10 +174,16 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: clients }, client));
     const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = await cpuMs(target.pid);
     const events = batches * size;
+    // CPU per event holds still when other processes share the cores; events/s does not.
+    const cpu =
+      cpuBefore !== undefined && cpuAfter !== undefined
+        ? `, API process ${((cpuAfter - cpuBefore) / events).toFixed(3)} CPU ms/event`
+        : '';
     console.log(
       `${events} events in ${batches} batches of ${size}, ${clients} clients: ${seconds.toFixed(2)} s, ` +
-        `${Math.round(events / seconds)} events/s`,
+        `${Math.round(events / seconds)} events/s${cpu}`,
     );
   } finally {
     await target.stop();
