@@ -214,7 +214,7 @@ async function settle(deps: AcceptDeps, outcome: IngestOutcome, route: boolean):
   if (outcome.routed) return;
   if (outcome.outcome === 'stored') {
     await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
-    await outageAware(() => markRouted(deps.db, outcome.event.id));
+    if (!deps.router.marksRouted) await outageAware(() => markRouted(deps.db, outcome.event.id));
     return;
   }
   if (!route) return;

@@ -15,6 +15,8 @@ export interface EventRouter {
   route(event: StoredEvent, customer: RoutedCustomer): Promise<void>;
   /** A snapshot of what needs routing, taken once per request; unset: every event is routed. */
   interest?(): Promise<RoutingInterest>;
+  /** True when `route` marks the event routed itself (in its transaction): ingest saves a round trip. */
+  readonly marksRouted?: boolean;
 }
 
 /** Every event needs routing: for routers that do not say (test doubles). */

@@ -197,6 +197,7 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
     catalog: createJourneyCatalog({ ttlMs: options.catalogTtlMs }),
   };
   return {
+    marksRouted: true,
     invalidate() {
       routing.catalog.invalidate();
     },
@@ -209,7 +210,13 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
       const event = stored.type === 'track' ? toRunEvent(stored) : undefined;
       // Most events concern no journey and merge nobody: skip the lock and the queries for them.
       const concerns = event !== undefined && (await routing.catalog.eventNames(db)).has(event.name);
-      if (!concerns && !merged) return;
+      if (!concerns && !merged) {
+        await db
+          .update(events)
+          .set({ routedAt: sql`now()` })
+          .where(eq(events.id, stored.id));
+        return;
+      }
       const now = options.now ? await options.now() : new Date();
       // Every query below uses this transaction's connection: waiting for the lock while holding one
       // pool connection and then asking for another could exhaust the pool.
