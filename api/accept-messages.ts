@@ -1,9 +1,16 @@
 import type { Database } from '../db/client.js';
-import { canonicalCustomerId, customersMergedInto } from '../customers/resolve-customer.js';
-import { ingestMessage, markRouted, type Ignored } from '../customers/ingest-message.js';
+import {
+  ingestMessage,
+  markRouted,
+  type Ignored,
+  type IngestOptions,
+  type IngestOutcome,
+} from '../customers/ingest-message.js';
+import { ingestGroup, sharedIdentity } from '../customers/ingest-group.js';
 import type { Trust } from '../domain/merge-plan.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
-import type { EventRouter } from '../runs/event-router.js';
+import { routeEverything, type EventRouter, type RoutingInterest } from '../runs/event-router.js';
+import { routeStoredEvent } from '../runs/route-stored-event.js';
 import { eventsIngested } from '../infra/metrics.js';
 import { isOutage, unavailable } from './http-errors.js';
 
@@ -106,6 +113,10 @@ export async function acceptMessages(
   options: AcceptOptions = {},
 ): Promise<AcceptResult> {
   const route = options.route ?? true;
+  // Not routed (an import of history) is stored as routed: a later copy will not start journeys.
+  const needsRouting = route
+    ? await outageAware(() => deps.router.interest?.() ?? routeEverything)
+    : () => false;
   const result: AcceptResult = { stored: 0, duplicates: 0, ignored: [] };
   const ignored: { index: number; item: Ignored }[] = [];
   const indexOf = new Map(messages.map((message, index) => [message, index]));
@@ -115,21 +126,15 @@ export async function acceptMessages(
   const lane = async () => {
     while (failure === undefined && next < groups.length) {
       const group = groups[next++] ?? [];
-      for (const message of group) {
-        if (failure !== undefined) return;
-        try {
-          const { outcome, skipped } = await acceptOne(deps, message, {
-            receivedAt,
-            route,
-            ...trustOf(message, options),
-          });
-          result[outcome]++;
+      try {
+        await acceptGroup(deps, group, { receivedAt, route, needsRouting, options }, (message, outcome) => {
+          result[outcome.outcome === 'stored' ? 'stored' : 'duplicates']++;
           const index = indexOf.get(message) ?? 0;
-          for (const item of skipped) ignored.push({ index, item });
-          eventsIngested.inc({ type: message.type, outcome: outcome === 'stored' ? 'stored' : 'duplicate' });
-        } catch (error) {
-          failure ??= error;
-        }
+          if (outcome.outcome === 'stored') for (const item of outcome.ignored) ignored.push({ index, item });
+          eventsIngested.inc({ type: message.type, outcome: outcome.outcome });
+        });
+      } catch (error) {
+        failure ??= error;
       }
     }
   };
@@ -143,44 +148,79 @@ export async function acceptMessages(
   return result;
 }
 
-async function acceptOne(
-  deps: AcceptDeps,
-  message: SegmentMessage,
-  {
-    receivedAt,
-    route,
-    trust,
-    acceptConsent,
-  }: { receivedAt: Date; route: boolean; trust?: Trust; acceptConsent: boolean },
-): Promise<{ outcome: 'stored' | 'duplicates'; skipped: Ignored[] }> {
+/** A database outage is a 503: what was stored stays stored, the client's retry is deduplicated. */
+async function outageAware<T>(work: () => T | Promise<T>): Promise<T> {
   try {
-    const outcome = await ingestMessage(deps.db, message, {
-      receivedAt,
-      defaultPhoneCountry: deps.defaultPhoneCountry,
-      maxClockSkewMs: deps.maxClockSkewMs,
-      trust,
-      acceptConsent,
-    });
-    if (outcome.outcome === 'stored') {
-      // Not routed (an import of history) is marked as routed too: a later copy will not start journeys.
-      if (route) await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
-      await markRouted(deps.db, outcome.event.id);
-      return { outcome: 'stored', skipped: outcome.ignored };
-    }
-    if (!outcome.routed && route) {
-      const customerId =
-        (await canonicalCustomerId(deps.db, outcome.event.customerId)) ?? outcome.event.customerId;
-      // Which customers this message merged is not stored: the customers ever merged into this one
-      // stand in, so the router's reconciling (idempotent) runs again on the retry.
-      const mergedFrom = await customersMergedInto(deps.db, customerId);
-      await routeOrUnavailable(deps, () =>
-        deps.router.route({ ...outcome.event, customerId }, { id: customerId, created: false, mergedFrom }),
-      );
-      await markRouted(deps.db, outcome.event.id);
-    }
-    return { outcome: 'duplicates', skipped: [] };
+    return await work();
   } catch (error) {
     if (isOutage(error)) throw unavailable('the database');
     throw error;
   }
+}
+
+interface GroupContext {
+  receivedAt: Date;
+  route: boolean;
+  needsRouting: RoutingInterest;
+  options: AcceptOptions;
+}
+
+/**
+ * One person's messages, in order. Several calls that only a profile fold changes (SDK batches of
+ * track and page calls) are stored in one transaction (customers/ingest-group.ts); others one by
+ * one. Then each stored event that needs routing is routed, in order; the rest were stored routed.
+ */
+async function acceptGroup(
+  deps: AcceptDeps,
+  group: readonly SegmentMessage[],
+  { receivedAt, route, needsRouting, options }: GroupContext,
+  counted: (message: SegmentMessage, outcome: IngestOutcome) => void,
+): Promise<void> {
+  const trusts = group.map((message) => trustOf(message, options));
+  const ingestOptions = (index: number): IngestOptions => ({
+    receivedAt,
+    defaultPhoneCountry: deps.defaultPhoneCountry,
+    maxClockSkewMs: deps.maxClockSkewMs,
+    needsRouting,
+    ...trusts[index],
+  });
+  const keys =
+    group.length > 1
+      ? sharedIdentity(
+          group,
+          trusts.map(({ trust }) => trust),
+          deps.defaultPhoneCountry,
+        )
+      : undefined;
+  if (keys) {
+    const outcomes = await outageAware(() => ingestGroup(deps.db, group, keys, ingestOptions(0)));
+    for (const [index, message] of group.entries()) {
+      const outcome = outcomes[index];
+      if (!outcome) throw new Error(`no outcome for message ${index} of the group`);
+      await settle(deps, outcome, route);
+      counted(message, outcome);
+    }
+    return;
+  }
+  for (const [index, message] of group.entries()) {
+    const outcome = await outageAware(() => ingestMessage(deps.db, message, ingestOptions(index)));
+    await settle(deps, outcome, route);
+    counted(message, outcome);
+  }
+}
+
+/** Routes a stored event that needs it, or a stored copy that was never routed (the client's retry). */
+async function settle(deps: AcceptDeps, outcome: IngestOutcome, route: boolean): Promise<void> {
+  if (outcome.routed) return;
+  if (outcome.outcome === 'stored') {
+    await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));
+    if (!deps.router.marksRouted) await outageAware(() => markRouted(deps.db, outcome.event.id));
+    return;
+  }
+  if (!route) return;
+  await outageAware(() =>
+    routeStoredEvent(deps.db, outcome.event, (event, customer) =>
+      routeOrUnavailable(deps, () => deps.router.route(event, customer)),
+    ),
+  );
 }

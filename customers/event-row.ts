@@ -1,11 +1,23 @@
 import type { events } from '../db/schema.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 
-/** The `events` row of one Segment message: its name and properties by message type. */
+/**
+ * Whether a stored event needs the router at all: false for an event no journey listens to and no
+ * run waits for, from a customer nobody was merged into (runs/event-router.ts says who decides).
+ */
+export type RoutingInterest = (
+  event: { type: SegmentMessage['type']; name: string | null },
+  merged: boolean,
+) => boolean;
+
+/**
+ * The `events` row of one Segment message: its name and properties by message type. `routedAt` is
+ * set when the event needs no routing (no journey listens to it): it is stored as routed.
+ */
 export function eventRow(
   message: SegmentMessage,
   ids: { messageId: string; customerId: string },
-  times: { occurredAt: Date; receivedAt: Date },
+  times: { occurredAt: Date; receivedAt: Date; routedAt?: Date | null },
 ): typeof events.$inferInsert {
   return {
     messageId: ids.messageId,
@@ -18,10 +30,11 @@ export function eventRow(
     context: message.context ?? {},
     occurredAt: times.occurredAt,
     receivedAt: times.receivedAt,
+    routedAt: times.routedAt ?? null,
   };
 }
 
-function eventName(message: SegmentMessage): string | null {
+export function eventName(message: SegmentMessage): string | null {
   switch (message.type) {
     case 'track':
       return message.event;

@@ -9,7 +9,7 @@ import { identityKeysOf, type IdentityKey } from '../domain/identity-keys.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import type { Trust } from '../domain/merge-plan.js';
 import { mergeTraits } from '../domain/traits.js';
-import { eventRow } from './event-row.js';
+import { eventName, eventRow, type RoutingInterest } from './event-row.js';
 import { toStoredEvent, type RoutedCustomer, type StoredEvent } from './stored-event.js';
 import { commerceOf } from './merge-customers.js';
 import { resolveCustomer } from './resolve-customer.js';
@@ -25,7 +25,14 @@ export interface Ignored {
 }
 
 export type IngestOutcome =
-  | { outcome: 'stored'; event: StoredEvent; customer: RoutedCustomer; ignored: Ignored[] }
+  | {
+      outcome: 'stored';
+      event: StoredEvent;
+      customer: RoutedCustomer;
+      ignored: Ignored[];
+      /** Stored as routed: no journey listens to it (`needsRouting`), nothing is left to route. */
+      routed: boolean;
+    }
   | { outcome: 'duplicate'; event: StoredEvent; routed: boolean };
 
 export interface IngestOptions {
@@ -38,6 +45,8 @@ export interface IngestOptions {
   trust?: Trust;
   /** Whether identify's consent traits are applied; unset: only from a server write key. */
   acceptConsent?: boolean;
+  /** Whether the event will be routed; one that will not is stored as routed. Unset: every event. */
+  needsRouting?: RoutingInterest;
 }
 
 const claimPaths: Partial<Record<IdentityKey['kind'], string>> = {
@@ -52,7 +61,7 @@ const claimPaths: Partial<Record<IdentityKey['kind'], string>> = {
  * may not give. Said the same whether or not someone else has the identity: a reply must not tell a
  * public key which addresses are registered.
  */
-function ignoredOf(acceptConsent: boolean, traits: unknown, unverified: IdentityKey[]): Ignored[] {
+export function ignoredOf(acceptConsent: boolean, traits: unknown, unverified: IdentityKey[]): Ignored[] {
   const ignored = unverified.map((key) => ({
     path: claimPaths[key.kind] ?? key.kind,
     reason:
@@ -132,6 +141,11 @@ export async function ingestMessage(
       trust: options.trust,
     });
     const customerId = resolution.customerId;
+    const needsRouting =
+      options.needsRouting?.(
+        { type: message.type, name: eventName(message) },
+        resolution.merged.length > 0,
+      ) ?? true;
     const { profile, commerce } = await readProfile(tx, batch, customerId, message, occurredAt);
     // A client key's consent is not applied: anyone holding the page's key could set anyone's.
     const acceptConsent = options.acceptConsent ?? (options.trust ?? 'server') === 'server';
@@ -148,7 +162,13 @@ export async function ingestMessage(
         .where(eq(customers.id, customerId)),
       tx
         .insert(events)
-        .values(eventRow(message, { messageId, customerId }, { occurredAt, receivedAt: options.receivedAt }))
+        .values(
+          eventRow(
+            message,
+            { messageId, customerId },
+            { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : new Date() },
+          ),
+        )
         .returning(),
     );
     if (!row) throw new Error('event insert returned nothing');
@@ -157,11 +177,12 @@ export async function ingestMessage(
       event: toStoredEvent(row),
       customer: { id: customerId, created: resolution.created, mergedFrom: resolution.merged },
       ignored: ignoredOf(acceptConsent, traits, resolution.unverified),
+      routed: !needsRouting,
     };
   });
 }
 
-type Profile = typeof customers.$inferSelect;
+export type Profile = typeof customers.$inferSelect;
 
 /**
  * The customer's row, locked for update, and the commerce state after this message. A commerce
@@ -204,7 +225,7 @@ async function readProfile(
 }
 
 /** What the message changes on the profile: traits (newer wins), commerce, zone, locale, last seen. */
-function profileUpdate(
+export function profileUpdate(
   profile: Profile,
   commerce: CommerceState,
   message: SegmentMessage,
@@ -236,7 +257,7 @@ function profileUpdate(
   };
 }
 
-const commerceEventNames: ReadonlySet<string> = new Set(commerceEvents);
+export const commerceEventNames: ReadonlySet<string> = new Set(commerceEvents);
 
 /** The commerce state from every stored commerce event of the customer plus `incoming`, oldest first. */
 async function refoldCommerce(
@@ -255,6 +276,11 @@ async function refoldCommerce(
   return history.reduce(applyCommerceEvent, emptyCommerce);
 }
 
-export async function markRouted(db: Database, eventId: number): Promise<void> {
-  await db.update(events).set({ routedAt: new Date() }).where(eq(events.id, eventId));
+export async function markRouted(db: Database, eventIds: number | readonly number[]): Promise<void> {
+  const ids = typeof eventIds === 'number' ? [eventIds] : eventIds;
+  if (ids.length === 0) return;
+  await db
+    .update(events)
+    .set({ routedAt: new Date() })
+    .where(inArray(events.id, [...ids]));
 }

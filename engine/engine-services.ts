@@ -9,6 +9,7 @@ import type { Logger } from '../infra/logger.js';
 import type { ResourceStack } from '../infra/resource-stack.js';
 import { connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
+import { startUnroutedSweep } from '../runs/unrouted-sweep.js';
 import { createWorker } from '../worker/create-worker.js';
 import { configurePushHosts } from '../delivery/push-endpoints.js';
 
@@ -53,14 +54,18 @@ export async function startEngineApi(deps: {
   const { config, db, logger } = deps;
   configurePushHosts(config.push.allowedHosts);
   const workflowClient = new Client({ connection: deps.connection, namespace: deps.namespace });
+  const router = createJourneyRouter({
+    db,
+    client: workflowClient,
+    taskQueue: config.temporal.taskQueue,
+    logger: logger.child({ component: 'router' }),
+  });
+  // Events a previous process stored but did not route (it died in between) are routed now.
+  const sweep = startUnroutedSweep({ db, router, logger: logger.child({ component: 'unrouted-sweep' }) });
+  deps.stack.defer('unrouted-event sweep', () => sweep.stop());
   const server = await startApiServer({
     db,
-    router: createJourneyRouter({
-      db,
-      client: workflowClient,
-      taskQueue: config.temporal.taskQueue,
-      logger: logger.child({ component: 'router' }),
-    }),
+    router,
     secrets: deps.secrets,
     countWorkflows: async (query) => (await workflowClient.workflow.count(query)).count,
     temporal: workflowClient,

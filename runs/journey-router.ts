@@ -19,7 +19,7 @@ import { createJourneyCatalog, type JourneyCatalog } from '../catalog/catalog-ca
 import { countDroppedEntry } from '../catalog/journey-state.js';
 import { signalJourneyRun, signalWithStartJourneyRun } from '../workflows/journey-run/lifecycle.js';
 import { toRunEvent, type RoutedCustomer, type StoredEvent } from '../customers/stored-event.js';
-import type { EventRouter } from './event-router.js';
+import type { EventRouter, RoutingInterest } from './event-router.js';
 import { routedEventsOfInterest } from './routed-events.js';
 import { reconcileRuns } from './reconcile-runs.js';
 import { entriesSince, insertStartedRun, lastRunOf, runningRunsOf, type RunRow } from './run-records.js';
@@ -197,27 +197,42 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
     catalog: createJourneyCatalog({ ttlMs: options.catalogTtlMs }),
   };
   return {
+    marksRouted: true,
     invalidate() {
       routing.catalog.invalidate();
+    },
+    async interest(): Promise<RoutingInterest> {
+      const names = await routing.catalog.eventNames(db);
+      return (event, merged) => merged || (event.type === 'track' && names.has(event.name ?? ''));
     },
     async route(stored: StoredEvent, customer: RoutedCustomer) {
       const merged = customer.mergedFrom.length > 0;
       const event = stored.type === 'track' ? toRunEvent(stored) : undefined;
       // Most events concern no journey and merge nobody: skip the lock and the queries for them.
       const concerns = event !== undefined && (await routing.catalog.eventNames(db)).has(event.name);
-      if (!concerns && !merged) return;
+      if (!concerns && !merged) {
+        await db
+          .update(events)
+          .set({ routedAt: sql`now()` })
+          .where(eq(events.id, stored.id));
+        return;
+      }
       const now = options.now ? await options.now() : new Date();
       // Every query below uses this transaction's connection: waiting for the lock while holding one
       // pool connection and then asking for another could exhaust the pool.
-      // Round trips: BEGIN, the lock and the running runs together; after a merge, per duplicate run
+      // Round trips: BEGIN, the lock, the running runs and the event's routed mark together; after a merge, per duplicate run
       // its row's end and its events for the run that goes on; per matching journey its history
       // and backlog together, then its entry count if the entry limit is all that is left to check;
       // the new runs' rows with COMMIT.
       await pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
-        const [, loaded] = await batch(
+        const [, loaded, [state]] = await batch(
           tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`route:${customer.id}`}, 0))`),
           runningRunsOf(tx, customer.id),
+          tx.select({ routedAt: events.routedAt }).from(events).where(eq(events.id, stored.id)),
         );
+        // Routed already (a client's retry racing the unrouted-event sweep, or two API processes'
+        // sweeps): once is enough. The mark is written under this lock, so this read is current.
+        if (state?.routedAt) return;
         // After a merge: one run per journey and entry key, following the survivor.
         const running = await reconcileRuns(routing, tx, {
           customerId: customer.id,
@@ -225,9 +240,13 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
           merged,
           now,
         });
-        if (!event || !concerns) return;
-        await wakeRunningRuns(routing, tx, running, event);
-        const newRuns = await enterJourneys(routing, tx, { customerId: customer.id, running }, event, now);
+        const newRuns: PromiseLike<unknown>[] = [];
+        if (event && concerns) {
+          await wakeRunningRuns(routing, tx, running, event);
+          newRuns.push(
+            ...(await enterJourneys(routing, tx, { customerId: customer.id, running }, event, now)),
+          );
+        }
         // Marked routed before the lock is let go: the customer's next routing, waiting on the lock,
         // reads only routed events into a new run's backlog, so an event routed just before a trigger
         // (an order racing its add-to-cart) must be seen as routed by then.

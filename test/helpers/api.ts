@@ -6,7 +6,7 @@ import type { Secrets } from '../../config/config.js';
 import type { Database } from '../../db/client.js';
 import { startApiServer } from '../../api/api-server.js';
 import type { RoutedCustomer, StoredEvent } from '../../customers/stored-event.js';
-import type { EventRouter } from '../../runs/event-router.js';
+import type { EventRouter, RoutingInterest } from '../../runs/event-router.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /**
@@ -16,6 +16,8 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 export class RecordingRouter implements EventRouter {
   readonly calls: { event: StoredEvent; customer: RoutedCustomer }[] = [];
   failNext = 0;
+  /** Unset: every stored event is handed over; a test sets it to stand for the journeys' event names. */
+  interest?: () => Promise<RoutingInterest>;
 
   async route(event: StoredEvent, customer: RoutedCustomer): Promise<void> {
     if (this.failNext > 0) {
