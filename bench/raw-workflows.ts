@@ -2,7 +2,14 @@
  * Raw Temporal workflows for the bench's baselines: the ceiling that Temporal itself sets on the
  * same server, against which the engine's figures are read.
  */
-import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RawActivities } from './raw-activities.js';
 
 const { noop, firstActivity, ledgerRow } = proxyActivities<RawActivities>({
@@ -40,4 +47,16 @@ export async function threeLedgerActivities(): Promise<void> {
 /** One activity that notes when it started: the baseline for trigger-to-provider latency. */
 export async function oneActivity(key: string): Promise<void> {
   await firstActivity(key);
+}
+
+/** The raw baseline's wake-up signal. */
+export const wakeSignal = defineSignal('wake');
+
+/** Waits for one signal, then ends: the raw baseline for a wake-up drain. */
+export async function waitForWake(): Promise<void> {
+  let woken = false;
+  setHandler(wakeSignal, () => {
+    woken = true;
+  });
+  await condition(() => woken);
 }

@@ -16,7 +16,7 @@ export interface Report {
   sizes: Sizes;
   rows: Row[];
   /** Raw Temporal's figures as measured (the JSON keeps the accepted and the finished start rates). */
-  baselines: Baselines;
+  baselines: Baselines | undefined;
   /** Messages the local SMTP server received (the SMTP journeys' sends). */
   smtpMessages: number;
 }
@@ -59,18 +59,21 @@ function describeMachine({ database, temporal }: BenchEnv): string {
 /** A Markdown table, its columns padded to their widest cell. */
 function table(rows: Row[]): string[] {
   const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  // A repeated figure: its median, then its range (min–max) over the repetitions.
+  const withRange = (v: number | null, range: Row['range']) =>
+    range ? `${text(v)} (${range.min}–${range.max})` : text(v);
   const header = [
-    ...['figure', 'value', 'unit', 'baseline (same run)', 'baseline', 'ratio', 'target', 'met'],
+    ...['figure', 'value', 'unit', 'baseline (same run)', 'baseline', 'ratio of medians', 'target', 'met'],
     'CPU ms per item of the unit',
   ];
   const cells = [
     header,
     ...rows.map((r) => [
       r.figure,
-      text(r.value),
+      withRange(r.value, r.range),
       r.unit,
       r.baseline,
-      text(r.baselineValue),
+      withRange(r.baselineValue, r.baselineRange),
       r.ratio === null ? '' : `${r.ratio}×`,
       r.target,
       r.met === null ? '' : r.met ? 'yes' : 'no',

@@ -1,4 +1,4 @@
-import type { LatencySummary } from './measure.js';
+import type { LatencySummary, Spread } from './measure.js';
 
 /** One line of the table and of the JSON results (field order is the JSON's). */
 export interface Row {
@@ -14,6 +14,9 @@ export interface Row {
   met: boolean | null;
   /** CPU ms per item by process over the measured phase (bench/cpu.ts); absent where not measured. */
   cpu?: string;
+  /** When measured more than once: `value` is the median, these its range and each measurement. */
+  range?: { min: number; max: number; values: number[] };
+  baselineRange?: { min: number; max: number; values: number[] };
 }
 
 /** Raw Temporal's figures on the same server, measured before the engine's. */
@@ -45,3 +48,32 @@ export interface RawVariant {
 
 export const round = (v: number) => Math.round(v * 10) / 10;
 export const ratio = (value: number, baseline: number) => Math.round((value / baseline) * 100) / 100;
+
+const rangeOf = (s: Spread) => ({ min: round2(s.min), max: round2(s.max), values: s.values.map(round2) });
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * A figure measured repeatedly beside its baseline (A-B-B-A): medians, their ranges and the ratio of
+ * the medians; `target` is met when `met(ratio, median)` says so.
+ */
+export function spreadRow(
+  figure: string,
+  unit: string,
+  value: Spread,
+  baseline: { name: string; value: Spread } | undefined,
+  target: { text: string; met: (r: number | null, median: number) => boolean } | undefined,
+): Row {
+  const r = baseline ? ratio(value.median, baseline.value.median) : null;
+  return {
+    figure,
+    value: round2(value.median),
+    unit,
+    baseline: baseline?.name ?? '',
+    baselineValue: baseline ? round2(baseline.value.median) : null,
+    ratio: r,
+    target: target?.text ?? '',
+    met: target ? target.met(r, value.median) : null,
+    ...(value.values.length > 1 ? { range: rangeOf(value) } : {}),
+    ...(baseline && baseline.value.values.length > 1 ? { baselineRange: rangeOf(baseline.value) } : {}),
+  };
+}

@@ -10,20 +10,22 @@ export interface Sizes {
   ingest: number;
   /** Journeys per adapter. */
   journeys: number;
-  /** Journeys waiting at once for the scale figures. */
-  waiting: number;
+  /** The scale curve's points: runs waiting at once, ascending (grown from one to the next). */
+  waiting: number[];
   /** How many of the waiting journeys one wake-up burst wakes. */
   burst: number;
   /** Cap checks (and durable inserts) per caller count. */
   caps: number;
   /** Unmeasured runs before each phase. */
   warmUp: number;
+  /** How many times each side of an A-B-B-A comparison is measured. */
+  reps: number;
 }
 
 /** Callers in flight: keep-alive HTTP clients, and lanes for runs awaited to their end. */
 export const concurrency = { clients: 32, lanes: 64 };
 
-export function sizesFor(quick: boolean, waiting: number, burst: number): Sizes {
+export function sizesFor(quick: boolean, waiting: number[], burst: number): Sizes {
   return quick
     ? {
         sws: 200,
@@ -31,10 +33,11 @@ export function sizesFor(quick: boolean, waiting: number, burst: number): Sizes 
         latency: 20,
         ingest: 200,
         journeys: 48,
-        waiting: Math.min(waiting, 200),
-        burst: Math.min(burst, 64),
+        waiting: [...new Set(waiting.map((n) => Math.min(n, 200)))],
+        burst: Math.min(burst, 20),
         caps: 200,
         warmUp: 16,
+        reps: 3,
       }
     : {
         sws: 1_000,
@@ -43,8 +46,9 @@ export function sizesFor(quick: boolean, waiting: number, burst: number): Sizes 
         ingest: 1_500,
         journeys: 300,
         waiting,
-        burst: Math.min(burst, waiting),
+        burst,
         caps: 2_000,
         warmUp: 64,
+        reps: 3,
       };
 }

@@ -2,36 +2,18 @@
  * Raw Temporal on the same server: the ceiling Temporal itself sets, against which the engine's
  * figures are read. A worker of its own runs the workflows of bench/raw-workflows.ts.
  */
-import { fileURLToPath } from 'node:url';
-import { createWorker } from '../../worker/create-worker.js';
 import type { BenchEnv } from '../environment.js';
 import { latencySummary, rate } from '../measure.js';
 import { cpuMeter } from '../cpu.js';
 import { finishedStarts } from '../finished-starts.js';
-import { createRawActivities, createRawLedger } from '../raw-activities.js';
+import type { RawWorker } from '../raw-worker.js';
 import { runRawVariants } from './raw-variants.js';
 import { round, type Baselines } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
 
-const workflowsPath = fileURLToPath(new URL('../raw-workflows.ts', import.meta.url));
-
-export async function runBaselines(env: BenchEnv, sizes: Sizes): Promise<Baselines> {
-  const { client, log, runTag, stack, temporal } = env;
-  const rawQueue = `bench-raw-${runTag}`;
-  const activityStarts = new Map<string, number>();
-  const rawWorker = await createWorker({
-    connection: env.native,
-    namespace: temporal.target.namespace,
-    taskQueue: rawQueue,
-    activities: createRawActivities(activityStarts, env.db),
-    workflowsPath,
-  });
-  await createRawLedger(env.db);
-  const rawRunning = rawWorker.run();
-  stack.defer('raw worker', async () => {
-    rawWorker.shutdown();
-    await rawRunning;
-  });
+export async function runBaselines(env: BenchEnv, sizes: Sizes, raw: RawWorker): Promise<Baselines> {
+  const { client, log, runTag } = env;
+  const { queue: rawQueue, activityStarts } = raw;
 
   // Every phase, baselines and engine alike, runs a short unmeasured warm-up first (JIT, connections,
   // worker caches, and each pooled PostgreSQL connection describing its statements once).
