@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import type { BenchEnv } from './environment.js';
 import type { Baselines, Row } from './row.js';
 import type { Sizes } from './sizes.js';
@@ -26,13 +27,15 @@ export async function report(
   { quick, out, sizes, rows, baselines, smtpMessages }: Report,
 ): Promise<void> {
   const machine = describeMachine(env);
+  const durability = await describeDurability(env);
   const seconds = Math.round((performance.now() - env.started) / 1000);
   const at = new Date().toISOString();
-  const result = { at, quick, machine, sizes, seconds, rows, baselines, smtpMessages };
+  const result = { at, quick, machine, durability, sizes, seconds, rows, baselines, smtpMessages };
   process.stdout.write(
     [
       '',
       `Omnijourney bench${quick ? ' (--quick)' : ''}: ${machine}; ${seconds} s`,
+      `Durability: ${durability}`,
       '',
       ...table(rows),
       '',
@@ -54,6 +57,22 @@ function describeMachine({ database, temporal }: BenchEnv): string {
     database.source ? 'PostgreSQL at DATABASE_URL' : 'embedded PostgreSQL 17',
     temporal.target.external ? 'TEMPORAL_ADDRESS' : 'Temporal dev server (SQLite)',
   ].join(', ');
+}
+
+/**
+ * What PostgreSQL says of its own durability settings (so a DATABASE_URL server is described as it
+ * is), the dev server's SQLite setting, and every unsafe setting the run was asked for.
+ */
+async function describeDurability({ db, temporal, unsafe }: BenchEnv): Promise<string> {
+  const show = async (name: 'fsync' | 'synchronous_commit') =>
+    (await db.execute<Record<string, string>>(sql.raw(`show ${name}`)))[0]?.[name] ?? '?';
+  const settings = [
+    `PostgreSQL fsync=${await show('fsync')}, synchronous_commit=${await show('synchronous_commit')}`,
+    temporal.target.external
+      ? 'Temporal at TEMPORAL_ADDRESS (its own settings)'
+      : `Temporal SQLite synchronous=${unsafe.length > 0 ? 'OFF' : 'FULL'}`,
+  ].join('; ');
+  return unsafe.length > 0 ? `UNSAFE (--unsafe-no-fsync): ${settings}` : `durable: ${settings}`;
 }
 
 /** A Markdown table, its columns padded to their widest cell. */

@@ -34,9 +34,20 @@ const options = new Command()
     'a comma list of phases to run: ingest, journeys, latency, caps, scale',
     'ingest,journeys,latency,caps,scale',
   )
+  .option(
+    '--unsafe-no-fsync',
+    'run the bench’s own PostgreSQL and dev server without fsync (printed in the header)',
+  )
   .option('--out <dir>', 'where the JSON goes', fileURLToPath(new URL('results', import.meta.url)))
   .parse()
-  .opts<{ quick?: boolean; waiting: string; burst: string; only: string; out: string }>();
+  .opts<{
+    quick?: boolean;
+    waiting: string;
+    burst: string;
+    only: string;
+    unsafeNoFsync?: boolean;
+    out: string;
+  }>();
 
 const waiting = options.waiting.split(',').map((n) => Number(n.trim()));
 if (waiting.some((n) => !Number.isInteger(n) || n < 10 || n > 1_000_000)) {
@@ -65,7 +76,7 @@ const sizes = sizesFor(quick, waiting, burst);
 
 const bench = await prepareBench();
 try {
-  const env = await startServers(bench);
+  const env = await startServers(bench, Boolean(options.unsafeNoFsync));
   const raw = await startRawWorker(env);
   const engine = await startEngine(env);
   const rows: Row[] = [];
