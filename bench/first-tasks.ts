@@ -31,8 +31,9 @@ export async function settleFirstTasks(
   query: string,
   expected: number,
   what: string,
+  /** Runs already confirmed (kept across calls: an earlier repetition's runs are not described again). */
+  settled = new Set<string>(),
 ): Promise<number> {
-  const settled = new Set<string>();
   return waitUntil(
     async () => {
       const pending: string[] = [];

@@ -17,9 +17,12 @@ const { noop, firstActivity, ledgerRow } = proxyActivities<RawActivities>({
 });
 const local = proxyLocalActivities<RawActivities>({ startToCloseTimeout: '1 minute' });
 
-/** Does nothing: the baseline for signal-with-start. */
-export async function emptyWorkflow(): Promise<void> {
-  // Returns at once; its signal is accepted with the start.
+/**
+ * Started by signal-with-start and then waits (its signal is accepted with the start): the baseline
+ * for an ingested event that starts a journey run, which waits too.
+ */
+export async function rawTriggered(): Promise<void> {
+  await condition(() => false);
 }
 
 /** Three no-op activities in a row: the baseline for a journey with three sends. */

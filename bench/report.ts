@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { BenchEnv } from './environment.js';
-import type { Baselines, Row } from './row.js';
+import type { Row } from './row.js';
 import type { Sizes } from './sizes.js';
 
 export interface Report {
@@ -16,21 +16,19 @@ export interface Report {
   out: string;
   sizes: Sizes;
   rows: Row[];
-  /** Raw Temporal's figures as measured (the JSON keeps the accepted and the finished start rates). */
-  baselines: Baselines | undefined;
   /** Messages the local SMTP server received (the SMTP journeys' sends). */
   smtpMessages: number;
 }
 
 export async function report(
   env: BenchEnv,
-  { quick, out, sizes, rows, baselines, smtpMessages }: Report,
+  { quick, out, sizes, rows, smtpMessages }: Report,
 ): Promise<void> {
   const machine = describeMachine(env);
   const durability = await describeDurability(env);
   const seconds = Math.round((performance.now() - env.started) / 1000);
   const at = new Date().toISOString();
-  const result = { at, quick, machine, durability, sizes, seconds, rows, baselines, smtpMessages };
+  const result = { at, quick, machine, durability, sizes, seconds, rows, smtpMessages };
   process.stdout.write(
     [
       '',
@@ -84,6 +82,7 @@ function table(rows: Row[]): string[] {
   const header = [
     ...['figure', 'value', 'unit', 'baseline (same run)', 'baseline', 'ratio of medians', 'target', 'met'],
     'CPU ms per item of the unit',
+    'baseline CPU ms per item',
   ];
   const cells = [
     header,
@@ -97,6 +96,7 @@ function table(rows: Row[]): string[] {
       r.target,
       r.met === null ? '' : r.met ? 'yes' : 'no',
       r.cpu ?? '',
+      r.baselineCpu ?? '',
     ]),
   ];
   const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));

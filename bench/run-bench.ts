@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --waiting 100000]`: the engine's throughput, latency, scale and
+ * `npm run bench [-- --quick] [-- --waiting 1000,10000,100000] [-- --only scale]`: the engine's throughput, latency, scale and
  * memory, each next to a raw-Temporal baseline measured in the same run on the same server.
  * Starts its own dev server and PostgreSQL (or uses TEMPORAL_ADDRESS / DATABASE_URL), prints a
  * table and writes JSON to bench/results/.
@@ -8,16 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { startEngine } from './engine.js';
 import { prepareBench, startServers } from './environment.js';
-import { runBaselines } from './phases/baselines.js';
 import { runCaps } from './phases/caps.js';
 import { runIngest } from './phases/ingest.js';
 import { runJourneys } from './phases/journeys.js';
 import { runLatency } from './phases/latency.js';
-import { rawVariantRows } from './phases/raw-variants.js';
-import { runScale } from './phases/scale.js';
+import { runScale, startScaleWorker } from './phases/scale.js';
 import { startRawWorker } from './raw-worker.js';
 import { report } from './report.js';
-import type { Baselines, Row } from './row.js';
+import type { Row } from './row.js';
+import { startLoadGenerator } from './load-client.js';
 import { sizesFor } from './sizes.js';
 
 const options = new Command()
@@ -79,24 +78,20 @@ try {
   const env = await startServers(bench, Boolean(options.unsafeNoFsync));
   const raw = await startRawWorker(env);
   const engine = await startEngine(env);
+  const load = startLoadGenerator(env);
+  const scaleWorker = only.includes('scale') ? startScaleWorker(engine) : undefined;
   const rows: Row[] = [];
-  let baselines: Baselines | undefined;
-  if (only.some((phase) => phase !== 'scale')) {
-    baselines = await runBaselines(env, sizes, raw);
-    if (only.includes('ingest')) rows.push(...(await runIngest(engine, sizes, baselines)));
-    if (only.includes('journeys')) rows.push(...(await runJourneys(engine, sizes, baselines)));
-    if (only.includes('latency')) rows.push(...(await runLatency(engine, sizes, baselines)));
-    rows.push(...rawVariantRows(baselines.rawRate, baselines.variants));
-  }
+  if (only.includes('ingest')) rows.push(...(await runIngest(engine, sizes, raw, load)));
+  if (only.includes('journeys')) rows.push(...(await runJourneys(engine, sizes, raw)));
+  if (only.includes('latency')) rows.push(...(await runLatency(engine, sizes, raw)));
   if (only.includes('caps')) rows.push(...(await runCaps(engine, sizes)));
   // Last: it leaves the most runs behind on the server.
-  if (only.includes('scale')) rows.push(...(await runScale(engine, sizes, raw.queue)));
+  if (scaleWorker) rows.push(...(await runScale(engine, sizes, raw.queue, scaleWorker)));
   await report(env, {
     quick,
     out: options.out,
     sizes,
     rows,
-    baselines,
     // Read at the end: only the SMTP journeys send there, and each of them has ended.
     smtpMessages: engine.smtpMessages(),
   });

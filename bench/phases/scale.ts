@@ -30,10 +30,19 @@ interface Point {
   rawDrain: Spread;
 }
 
-export async function runScale(env: EngineEnv, sizes: Sizes, rawQueue: string): Promise<Row[]> {
+/** The scale phase's worker process, spawned at the bench's start so its start-up overlaps the others. */
+export function startScaleWorker(env: EngineEnv) {
+  const queue = `bench-scale-${env.runTag}`;
+  return { queue, child: spawnWorker(env, queue) };
+}
+
+export async function runScale(
+  env: EngineEnv,
+  sizes: Sizes,
+  rawQueue: string,
+  { queue: scaleQueue, child }: ReturnType<typeof startScaleWorker>,
+): Promise<Row[]> {
   const { client, log, runTag } = env;
-  const scaleQueue = `bench-scale-${runTag}`;
-  const child = spawnWorker(env, scaleQueue);
   const startWaiting = await env.startWaiting(scaleQueue);
   /** Customers whose run is waiting (woken ones leave the list). */
   const waiting: string[] = [];
