@@ -40,10 +40,10 @@ export function sizesFor(quick: boolean, waiting: number[], burst: number): Size
         reps: 3,
       }
     : {
-        ingest: 400,
-        batchEvents: 3_000,
-        journeys: 150,
-        latency: 60,
+        ingest: 300,
+        batchEvents: 2_000,
+        journeys: 100,
+        latency: 50,
         waiting,
         burst,
         caps: 1_000,
