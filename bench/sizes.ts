@@ -40,9 +40,9 @@ export function sizesFor(quick: boolean, waiting: number[], burst: number): Size
         reps: 3,
       }
     : {
-        ingest: 300,
+        ingest: 250,
         batchEvents: 2_000,
-        journeys: 100,
+        journeys: 80,
         latency: 50,
         waiting,
         burst,

@@ -52,6 +52,11 @@ export async function runJourneys(env: EngineEnv, sizes: Sizes, raw: RawWorker):
     },
     (rep) => raws(sizes.journeys, `m${rep}`)(),
   );
+  return journeyRows(rates, tallies);
+}
+
+/** The rows, each engine figure against its raw workflows' medians, with both sides' CPU. */
+function journeyRows(rates: Map<Side, number[]>, tallies: Map<Side, ReturnType<typeof cpuTally>>): Row[] {
   const of = (side: Side): Spread => spread(rates.get(side) ?? []);
   const cpu = (side: Side) => tallies.get(side)?.perItem() ?? '';
   const raw3 = { name: 'raw 3-activity workflow', value: of('threeActivities') };
