@@ -5,13 +5,15 @@
  * raw one (A-B-B-A): bursts of waiting runs woken by a signal, counted when each run ended.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import proto from '@temporalio/proto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineEnv } from '../engine.js';
+import { cpuTally } from '../cpu.js';
 import { followFirstTasks, settleIds } from '../first-tasks.js';
-import { interleaved, rate, spread, type Spread } from '../measure.js';
+import { interleaved, rate, spread, waitUntil, type Spread } from '../measure.js';
 import { round, spreadRow, type Row } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
 
@@ -26,8 +28,12 @@ interface Point {
   peakRssMb: number;
   temporalDbMb: number;
   burst: number;
+  /** CPU ms per item by process: the starts (with their describes), the drains (engine, raw). */
+  startCpu: string;
   drain: Spread;
   rawDrain: Spread;
+  drainCpu: string;
+  rawDrainCpu: string;
 }
 
 /** The scale phase's worker process, spawned at the bench's start so its start-up overlaps the others. */
@@ -42,12 +48,24 @@ export async function runScale(
   rawQueue: string,
   { queue: scaleQueue, child }: ReturnType<typeof startScaleWorker>,
 ): Promise<Row[]> {
-  const { client, log, runTag } = env;
+  const { client, log } = env;
   const startWaiting = await env.startWaiting(scaleQueue);
+  // Its start-up is not part of the first point: wait until it polls the queue.
+  await waitUntil(
+    async () => {
+      const { pollers } = await client.workflowService.describeTaskQueue({
+        namespace: env.temporal.target.namespace,
+        taskQueue: { name: scaleQueue },
+        taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      return (pollers?.length ?? 0) > 0;
+    },
+    120_000,
+    'the scale worker polling its task queue',
+  );
   /** Customers whose run is waiting (woken ones leave the list). */
   const waiting: string[] = [];
   const points: Point[] = [];
-  let rawBurst = 0;
   for (const n of sizes.waiting) {
     const add = n - waiting.length;
     log(`engine: growing to ${n} waiting runs (${add} more, ${concurrency.lanes} in flight)`);
@@ -57,12 +75,19 @@ export async function runScale(
     const sampler = setInterval(() => {
       void residentMb(child).then((mb) => (peakRssMb = Math.max(peakRssMb, mb || 0)));
     }, 2_000);
-    const startRate = await rate(add, concurrency.lanes, async (i) => {
-      const id = ids[i] ?? '';
-      follower.add(await startWaiting(id));
-      waiting.push(id);
-    }).finally(() => clearInterval(sampler));
-    await follower.settled(1_800_000, 'waiting runs completing their first workflow task');
+    const startCpu = cpuTally();
+    // Counted when every run started has completed its first workflow task (describe, beside the starts).
+    const startSeconds = await startCpu.measure(add, () =>
+      seconds(async () => {
+        await rate(add, concurrency.lanes, async (i) => {
+          const id = ids[i] ?? '';
+          follower.add(await startWaiting(id));
+          waiting.push(id);
+        }).finally(() => clearInterval(sampler));
+        await follower.settled(1_800_000, 'waiting runs completing their first workflow task');
+      }),
+    );
+    const startRate = add / startSeconds;
     const workerRssMb = await residentMb(child);
     peakRssMb = Math.max(peakRssMb, workerRssMb);
     const temporalDbMb = temporalDatabaseMb(env);
@@ -70,34 +95,7 @@ export async function runScale(
 
     // Bursts smaller than the worker's cache (1,000 runs): a larger one evicts runs between steps.
     const burst = Math.max(1, Math.min(sizes.burst, Math.floor(n / 10)));
-    const drains = await interleaved(
-      sizes.reps,
-      async () => {
-        const woken = waiting.splice(0, burst);
-        return (
-          burst /
-          (await seconds(() => rate(burst, concurrency.lanes, (i) => env.wakeToEnd(woken[i] ?? '', i))))
-        );
-      },
-      async () => {
-        const raw = Array.from({ length: burst }, (_, i) => `raw-wait-${runTag}-${rawBurst}-${i}`);
-        rawBurst++;
-        await rate(burst, concurrency.clients, async (i) => {
-          await client.workflow.start('waitForWake', { taskQueue: rawQueue, workflowId: raw[i] ?? '' });
-        });
-        await settleIds(client, raw, 'raw waiting runs completing their first workflow task');
-        return (
-          burst /
-          (await seconds(() =>
-            rate(burst, concurrency.lanes, async (i) => {
-              const handle = client.workflow.getHandle(raw[i] ?? '');
-              await handle.signal('wake');
-              await handle.result();
-            }),
-          ))
-        );
-      },
-    );
+    const drains = await drainBursts(env, sizes.reps, burst, { waiting, rawQueue, tag: `${n}` });
     const point = {
       waiting: n,
       startRate,
@@ -105,13 +103,61 @@ export async function runScale(
       peakRssMb,
       temporalDbMb,
       burst,
-      drain: spread(drains.a),
-      rawDrain: spread(drains.b),
+      startCpu: startCpu.perItem(),
+      ...drains,
     };
     log(`→ drain ${round(point.drain.median)}/s, raw ${round(point.rawDrain.median)}/s (bursts of ${burst})`);
     points.push(point);
   }
   return scaleRows(points);
+}
+
+/**
+ * Wake-up drains A-B-B-A: a burst of the engine's waiting runs woken and awaited to their end, against
+ * as many raw waiting workflows (started and settled first, unmeasured) signalled and awaited alike.
+ */
+async function drainBursts(
+  env: EngineEnv,
+  reps: number,
+  burst: number,
+  { waiting, rawQueue, tag }: { waiting: string[]; rawQueue: string; tag: string },
+) {
+  const { client, runTag } = env;
+  const engineCpu = cpuTally();
+  const rawCpu = cpuTally();
+  const drains = await interleaved(
+    reps,
+    async () => {
+      const woken = waiting.splice(0, burst);
+      const took = await engineCpu.measure(burst, () =>
+        seconds(() => rate(burst, concurrency.lanes, (i) => env.wakeToEnd(woken[i] ?? '', i))),
+      );
+      return burst / took;
+    },
+    async (rep) => {
+      const raw = Array.from({ length: burst }, (_, i) => `raw-wait-${runTag}-${tag}-${rep}-${i}`);
+      await rate(burst, concurrency.clients, async (i) => {
+        await client.workflow.start('waitForWake', { taskQueue: rawQueue, workflowId: raw[i] ?? '' });
+      });
+      await settleIds(client, raw, 'raw waiting runs completing their first workflow task');
+      const took = await rawCpu.measure(burst, () =>
+        seconds(() =>
+          rate(burst, concurrency.lanes, async (i) => {
+            const handle = client.workflow.getHandle(raw[i] ?? '');
+            await handle.signal('wake');
+            await handle.result();
+          }),
+        ),
+      );
+      return burst / took;
+    },
+  );
+  return {
+    drain: spread(drains.a),
+    rawDrain: spread(drains.b),
+    drainCpu: engineCpu.perItem(),
+    rawDrainCpu: rawCpu.perItem(),
+  };
 }
 
 async function seconds(task: () => Promise<unknown>): Promise<number> {
@@ -174,12 +220,13 @@ function scaleRows(points: Point[]): Row[] {
     return [
       {
         ...spreadRow(
-          `start of waiting runs up to ${p.waiting} (client, ${concurrency.lanes} in flight)`,
+          `start of waiting runs up to ${p.waiting} (client, ${concurrency.lanes} in flight; counted at first task)`,
           'runs/s',
           spread([p.startRate]),
           undefined,
           undefined,
         ),
+        cpu: p.startCpu,
       },
       {
         ...spreadRow(
@@ -198,13 +245,17 @@ function scaleRows(points: Point[]): Row[] {
         undefined,
         undefined,
       ),
-      spreadRow(
-        `wake-up drain, bursts of ${p.burst} with ${p.waiting} waiting`,
-        'runs/s',
-        p.drain,
-        { name: 'raw signal to a waiting workflow', value: p.rawDrain },
-        { text: '≥ 0.8×', met: (r) => r !== null && r >= 0.8 },
-      ),
+      {
+        ...spreadRow(
+          `wake-up drain, bursts of ${p.burst} with ${p.waiting} waiting`,
+          'runs/s',
+          p.drain,
+          { name: 'raw signal to a waiting workflow', value: p.rawDrain },
+          { text: '≥ 0.8×', met: (r) => r !== null && r >= 0.8 },
+        ),
+        cpu: p.drainCpu,
+        baselineCpu: p.rawDrainCpu,
+      },
     ];
   });
 }
