@@ -2,12 +2,19 @@
  * CPU time per process, read from /proc/<pid>/stat (utime+stime, plus the reaped children's
  * cutime+cstime, so PostgreSQL's exited backends count): the bench process (engine and API, and the
  * raw baselines' worker), its PostgreSQL and Temporal dev server, and any other child ("worker": the
- * scale phase's worker process).
+ * scale phase's worker process), and the HTTP load generator's process.
  * On a machine without /proc (or with the servers elsewhere) the figures are empty, not wrong.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-export type CpuGroup = 'Temporal' | 'PostgreSQL' | 'engine' | 'worker';
+export type CpuGroup = 'Temporal' | 'PostgreSQL' | 'engine' | 'worker' | 'load generator';
+
+/** Child processes known by pid (the load generator); other children go by their command name. */
+const named = new Map<number, CpuGroup>();
+
+export function nameProcess(pid: number, group: CpuGroup): void {
+  named.set(pid, group);
+}
 
 /** Clock ticks per second on Linux (sysconf CLK_TCK, 100 on every mainstream kernel). */
 const ticksPerSecond = 100;
@@ -56,7 +63,7 @@ export function cpuSnapshot(): Map<CpuGroup, number> {
   const visit = (pid: number, depth: number) => {
     if (depth > 8) return;
     for (const child of byParent.get(pid) ?? []) {
-      add(groupOf(child.comm), child.own + child.children);
+      add(named.get(child.pid) ?? groupOf(child.comm), child.own + child.children);
       visit(child.pid, depth + 1);
     }
   };
@@ -70,20 +77,44 @@ function groupOf(comm: string): CpuGroup {
   return 'worker';
 }
 
-/** Starts a measurement; `perItem(n)` gives "Temporal 1.2, PostgreSQL 0.8, engine 2.1" (ms/item). */
+const groups: CpuGroup[] = ['Temporal', 'PostgreSQL', 'engine', 'worker', 'load generator'];
+
+/** "Temporal 1.2, PostgreSQL 0.8, engine 2.1, load generator 0.3": ms per item by process. */
+function formatPerItem(ms: Map<CpuGroup, number>, items: number): string {
+  return groups
+    .filter((g) => ms.has(g))
+    .map((g) => `${g} ${Math.round(((ms.get(g) ?? 0) / Math.max(1, items)) * 100) / 100}`)
+    .join(', ');
+}
+
+/** Starts a measurement; `perItem(n)` gives the CPU ms per item by process since. */
 export function cpuMeter(): { perItem(items: number): string } {
   const before = cpuSnapshot();
   return {
     perItem(items: number) {
       const after = cpuSnapshot();
-      const groups: CpuGroup[] = ['Temporal', 'PostgreSQL', 'engine', 'worker'];
-      return groups
-        .filter((g) => after.has(g))
-        .map((g) => {
-          const ms = ((after.get(g) ?? 0) - (before.get(g) ?? 0)) / Math.max(1, items);
-          return `${g} ${Math.round(ms * 100) / 100}`;
-        })
-        .join(', ');
+      return formatPerItem(new Map([...after].map(([g, v]) => [g, v - (before.get(g) ?? 0)])), items);
     },
+  };
+}
+
+/**
+ * CPU over several measured stretches of one figure (the repetitions of an A-B-B-A comparison):
+ * `measure` adds a stretch and its items, `perItem` gives the whole's ms per item by process.
+ */
+export function cpuTally() {
+  const totals = new Map<CpuGroup, number>();
+  let items = 0;
+  return {
+    async measure<T>(count: number, task: () => Promise<T>): Promise<T> {
+      const before = cpuSnapshot();
+      try {
+        return await task();
+      } finally {
+        for (const [g, v] of cpuSnapshot()) totals.set(g, (totals.get(g) ?? 0) + v - (before.get(g) ?? 0));
+        items += count;
+      }
+    },
+    perItem: () => formatPerItem(totals, items),
   };
 }

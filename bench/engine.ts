@@ -11,9 +11,8 @@ import { sql } from 'drizzle-orm';
 import { createActivities } from '../activities/index.js';
 import { acceptMessages } from '../api/accept-messages.js';
 import { startApiServer } from '../api/api-server.js';
-import { checkJourney, deployJourneys } from '../catalog/journey-catalog.js';
+import { checkJourney, currentJourneys, deployJourneys } from '../catalog/journey-catalog.js';
 import { ingestMessage } from '../customers/ingest-message.js';
-import { journeyRuns } from '../db/schema.js';
 import { createEmailAdapter } from '../delivery/channels/email.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import type { Deliverer } from '../delivery/delivery-request.js';
@@ -25,6 +24,7 @@ import type { SegmentMessage } from '../domain/segment-message.js';
 import { templates } from '../journeys/templates.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
 import { buildWorkflowBundle, createWorker } from '../worker/create-worker.js';
+import { signalWithStartJourneyRun } from '../workflows/journey-run/lifecycle.js';
 import type { BenchEnv } from './environment.js';
 import { benchJourneys } from './journeys.js';
 import { rate } from './measure.js';
@@ -44,16 +44,16 @@ export interface EngineEnv extends BenchEnv {
   /** The pipeline the worker's deliver activities use from now on. */
   deliverWith(adapter: 'noop' | 'smtp'): void;
   smtpMessages(): number;
-  /** Stores a message and routes its event to runs on that task queue; the customer's id if stored. */
-  routeTo(taskQueue: string): (message: SegmentMessage) => Promise<string | undefined>;
   /** Customers with an email and a daytime zone (marketing sends, quiet hours apply); ids by index. */
   customers(prefix: string, count: number): Promise<string[]>;
   /** Accepts a 'Bench Order' for the customer and waits for its three-send run to end. */
   runJourney(userId: string, customerId: string): Promise<void>;
-  /** 'Bench Wake' to the customer's waiting run. */
-  wake(customerId: string, i: number): Promise<void>;
-  /** Runs of 'bench-wait' still running, as the router's bookkeeping in PostgreSQL has them. */
-  runningWaits(): Promise<number>;
+  /** Customers with no traits, inserted in bulk, for the waiting runs; their ids. */
+  waitingCustomers(count: number): Promise<string[]>;
+  /** Starts a customer's 'bench-wait' run on that task queue (client directly); its workflow id. */
+  startWaiting(taskQueue: string): Promise<(customerId: string) => Promise<string>>;
+  /** 'Bench Wake' to the customer's waiting run, and waits for the run's end. */
+  wakeToEnd(customerId: string, i: number): Promise<void>;
 }
 
 export async function startEngine(env: BenchEnv): Promise<EngineEnv> {
@@ -69,9 +69,7 @@ export async function startEngine(env: BenchEnv): Promise<EngineEnv> {
   );
   const { deliverer, ...delivery } = await startDelivery(env);
   await startEngineWorker(env, engineQueue, bundleFile, deliverer);
-  const routerFor = (taskQueue: string) =>
-    createJourneyRouter({ db, client, taskQueue, logger, catalogTtlMs: 60_000 });
-  const router = routerFor(engineQueue);
+  const router = createJourneyRouter({ db, client, taskQueue: engineQueue, logger, catalogTtlMs: 60_000 });
   const api = await startApi(env, router);
 
   const customers = async (prefix: string, count: number) => {
@@ -101,16 +99,7 @@ export async function startEngine(env: BenchEnv): Promise<EngineEnv> {
       .getHandle(journeyWorkflowId('bench-three-sends', customerId, defaultEntryKey))
       .result();
   };
-  const routeTo = (taskQueue: string) => {
-    const queueRouter = routerFor(taskQueue);
-    return async (message: SegmentMessage) => {
-      const stored = await ingestMessage(db, message, { receivedAt: new Date() });
-      if (stored.outcome !== 'stored') return undefined;
-      await queueRouter.route(stored.event, stored.customer);
-      return stored.customer.id;
-    };
-  };
-  return { ...env, ...delivery, ...api, bundleFile, routeTo, customers, runJourney, ...waits(env) };
+  return { ...env, ...delivery, ...api, bundleFile, customers, runJourney, ...waits(env) };
 }
 
 /** The no-op adapter (labelled as such in the table) and the local SMTP server, each in a pipeline. */
@@ -183,25 +172,52 @@ async function startApi({ db, logger, runTag, stack }: BenchEnv, router: Router)
   return { apiUrl: api.url, authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` };
 }
 
-/** The waiting journey's side of the contract: its wake-up signal and its running count. */
+/**
+ * The waiting journey's side of the contract. Its runs start straight through the client (the router's
+ * signal-with-start, without ingest), for customers inserted in bulk: the scale curve measures the
+ * worker holding them, and starts them as fast as the server takes them.
+ */
 function waits({ client, db }: BenchEnv) {
   return {
-    async wake(customerId: string, i: number) {
-      await client.workflow
-        .getHandle(journeyWorkflowId('bench-wait', customerId, defaultEntryKey))
-        .signal('customerEvent', {
-          messageId: `wake-${i}`,
-          name: 'Bench Wake',
-          properties: {},
-          occurredAt: new Date().toISOString(),
-        });
+    async waitingCustomers(count: number): Promise<string[]> {
+      const ids: string[] = [];
+      for (let done = 0; done < count; done += 5_000) {
+        const rows = await db.execute<{ id: string }>(
+          sql`insert into customers (traits) select '{}'::jsonb from generate_series(1, ${Math.min(5_000, count - done)}) returning id`,
+        );
+        ids.push(...rows.map((row) => row.id));
+      }
+      return ids;
     },
-    async runningWaits() {
-      const [row] = await db
-        .select({ n: sql<number>`count(*)::int` })
-        .from(journeyRuns)
-        .where(sql`${journeyRuns.journeyId} = 'bench-wait' and ${journeyRuns.status} = 'running'`);
-      return row?.n ?? 0;
+    async startWaiting(taskQueue: string) {
+      const deployed = (await currentJourneys(db)).find((j) => j.definition.id === 'bench-wait');
+      if (!deployed) throw new Error('bench: the bench-wait journey is not deployed');
+      return async (customerId: string): Promise<string> => {
+        const run = await signalWithStartJourneyRun(client, taskQueue, {
+          journey: deployed.definition,
+          version: deployed.version,
+          customerId,
+          entryKey: defaultEntryKey,
+          trigger: {
+            messageId: `wait-${customerId}`,
+            name: 'Bench Wait',
+            properties: {},
+            occurredAt: new Date().toISOString(),
+          },
+        });
+        return run.workflowId;
+      };
+    },
+    /** 'Bench Wake' to the customer's waiting run, then its end. */
+    async wakeToEnd(customerId: string, i: number): Promise<void> {
+      const handle = client.workflow.getHandle(journeyWorkflowId('bench-wait', customerId, defaultEntryKey));
+      await handle.signal('customerEvent', {
+        messageId: `wake-${i}`,
+        name: 'Bench Wake',
+        properties: {},
+        occurredAt: new Date().toISOString(),
+      });
+      await handle.result();
     },
   };
 }

@@ -39,6 +39,8 @@ export interface BenchEnv extends BenchBase {
   native: NativeConnection;
   /** Keeps this run's task queues, workflow ids and customers apart from an earlier run's. */
   runTag: string;
+  /** Unsafe settings this run was asked for (`--unsafe-no-fsync`); empty when durable. */
+  unsafe: string[];
 }
 
 export async function prepareBench(): Promise<BenchBase> {
@@ -59,19 +61,22 @@ export async function prepareBench(): Promise<BenchBase> {
   return { started, log, stack, dataDir, config, logger: createLogger(config.log, 'bench') };
 }
 
-export async function startServers(base: BenchBase): Promise<BenchEnv> {
+/**
+ * Durable by default, as the engine runs: PostgreSQL with fsync, synchronous commit and full-page
+ * writes, the dev server's SQLite with synchronous=FULL. `unsafeNoFsync` turns all of them off (the
+ * table's header says so); either way the bench's data folder is thrown away at the end.
+ */
+export async function startServers(base: BenchBase, unsafeNoFsync = false): Promise<BenchEnv> {
   const { config, stack, logger } = base;
   await installTemporalRuntime(logger);
-  // An ephemeral embedded cluster: the bench's database is scratch, thrown away at the end.
-  const database = await provideDatabase(config, stack, logger, { ephemeral: true });
+  const database = await provideDatabase(config, stack, logger, { ephemeral: unsafeNoFsync });
   await migrateDatabase(database.url);
   const { db, close: closeDb } = await connectDatabase(database.url, {
     source: database.source,
     poolSize: 40,
   });
   stack.defer('database pool', closeDb);
-  // Its dev server's store is scratch too: SQLite without fsync, as fast as the bench measured before.
-  const temporal = await provideTemporal(config, stack, logger, { unsafeNoSync: true });
+  const temporal = await provideTemporal(config, stack, logger, { unsafeNoSync: unsafeNoFsync });
   const connection = await connectClient(temporal.target);
   stack.defer('client connection', () => connection.close());
   await ensureSearchAttributes(connection, temporal.target.namespace, logger);
@@ -82,5 +87,11 @@ export async function startServers(base: BenchBase): Promise<BenchEnv> {
   base.log(
     `servers up (${database.source ?? 'embedded PostgreSQL'}, ${temporal.target.external ? 'TEMPORAL_ADDRESS' : 'dev server'})`,
   );
-  return { ...base, database, temporal, db, client, native, runTag };
+  const unsafe = !unsafeNoFsync
+    ? []
+    : [
+        ...(database.source ? [] : ['PostgreSQL fsync=off, synchronous_commit=off, full_page_writes=off']),
+        ...(temporal.target.external ? [] : ['Temporal SQLite synchronous=OFF']),
+      ];
+  return { ...base, database, temporal, db, client, native, runTag, unsafe };
 }

@@ -4,7 +4,7 @@
  * starts and settles phases by this, not by what the start call or its search attributes say.
  */
 import type { Client } from '@temporalio/client';
-import { rate, waitUntil } from './measure.js';
+import { rate, sleep, waitUntil } from './measure.js';
 
 /** What describe() says of one run's first workflow task; `closedAt` (epoch ms) if the run ended. */
 export interface FirstTask {
@@ -13,12 +13,12 @@ export interface FirstTask {
 }
 
 /**
- * Done when the history holds more than started, signalled and scheduled (≥ 5 events: the task was
- * started and completed) and no workflow task is pending.
+ * Done when the history holds at least started, scheduled, started and completed (4 events; a
+ * signal-with-start adds its signal) and no workflow task is pending (scheduled or started).
  */
 export async function firstTask(client: Client, workflowId: string): Promise<FirstTask> {
   const described = await client.workflow.getHandle(workflowId).describe();
-  const done = described.historyLength >= 5 && !described.raw.pendingWorkflowTask;
+  const done = described.historyLength >= 4 && !described.raw.pendingWorkflowTask;
   return { done, closedAt: described.closeTime?.getTime() };
 }
 
@@ -31,8 +31,9 @@ export async function settleFirstTasks(
   query: string,
   expected: number,
   what: string,
+  /** Runs already confirmed (kept across calls: an earlier repetition's runs are not described again). */
+  settled = new Set<string>(),
 ): Promise<number> {
-  const settled = new Set<string>();
   return waitUntil(
     async () => {
       const pending: string[] = [];
@@ -47,4 +48,57 @@ export async function settleFirstTasks(
     600_000,
     what,
   );
+}
+
+/**
+ * Confirms, beside the starts, that each run added has completed its first workflow task: a few lanes
+ * describe each run once it is a second old (again, a little later, while it is not done). `settled`
+ * waits for every run added so far; the runs are described while the starts go on, not after them.
+ */
+export function followFirstTasks(client: Client, lanes = 8) {
+  const queue: { id: string; at: number }[] = [];
+  let stopping = false;
+  let failure: unknown;
+  const lane = async () => {
+    for (;;) {
+      const next = queue.shift();
+      if (!next) {
+        if (stopping) return;
+        await sleep(200);
+        continue;
+      }
+      const age = performance.now() - next.at;
+      if (age < 1_000) await sleep(1_000 - age);
+      if ((await firstTask(client, next.id)).done) continue;
+      queue.push({ id: next.id, at: performance.now() });
+    }
+  };
+  const running = Array.from({ length: lanes }, () =>
+    lane().catch((error: unknown) => {
+      failure = error;
+    }),
+  );
+  return {
+    add(id: string) {
+      queue.push({ id, at: performance.now() });
+    },
+    /** Every run added has completed its first workflow task (the follower ends). */
+    async settled(timeoutMs: number, what: string) {
+      stopping = true;
+      // Unref'd: a settled follower must not keep the bench's process alive until the timeout.
+      const timer = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), timeoutMs).unref(),
+      );
+      const outcome = await Promise.race([Promise.all(running), timer]);
+      if (failure) throw failure;
+      if (outcome === 'timeout') throw new Error(`bench: ${what} did not finish in ${timeoutMs / 1000} s`);
+    },
+  };
+}
+
+/** Describes each run until it has completed its first workflow task. */
+export async function settleIds(client: Client, ids: readonly string[], what: string): Promise<void> {
+  const follower = followFirstTasks(client);
+  for (const id of ids) follower.add(id);
+  await follower.settled(600_000, what);
 }

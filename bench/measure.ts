@@ -53,3 +53,41 @@ export async function waitUntil(
   }
   return (performance.now() - started) / 1000;
 }
+
+/** The median and the range of repeated measurements of one figure. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** Every measurement, in the order taken. */
+  values: number[];
+}
+
+export function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[mid] ?? Number.NaN)
+      : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+  return { median, min: sorted[0] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN, values: [...values] };
+}
+
+/**
+ * Runs `a` and `b` `reps` times each in A-B-B-A order (A B B A A B …), so a drift of the machine over
+ * the phase hits the engine and its baseline alike; returns each side's results in the order taken.
+ */
+export async function interleaved<T>(
+  reps: number,
+  a: (rep: number) => Promise<T>,
+  b: (rep: number) => Promise<T>,
+): Promise<{ a: T[]; b: T[] }> {
+  const out = { a: [] as T[], b: [] as T[] };
+  for (let i = 0; i < 2 * reps; i++) {
+    if (i % 4 === 0 || i % 4 === 3) out.a.push(await a(out.a.length));
+    else out.b.push(await b(out.b.length));
+  }
+  return out;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,14 @@
  * Raw Temporal workflows for the bench's baselines: the ceiling that Temporal itself sets on the
  * same server, against which the engine's figures are read.
  */
-import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RawActivities } from './raw-activities.js';
 
 const { noop, firstActivity, ledgerRow } = proxyActivities<RawActivities>({
@@ -10,9 +17,12 @@ const { noop, firstActivity, ledgerRow } = proxyActivities<RawActivities>({
 });
 const local = proxyLocalActivities<RawActivities>({ startToCloseTimeout: '1 minute' });
 
-/** Does nothing: the baseline for signal-with-start. */
-export async function emptyWorkflow(): Promise<void> {
-  // Returns at once; its signal is accepted with the start.
+/**
+ * Started by signal-with-start and then waits (its signal is accepted with the start): the baseline
+ * for an ingested event that starts a journey run, which waits too.
+ */
+export async function rawTriggered(): Promise<void> {
+  await condition(() => false);
 }
 
 /** Three no-op activities in a row: the baseline for a journey with three sends. */
@@ -40,4 +50,16 @@ export async function threeLedgerActivities(): Promise<void> {
 /** One activity that notes when it started: the baseline for trigger-to-provider latency. */
 export async function oneActivity(key: string): Promise<void> {
   await firstActivity(key);
+}
+
+/** The raw baseline's wake-up signal. */
+export const wakeSignal = defineSignal('wake');
+
+/** Waits for one signal, then ends: the raw baseline for a wake-up drain. */
+export async function waitForWake(): Promise<void> {
+  let woken = false;
+  setHandler(wakeSignal, () => {
+    woken = true;
+  });
+  await condition(() => woken);
 }

@@ -1,50 +1,53 @@
-/** How much each phase does: `--quick` keeps the whole bench under a minute (CI runs it). */
+/**
+ * How much each phase does. The default run stays under 12 minutes on the 2-core machine the README
+ * names; `--quick` under a minute (CI runs it so the bench keeps working).
+ */
 export interface Sizes {
-  /** Raw signal-with-starts. */
-  sws: number;
-  /** Raw 3-activity workflows. */
-  raw: number;
-  /** Latency samples, raw and engine alike. */
-  latency: number;
-  /** Events ingested over HTTP. */
+  /** Journey-trigger events over HTTP per repetition (and as many raw signal-with-starts). */
   ingest: number;
-  /** Journeys per adapter. */
+  /** Events that start nothing, through /v1/batch, per repetition. */
+  batchEvents: number;
+  /** Journeys per adapter per repetition (and as many of each raw workflow). */
   journeys: number;
-  /** Journeys waiting at once for the scale figures. */
-  waiting: number;
-  /** How many of the waiting journeys one wake-up burst wakes. */
+  /** Latency samples per repetition, engine and raw alike. */
+  latency: number;
+  /** The scale curve's points: runs waiting at once, ascending (grown from one to the next). */
+  waiting: number[];
+  /** At most this many waiting runs are woken per drain burst (and at most a tenth of them). */
   burst: number;
-  /** Cap checks (and durable inserts) per caller count. */
+  /** Cap checks (and durable inserts) per repetition, at the fixed offered rate. */
   caps: number;
   /** Unmeasured runs before each phase. */
   warmUp: number;
+  /** How many times each side of an A-B-B-A comparison is measured. */
+  reps: number;
 }
 
 /** Callers in flight: keep-alive HTTP clients, and lanes for runs awaited to their end. */
 export const concurrency = { clients: 32, lanes: 64 };
 
-export function sizesFor(quick: boolean, waiting: number, burst: number): Sizes {
+export function sizesFor(quick: boolean, waiting: number[], burst: number): Sizes {
   return quick
     ? {
-        sws: 200,
-        raw: 64,
-        latency: 20,
-        ingest: 200,
-        journeys: 48,
-        waiting: Math.min(waiting, 200),
-        burst: Math.min(burst, 64),
-        caps: 200,
-        warmUp: 16,
+        ingest: 20,
+        batchEvents: 200,
+        journeys: 8,
+        latency: 6,
+        waiting: [...new Set(waiting.map((n) => Math.min(n, 50)))],
+        burst: Math.min(burst, 5),
+        caps: 60,
+        warmUp: 4,
+        reps: 3,
       }
     : {
-        sws: 1_000,
-        raw: 300,
-        latency: 200,
-        ingest: 1_500,
-        journeys: 300,
+        ingest: 250,
+        batchEvents: 2_000,
+        journeys: 80,
+        latency: 50,
         waiting,
-        burst: Math.min(burst, waiting),
-        caps: 2_000,
-        warmUp: 64,
+        burst,
+        caps: 1_000,
+        warmUp: 32,
+        reps: 3,
       };
 }
