@@ -10,7 +10,7 @@ import {
 } from '../../delivery/preview-message.js';
 import { renderMessage } from '../../delivery/render-message.js';
 import { testChannels, testSend } from '../../delivery/test-send.js';
-import { channels, type TemplateParts } from '../../domain/channels.js';
+import { channels, channelTable, type TemplateParts } from '../../domain/channels.js';
 import { listTemplates, templateForSend } from '../../catalog/template-store.js';
 import { HttpError } from '../http-errors.js';
 import { access, errorResponses, json, operation } from '../openapi-schemas.js';
@@ -128,11 +128,11 @@ export function templateRoutes(admin: FastifyInstance, deps: AdminDependencies) 
           ? [
               {
                 id,
+                // Each channel's parts in the channel table's order, whatever order the files gave.
                 channels: Object.fromEntries(
-                  Object.entries(template.parts).map(([channel, fields]) => [
-                    channel,
-                    Object.keys(fields ?? {}),
-                  ]),
+                  channels
+                    .filter((channel) => template.parts[channel])
+                    .map((channel) => [channel, [...channelTable[channel].parts]]),
                 ),
               },
             ]
