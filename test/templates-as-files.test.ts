@@ -199,3 +199,40 @@ describe('templates as files', () => {
     expect(Number(await count())).toBe(0);
   }, 120_000);
 });
+
+describe('journeys validate and deploy, on the templates a journey names', () => {
+  let database: TestDatabase;
+  let folder: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    folder = await mkdtemp(path.join(tmpdir(), 'omnijourney-long-sms-'));
+  });
+  afterAll(async () => {
+    await database?.drop();
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('validate shows a template warning (SMS over 3 segments) and passes; deploy lists the templates with versions', async () => {
+    const env = { OMNIJOURNEY_DATA_DIR: path.join(folder, 'data'), DATABASE_URL: database.url };
+    const template = path.join(folder, 'templates', 'long-sms');
+    await mkdir(template, { recursive: true });
+    await writeFile(path.join(template, 'sms.txt'), `${'Spring sale, everything must go. '.repeat(16)}\n`);
+    const journeyFile = path.join(folder, 'long-sms.yaml');
+    await writeFile(
+      journeyFile,
+      journeyYaml.replaceAll('spring-sale', 'long-sms').replace('[email]', '[sms]'),
+    );
+
+    const validated = await runCli(['journeys', 'validate', journeyFile], env);
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(validated.stdout).toMatch(/^ok +.*long-sms/m);
+    expect(validated.stdout).toMatch(/^ {2}warning: .*long-sms\/sms\.txt:1: SMS of at least 4 segments/m);
+
+    const deployed = await runCli(['journeys', 'deploy', journeyFile], env);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const version = (await templateForSend(database.db, 'long-sms'))?.version ?? 'none';
+    expect(deployed.stdout).toMatch(/^long-sms +\S+ +deployed$/m);
+    expect(deployed.stdout).toMatch(/^TEMPLATE +VERSION +RESULT$/m);
+    expect(deployed.stdout).toMatch(new RegExp(`^long-sms +${version} +deployed$`, 'm'));
+  }, 120_000);
+});
