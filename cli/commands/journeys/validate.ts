@@ -34,12 +34,14 @@ export function validateCommand(journeys: Command): void {
               files.length > 0 ? await loadJourneyFile(source) : checkJourney(builtInJourneys[index], source);
             const { id } = checked.definition;
             // Warnings (an SMS of many segments) are shown, and do not fail the check.
+            const warnings = checked.warnings ?? [];
+            // JSON keeps its shape when there are none.
             results.push({
               source,
               id,
               version: checked.version,
               problems: [],
-              warnings: checked.warnings ?? [],
+              ...(warnings.length > 0 ? { warnings } : {}),
             });
           } catch (error) {
             if (error instanceof InvalidJourneyError) {
