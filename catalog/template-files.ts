@@ -80,6 +80,8 @@ const readText = (file: string) => readFileSync(file, 'utf8').replace(/\r?\n$/, 
 
 type Folder = { sources: TemplateSource[]; problems: TemplateProblem[]; category?: MessageCategory };
 
+const pushKeys = [...channelTable.push.parts, ...channelTable.push.optionalParts];
+
 /** The string fields of a YAML map (template.yaml, push.yaml), each with the line its value is on. */
 function yamlFields(file: string, text: string, allowed: readonly string[], folder: Folder) {
   const lines = new LineCounter();
@@ -148,7 +150,7 @@ function readFile(dir: string, name: string, folder: Folder) {
   }
   const { channel, part, format } = what;
   if (format === 'yaml') {
-    for (const { key, value, line } of yamlFields(file, text, channelTable.push.parts, folder))
+    for (const { key, value, line } of yamlFields(file, text, pushKeys, folder))
       folder.sources.push({ file, line, channel, part: key, locale, text: value });
   } else folder.sources.push({ file, line: 1, channel, part, locale, text });
   const source = folder.sources.at(-1);

@@ -2,6 +2,8 @@
 export interface ChannelFacts {
   /** The Liquid parts a template has for it; the rendered message has the same parts. */
   readonly parts: readonly [string, ...string[]];
+  /** Liquid parts a template may leave out (push `icon`). */
+  readonly optionalParts?: readonly string[];
   /** `opt-in`: only an explicit subscription allows it (SMS, by law); else anything but an unsubscribe. */
   readonly consent: 'opt-in' | 'unless-unsubscribed';
   /** Its name in reasons ("no SMS consent"); default: the channel's key. */
@@ -15,7 +17,7 @@ export interface ChannelFacts {
 export const channelTable = {
   email: { parts: ['subject', 'html', 'text'], consent: 'unless-unsubscribed' },
   sms: { parts: ['text'], consent: 'opt-in', label: 'SMS' },
-  push: { parts: ['title', 'body', 'url'], consent: 'unless-unsubscribed' },
+  push: { parts: ['title', 'body', 'url'], optionalParts: ['icon'], consent: 'unless-unsubscribed' },
   webhook: { parts: ['body'], consent: 'unless-unsubscribed' },
 } as const satisfies Record<string, ChannelFacts>;
 
@@ -36,7 +38,14 @@ export function isChannel(value: unknown): value is Channel {
 }
 
 /** The template parts of one channel, e.g. email: `{ subject, html, text }`. */
-export type PartsOf<C extends Channel> = { [P in (typeof channelTable)[C]['parts'][number]]: string };
+export type PartsOf<C extends Channel> = { [P in (typeof channelTable)[C]['parts'][number]]: string } & {
+  [P in OptionalPartOf<C>]?: string;
+};
+type OptionalPartOf<C extends Channel> = (typeof channelTable)[C] extends {
+  optionalParts: readonly (infer P extends string)[];
+}
+  ? P
+  : never;
 
 /** A template: Liquid text per part, for the channels it can be sent on. */
 export type TemplateParts = { [C in Channel]?: PartsOf<C> };

@@ -9,7 +9,7 @@ import { didYouMeanSuffix } from './did-you-mean.js';
  * - `subject.liquid`: the email subject (instead of `subject:` in template.yaml)
  * - `email.mjml` or `email.html`: the email body; `email.txt`: its plain text (generated when absent)
  * - `sms.txt`: the SMS text
- * - `push.yaml`: `title`, `body`, `url`
+ * - `push.yaml`: `title`, `body`, `url`, optional `icon`
  * - `webhook.json`: the webhook body
  */
 export type TemplateFileKind =

@@ -3,7 +3,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { verifyUnsubscribeToken } from '../customers/unsubscribe-token.js';
@@ -12,21 +11,12 @@ import { adminCall } from './helpers/admin.js';
 import { postJson, startTestApi, type TestApi } from './helpers/api.js';
 import { runCli } from './helpers/cli.js';
 import { ownerOf } from './helpers/customer-rows.js';
+import { expectRenderedPng } from './helpers/rendered-png.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const publicBaseUrl = 'https://engine.example.test';
 const unsubscribeSecret = randomBytes(32).toString('hex');
-
-/** A PNG of a rendered page: real pixels, not one flat colour. */
-function expectRenderedPng(png: Buffer) {
-  const image = PNG.sync.read(png);
-  expect(image.width * image.height).toBeGreaterThan(0);
-  const first = image.data.readUInt32BE(0);
-  let differ = 0;
-  for (let i = 0; i < image.data.length; i += 4) if (image.data.readUInt32BE(i) !== first) differ++;
-  expect(differ).toBeGreaterThan(0);
-}
 
 /** The link in a preview is Ann's own, signed with the deployment's secret. */
 function expectAnnsLink(url: string, customerId: string, secret = unsubscribeSecret) {

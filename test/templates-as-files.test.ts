@@ -1,11 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateForSend } from '../catalog/template-store.js';
 import { runCli } from './helpers/cli.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
+import { expectRenderedPng } from './helpers/rendered-png.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
 import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
 import { createTimeSkippingEnvironment } from './helpers/temporal.js';
@@ -27,7 +29,8 @@ steps:
 `;
 
 /**
- * Templates as files, end to end: a template folder and a journey file (no TypeScript) are
+ * Issue 19, acceptance 1. Templates as files, end to end: a template folder and a journey file (no
+ * TypeScript) are previewed (from the folder, for a stored customer) and test-sent before deploy, then
  * validated and deployed with the CLI while a worker runs; the worker sends them (in the
  * customer's locale), and a new template version deployed later is what the next send uses.
  */
@@ -53,6 +56,8 @@ describe('templates as files', () => {
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: harness.taskQueue,
+      SMTP_URL: smtp.url,
+      EMAIL_FROM: 'Shop <shop@example.test>',
     };
   }, 120_000);
   afterAll(async () => {
@@ -97,6 +102,28 @@ describe('templates as files', () => {
 
     expect(await ok('templates', 'validate', path.join(dir, 'templates'))).toMatch(/^ok +.*spring-sale/m);
     expect(await ok('journeys', 'validate', journeyFile)).toMatch(/^ok +.*spring-sale/m);
+
+    // Before any deploy: previewed from its folder for a real customer, then test-sent to the SMTP peer.
+    await harness.identify('ana', { email: 'ana@example.test', name: 'Ana' });
+    const fromFolder = ['--dir', path.join(dir, 'templates')];
+    const out = path.join(folder, 'preview');
+    await ok('templates', 'preview', 'spring-sale', ...fromFolder, '--customer', 'userId:ana', '--out', out);
+    const eml = await simpleParser(await readFile(path.join(out, 'spring-sale.eml')));
+    expect(eml.subject).toBe('Spring is here, Ana');
+    expect(eml.html).toContain('Fresh picks for spring.');
+    expectRenderedPng(await readFile(path.join(out, 'spring-sale.png')));
+    await ok(
+      'templates',
+      'test-send',
+      'spring-sale',
+      ...fromFolder,
+      '--to',
+      'me@example.test',
+      '--customer',
+      'userId:ana',
+    );
+    expect((await mailTo('me@example.test')).subject).toBe('[TEST] Spring is here, Ana');
+    expect(await templateForSend(database.db, 'spring-sale')).toBeUndefined();
     expect(await ok('journeys', 'deploy', journeyFile)).toMatch(/spring-sale/);
     const listed = JSON.parse(await ok('templates', 'list', '--json')) as {
       id: string;
@@ -105,7 +132,6 @@ describe('templates as files', () => {
     }[];
     expect(listed.find((t) => t.id === 'spring-sale')?.locales).toEqual(['fr']);
 
-    await harness.identify('ana', { email: 'ana@example.test', name: 'Ana' });
     await harness.identify('lea', { email: 'lea@example.test', name: 'Léa' }, { locale: 'fr-CA' });
     await harness.track('ana', 'Spring Opened');
     await harness.track('lea', 'Spring Opened');
@@ -171,5 +197,42 @@ describe('templates as files', () => {
       );
     }
     expect(Number(await count())).toBe(0);
+  }, 120_000);
+});
+
+describe('journeys validate and deploy, on the templates a journey names', () => {
+  let database: TestDatabase;
+  let folder: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    folder = await mkdtemp(path.join(tmpdir(), 'omnijourney-long-sms-'));
+  });
+  afterAll(async () => {
+    await database?.drop();
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('validate shows a template warning (SMS over 3 segments) and passes; deploy lists the templates with versions', async () => {
+    const env = { OMNIJOURNEY_DATA_DIR: path.join(folder, 'data'), DATABASE_URL: database.url };
+    const template = path.join(folder, 'templates', 'long-sms');
+    await mkdir(template, { recursive: true });
+    await writeFile(path.join(template, 'sms.txt'), `${'Spring sale, everything must go. '.repeat(16)}\n`);
+    const journeyFile = path.join(folder, 'long-sms.yaml');
+    await writeFile(
+      journeyFile,
+      journeyYaml.replaceAll('spring-sale', 'long-sms').replace('[email]', '[sms]'),
+    );
+
+    const validated = await runCli(['journeys', 'validate', journeyFile], env);
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(validated.stdout).toMatch(/^ok +.*long-sms/m);
+    expect(validated.stdout).toMatch(/^ {2}warning: .*long-sms\/sms\.txt:1: SMS of at least 4 segments/m);
+
+    const deployed = await runCli(['journeys', 'deploy', journeyFile], env);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const version = (await templateForSend(database.db, 'long-sms'))?.version ?? 'none';
+    expect(deployed.stdout).toMatch(/^long-sms +\S+ +deployed$/m);
+    expect(deployed.stdout).toMatch(/^TEMPLATE +VERSION +RESULT$/m);
+    expect(deployed.stdout).toMatch(new RegExp(`^long-sms +${version} +deployed$`, 'm'));
   }, 120_000);
 });

@@ -10,6 +10,9 @@ import {
   type Preview,
 } from '../../delivery/preview-message.js';
 import { screenshotHtml } from '../../delivery/preview-screenshot.js';
+import { loadTemplateFiles } from '../../catalog/template-files.js';
+import { partsForLocale } from '../../domain/template-content.js';
+import type { FindTemplate } from '../../delivery/preview-message.js';
 import { channels, isChannel, type Channel } from '../../domain/channels.js';
 import { identityHelp, parseCustomer } from '../customer-reference.js';
 import { customerIdFor } from '../../customers/identity-reference.js';
@@ -25,6 +28,23 @@ interface PreviewOptions extends OutputOptions {
   channel?: string;
   locale?: string;
   out?: string;
+  dir?: string;
+}
+
+export const dirHelp =
+  'read the template from this folder of template files (e.g. shop/templates), not yet deployed; default: the deployed version';
+
+/**
+ * `--dir`: the templates as written in their folders, before any deploy (a marketer previews, then
+ * deploys); the locale's variant picked as a send picks it. Undefined without `--dir`: the store.
+ */
+export function folderTemplates(dir: string | undefined): FindTemplate | undefined {
+  if (dir === undefined) return undefined;
+  const folders = loadTemplateFiles(dir);
+  return (id, locale) => {
+    const folder = folders.find((f) => f.id === id);
+    return Promise.resolve(folder && partsForLocale(folder.content, locale).parts);
+  };
 }
 
 const recipientText = (preview: ChannelPreview) =>
@@ -85,6 +105,7 @@ export function registerTemplatePreview(templates: Command): void {
     .option('--channel <channel>', `one channel (${channels.join(', ')}); default: all the template has`)
     .option('--locale <locale>', "the locale variant; default: the customer's")
     .option('--out <dir>', 'write the files to this folder')
+    .option('--dir <folder>', dirHelp)
     .option('--json', 'print JSON')
     .action(
       action(async (id: string, options: PreviewOptions) => {
@@ -94,13 +115,14 @@ export function registerTemplatePreview(templates: Command): void {
           throw new UsageError(`--channel ${options.channel}: expected one of ${channels.join(', ')}`);
         const channel = options.channel as Channel | undefined;
         const event = eventOption(options.event);
+        const findTemplate = folderTemplates(options.dir);
         await withDeployment(config, async (deployment) => {
           const { db } = await deployment.database();
           const customerId = await customerIdFor(db, reference);
           // A preview names someone to render for: nobody by that identity is a mistake in the command (exit 2).
           if (!customerId)
             throw new UsageError(`--customer ${options.customer}: no customer has this identity`);
-          const settings = await messageSettingsFor(config);
+          const settings = { ...(await messageSettingsFor(config)), findTemplate };
           const preview = await previewMessages(db, settings, {
             templateId: id,
             customerId,

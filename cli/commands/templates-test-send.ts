@@ -9,7 +9,7 @@ import { print, type OutputOptions } from '../output.js';
 import { action } from '../run-action.js';
 import { UsageError } from '../usage-error.js';
 import { isChannel, type Channel } from '../../domain/channels.js';
-import { eventOption } from './templates-preview.js';
+import { dirHelp, eventOption, folderTemplates } from './templates-preview.js';
 
 interface TestSendOptions extends OutputOptions {
   to: string;
@@ -17,6 +17,7 @@ interface TestSendOptions extends OutputOptions {
   customer?: string;
   event?: string;
   locale?: string;
+  dir?: string;
 }
 
 export function registerTemplateTestSend(templates: Command): void {
@@ -31,6 +32,7 @@ export function registerTemplateTestSend(templates: Command): void {
     .option('--customer <identity>', `render with this customer's profile and cart: ${identityHelp}`)
     .option('--event <json>', 'the trigger event, e.g. {"name":"Order Completed","properties":{}}')
     .option('--locale <locale>', 'the locale variant')
+    .option('--dir <folder>', dirHelp)
     .option('--json', 'print JSON')
     .action(
       action(async (id: string, options: TestSendOptions) => {
@@ -42,19 +44,24 @@ export function registerTemplateTestSend(templates: Command): void {
         if (options.channel !== undefined && !isChannel(options.channel))
           throw new UsageError(`--channel ${options.channel}: expected ${testChannels.join(' or ')}`);
         const event = eventOption(options.event);
+        const findTemplate = folderTemplates(options.dir);
         await withDeployment(config, async (deployment) => {
           const { db } = await deployment.database();
           const customerId = reference && (await customerIdFor(db, reference));
           if (reference && !customerId)
             throw new UsageError(`--customer ${options.customer}: no customer has this identity`);
-          const result = await testSend(db, await messageSettingsFor(config), {
-            templateId: id,
-            to: options.to,
-            channel: options.channel as Channel | undefined,
-            customerId,
-            locale: options.locale,
-            event,
-          }).catch((error: unknown) => {
+          const result = await testSend(
+            db,
+            { ...(await messageSettingsFor(config)), findTemplate },
+            {
+              templateId: id,
+              to: options.to,
+              channel: options.channel as Channel | undefined,
+              customerId,
+              locale: options.locale,
+              event,
+            },
+          ).catch((error: unknown) => {
             throw asCliError(error);
           });
           print(

@@ -15,12 +15,17 @@ export const push = {
     contact.pushSubscriptions[0]
       ? { channel: 'push', subscription: contact.pushSubscriptions[0] }
       : 'no push subscription',
-  render: async (parts, context) => ({
-    channel: 'push',
-    title: textOnly(oneLine(await renderPart('title', parts.title, context))),
-    body: textOnly(oneLine(await renderPart('body', parts.body, context))),
-    url: safeUrl(oneLine(await renderPart('url', parts.url, context)), context.shop.url),
-  }),
+  render: async (parts, context) => {
+    // Optional: the image the notification shows; not an http(s) URL, left out (the browser shows the site's).
+    const icon = parts.icon && safeUrl(oneLine(await renderPart('icon', parts.icon, context)), '');
+    return {
+      channel: 'push',
+      title: textOnly(oneLine(await renderPart('title', parts.title, context))),
+      body: textOnly(oneLine(await renderPart('body', parts.body, context))),
+      url: safeUrl(oneLine(await renderPart('url', parts.url, context)), context.shop.url),
+      ...(icon ? { icon } : {}),
+    };
+  },
   fromConfig: ({ secrets }) => (secrets.vapid ? createPushAdapter({ vapid: secrets.vapid }) : undefined),
   deadAddress: (recipient) => ({ pushEndpoint: recipient.subscription.endpoint }),
 } satisfies ChannelModule<'push', PushRecipient>;
@@ -87,7 +92,7 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
       try {
         const request = webpush.sendNotification(
           recipient.subscription,
-          JSON.stringify({ title: message.title, body: message.body, url: message.url }),
+          JSON.stringify({ title: message.title, body: message.body, url: message.url, icon: message.icon }),
           {
             vapidDetails: options.vapid,
             TTL: options.ttlSeconds ?? 86_400,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../config/config.js';
 import { deployJourneys, loadJourneyFile } from '../../../catalog/journey-catalog.js';
+import { deployTemplates } from '../../../catalog/template-store.js';
 import { withDeployment } from '../../deployment.js';
 import { formatTable, print, type OutputOptions } from '../../output.js';
 import { action } from '../../run-action.js';
@@ -29,12 +30,25 @@ export function deployCommand(journeys: Command): void {
           ...(await Promise.all(files.map((file) => loadJourneyFile(file)))),
         ];
         await withDeployment(loadConfig(), async (deployment) => {
-          const results = await deployJourneys((await deployment.database()).db, checked);
+          const { db } = await deployment.database();
+          // The templates the journeys name, first (deployJourneys finds them current): listed with their versions.
+          const named = new Map(checked.flatMap((j) => j.templates ?? []).map((t) => [t.id, t]));
+          const templates = await deployTemplates(db, [...named.values()]);
+          const results = await deployJourneys(db, checked);
+          const result = (changed: boolean) => (changed ? 'deployed' : 'unchanged');
           print(options, results, (list) =>
-            formatTable(
-              ['ID', 'VERSION', 'RESULT'],
-              list.map((r) => [r.journeyId, r.version, r.changed ? 'deployed' : 'unchanged']),
-            ),
+            [
+              formatTable(
+                ['ID', 'VERSION', 'RESULT'],
+                list.map((r) => [r.journeyId, r.version, result(r.changed)]),
+              ),
+              templates.length === 0
+                ? ''
+                : formatTable(
+                    ['TEMPLATE', 'VERSION', 'RESULT'],
+                    templates.map((t) => [t.templateId, t.version, result(t.changed)]),
+                  ),
+            ].join(''),
           );
         });
       }),

@@ -6,6 +6,17 @@ import { formatProblem, type JourneyProblem } from '../../../catalog/journey-pro
 import { print, type OutputOptions } from '../../output.js';
 import { action, exitCodes } from '../../run-action.js';
 
+interface Result {
+  source: string;
+  id?: string;
+  version?: string;
+  problems: JourneyProblem[];
+  warnings?: JourneyProblem[];
+}
+
+const lines = (problems: JourneyProblem[], prefix = '') =>
+  problems.map((p) => `  ${prefix}${formatProblem(p)}\n`).join('');
+
 /** `journeys validate`: schema, step graph and templates of journey files (or the built-in ones). */
 export function validateCommand(journeys: Command): void {
   journeys
@@ -15,13 +26,23 @@ export function validateCommand(journeys: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (files: string[], options: OutputOptions) => {
-        const results: { source: string; id?: string; version?: string; problems: JourneyProblem[] }[] = [];
+        const results: Result[] = [];
         const sources = files.length > 0 ? files : builtInJourneys.map((j) => `journeys/${j.id}.ts`);
         for (const [index, source] of sources.entries()) {
           try {
             const checked =
               files.length > 0 ? await loadJourneyFile(source) : checkJourney(builtInJourneys[index], source);
-            results.push({ source, id: checked.definition.id, version: checked.version, problems: [] });
+            const { id } = checked.definition;
+            // Warnings (an SMS of many segments) are shown, and do not fail the check.
+            const warnings = checked.warnings ?? [];
+            // JSON keeps its shape when there are none.
+            results.push({
+              source,
+              id,
+              version: checked.version,
+              problems: [],
+              ...(warnings.length > 0 ? { warnings } : {}),
+            });
           } catch (error) {
             if (error instanceof InvalidJourneyError) {
               results.push({ source, problems: error.problems });
@@ -34,8 +55,8 @@ export function validateCommand(journeys: Command): void {
           list
             .map((r) =>
               r.problems.length === 0
-                ? `ok       ${r.source} (${r.id}, version ${r.version})\n`
-                : `invalid  ${r.source}\n${r.problems.map((p) => `  ${formatProblem(p)}\n`).join('')}`,
+                ? `ok       ${r.source} (${r.id}, version ${r.version})\n${lines(r.warnings ?? [], 'warning: ')}`
+                : `invalid  ${r.source}\n${lines(r.problems)}`,
             )
             .join(''),
         );
