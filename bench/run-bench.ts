@@ -25,7 +25,7 @@ const options = new Command()
   .option(
     '--waiting <list>',
     'the scale curve: runs waiting at once, a comma list (grown in turn)',
-    '1000,10000',
+    '1000,5000',
   )
   .option('--burst <n>', 'how many of the waiting journeys one wake-up burst wakes', '200')
   .option(
