@@ -125,7 +125,10 @@ describe('CLI usage', () => {
     });
     expect(await json('journeys', 'runs', 'abandoned-cart')).toEqual([]);
     expect(await json('deliveries', 'list')).toEqual([]);
-    expect(await json('policy', 'show')).toMatchObject({ deployed: false, policy: { caps: expect.any(Array) } });
+    expect(await json('policy', 'show')).toMatchObject({
+      deployed: false,
+      policy: { caps: expect.any(Array) },
+    });
     expect(await json('stats', 'abandoned-cart', '--no-waiting')).toMatchObject({ entered: 0 });
     expect(await json('migrate')).toEqual({ migrated: true, database: 'DATABASE_URL' });
     expect(await json('setup')).toMatchObject({
