@@ -20,6 +20,9 @@ describe('recordJourneyRun', () => {
     startedAt: '2026-11-01T10:00:00.000Z',
   };
 
+  // Ahead of the activity's clock, as on a time-skipping server: kept as the workflow gave it.
+  const ahead = '2099-11-01T10:30:00.000Z';
+
   it('is idempotent, and a late "running" never overwrites a final outcome', async () => {
     const { recordJourneyRun } = createJourneyRunActivities(database.db);
     await recordJourneyRun({ ...base, status: 'running' });
@@ -27,19 +30,33 @@ describe('recordJourneyRun', () => {
       ...base,
       status: 'converted',
       reason: 'Order Completed',
-      endedAt: '2026-11-01T10:30:00.000Z',
+      endedAt: ahead,
     });
     await recordJourneyRun({
       ...base,
       status: 'converted',
       reason: 'Order Completed',
-      endedAt: '2026-11-01T10:30:00.000Z',
+      endedAt: ahead,
     });
     await recordJourneyRun({ ...base, status: 'running' });
 
     const rows = await database.db.select().from(journeyRuns).where(eq(journeyRuns.runId, 'run-1'));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'converted', reason: 'Order Completed' });
-    expect(rows[0]!.endedAt?.toISOString()).toBe('2026-11-01T10:30:00.000Z');
+    expect(rows[0]!.endedAt?.toISOString()).toBe(ahead);
+  });
+
+  it('records the end no earlier than the outcome is recorded (local sends run after the task began)', async () => {
+    const { recordJourneyRun } = createJourneyRunActivities(database.db);
+    const before = Date.now();
+    // The workflow's clock: the start of its last task, before the sends it ran as local activities.
+    await recordJourneyRun({
+      ...base,
+      runId: 'run-2',
+      status: 'completed',
+      endedAt: new Date(before - 30_000).toISOString(),
+    });
+    const [row] = await database.db.select().from(journeyRuns).where(eq(journeyRuns.runId, 'run-2'));
+    expect(row!.endedAt!.getTime()).toBeGreaterThanOrEqual(before);
   });
 });
