@@ -11,9 +11,9 @@ import type { JourneyStats } from '../runs/journey-stats.js';
 import { runCli } from './helpers/cli.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
-import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
-import { createTimeSkippingEnvironment } from './helpers/temporal.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import type { SmtpPeer } from './helpers/smtp-peer.js';
+import { startEmailJourneyServers, type EmailJourneyServers } from './helpers/email-journey-servers.js';
+import type { TestDatabase } from './helpers/test-database.js';
 
 /**
  * The operator CLI as a subprocess against a deployment given by the environment (DATABASE_URL,
@@ -24,16 +24,14 @@ describe('omnijourney CLI commands', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
   let smtp: SmtpPeer;
+  let servers: EmailJourneyServers | undefined;
   let harness: JourneyHarness;
   let folder: string;
   let cliEnv: Record<string, string>;
 
   beforeAll(async () => {
-    [env, database, smtp] = await Promise.all([
-      createTimeSkippingEnvironment(),
-      createTestDatabase(),
-      startSmtpPeer(),
-    ]);
+    servers = await startEmailJourneyServers();
+    ({ env, database, smtp } = servers);
     const pipeline = emailPipeline(database.db, smtp.url, { now: activityServerClock });
     harness = await createJourneyHarness(timeSkipping(env), database, { deliverer: pipeline });
     await harness.deploy([abandonedCart]);
@@ -49,9 +47,7 @@ describe('omnijourney CLI commands', () => {
   });
   afterAll(async () => {
     await harness?.close();
-    await env?.teardown();
-    await smtp?.close();
-    await database?.drop();
+    await servers?.close();
     if (folder) await rm(folder, { recursive: true, force: true });
   });
 

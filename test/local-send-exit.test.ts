@@ -8,9 +8,9 @@ import { nextLocalTime } from '../domain/local-time.js';
 import { defineJourney } from '../journeys/define-journey.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
-import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
-import { createTimeSkippingEnvironment } from './helpers/temporal.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import type { SmtpPeer } from './helpers/smtp-peer.js';
+import { startEmailJourneyServers, type EmailJourneyServers } from './helpers/email-journey-servers.js';
+import type { TestDatabase } from './helpers/test-database.js';
 
 const sameCart = {
   path: 'event.properties.cart_id',
@@ -43,14 +43,12 @@ describe('immediate exit with back-to-back local-activity sends', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
   let smtp: SmtpPeer;
+  let servers: EmailJourneyServers | undefined;
   let harness: JourneyHarness;
 
   beforeAll(async () => {
-    [env, database, smtp] = await Promise.all([
-      createTimeSkippingEnvironment(),
-      createTestDatabase(),
-      startSmtpPeer(),
-    ]);
+    servers = await startEmailJourneyServers();
+    ({ env, database, smtp } = servers);
     const pipeline = emailPipeline(database.db, smtp.url, { now: activityServerClock });
     // The customer orders (or empties the cart) while the first message goes out: the event is
     // stored through the API, and routed to the run as a signal, before the first send returns.
@@ -74,9 +72,7 @@ describe('immediate exit with back-to-back local-activity sends', () => {
   });
   afterAll(async () => {
     await harness?.close();
-    await env?.teardown();
-    await smtp?.close();
-    await database?.drop();
+    await servers?.close();
   });
 
   const runFor = async (cart: string, then: string, thenCart = cart) => {

@@ -7,9 +7,9 @@ import { localParts, nextLocalTime } from '../domain/local-time.js';
 import { defineJourney } from '../journeys/define-journey.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
-import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
-import { createTimeSkippingEnvironment } from './helpers/temporal.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import type { SmtpPeer } from './helpers/smtp-peer.js';
+import { startEmailJourneyServers, type EmailJourneyServers } from './helpers/email-journey-servers.js';
+import type { TestDatabase } from './helpers/test-database.js';
 
 const zone = 'America/New_York';
 
@@ -74,14 +74,12 @@ describe('quiet hours in a running journey', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
   let smtp: SmtpPeer;
+  let servers: EmailJourneyServers | undefined;
   let harness: JourneyHarness;
 
   beforeAll(async () => {
-    [env, database, smtp] = await Promise.all([
-      createTimeSkippingEnvironment(),
-      createTestDatabase(),
-      startSmtpPeer(),
-    ]);
+    servers = await startEmailJourneyServers();
+    ({ env, database, smtp } = servers);
     const pipeline = emailPipeline(database.db, smtp.url, {
       // One message a day, so a message sent overnight uses the slot a deferred one waits for.
       caps: [{ id: 'one-a-day', max: 1, windowMs: 86_400_000 }],
@@ -103,9 +101,7 @@ describe('quiet hours in a running journey', () => {
   });
   afterAll(async () => {
     await harness?.close();
-    await env?.teardown();
-    await smtp?.close();
-    await database?.drop();
+    await servers?.close();
   });
 
   /** Moves the server to the next 23:00 in the customer's zone. */

@@ -9,8 +9,8 @@ import { runCli } from './helpers/cli.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
 import { expectRenderedPng } from './helpers/rendered-png.js';
 import { createJourneyHarness, timeSkipping, type JourneyHarness } from './helpers/journey-harness.js';
-import { startSmtpPeer, type SmtpPeer } from './helpers/smtp-peer.js';
-import { createTimeSkippingEnvironment } from './helpers/temporal.js';
+import type { SmtpPeer } from './helpers/smtp-peer.js';
+import { startEmailJourneyServers, type EmailJourneyServers } from './helpers/email-journey-servers.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const mjml = (text: string) =>
@@ -38,16 +38,14 @@ describe('templates as files', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
   let smtp: SmtpPeer;
+  let servers: EmailJourneyServers | undefined;
   let harness: JourneyHarness;
   let folder: string;
   let cliEnv: Record<string, string>;
 
   beforeAll(async () => {
-    [env, database, smtp] = await Promise.all([
-      createTimeSkippingEnvironment(),
-      createTestDatabase(),
-      startSmtpPeer(),
-    ]);
+    servers = await startEmailJourneyServers();
+    ({ env, database, smtp } = servers);
     const pipeline = emailPipeline(database.db, smtp.url, { now: activityServerClock });
     harness = await createJourneyHarness(timeSkipping(env), database, { deliverer: pipeline });
     folder = await mkdtemp(path.join(tmpdir(), 'omnijourney-templates-'));
@@ -62,9 +60,7 @@ describe('templates as files', () => {
   }, 120_000);
   afterAll(async () => {
     await harness?.close();
-    await env?.teardown();
-    await smtp?.close();
-    await database?.drop();
+    await servers?.close();
     if (folder) await rm(folder, { recursive: true, force: true });
   });
 
