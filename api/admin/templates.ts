@@ -11,7 +11,7 @@ import {
 import { renderMessage } from '../../delivery/render-message.js';
 import { testChannels, testSend } from '../../delivery/test-send.js';
 import { channels, channelTable, type TemplateParts } from '../../domain/channels.js';
-import { listTemplates, templateForSend } from '../../catalog/template-store.js';
+import { listTemplates } from '../../catalog/template-store.js';
 import { HttpError } from '../http-errors.js';
 import { access, errorResponses, json, operation } from '../openapi-schemas.js';
 import type { AdminDependencies } from './admin-deps.js';
@@ -116,30 +116,18 @@ async function replyOf(item: ChannelPreview, ids: { templateId: string; customer
 
 /** Templates: list and preview (render without sending). */
 export function templateRoutes(admin: FastifyInstance, deps: AdminDependencies) {
-  // Deployed versions and built-in folders alike, each in the version a send would use now.
-  admin.get('/admin/templates', { schema: docs.list }, async () => {
-    const listed = await listTemplates(deps.db);
-    const current = await Promise.all(
-      listed.map(async (t) => ({ id: t.id, template: await templateForSend(deps.db, t.id) })),
-    );
-    return {
-      templates: current.flatMap(({ id, template }) =>
-        template
-          ? [
-              {
-                id,
-                // Each channel's parts in the channel table's order, whatever order the files gave.
-                channels: Object.fromEntries(
-                  channels
-                    .filter((channel) => template.parts[channel])
-                    .map((channel) => [channel, [...channelTable[channel].parts]]),
-                ),
-              },
-            ]
-          : [],
+  // Deployed versions and built-in folders alike, each at its current version (one query).
+  admin.get('/admin/templates', { schema: docs.list }, async () => ({
+    templates: (await listTemplates(deps.db)).map((t) => ({
+      id: t.id,
+      // Each channel's parts in the channel table's order, whatever order the files gave.
+      channels: Object.fromEntries(
+        channels
+          .filter((channel) => t.channels.includes(channel))
+          .map((channel) => [channel, [...channelTable[channel].parts]]),
       ),
-    };
-  });
+    })),
+  }));
 
   admin.post<{ Params: { templateId: string } }>(
     '/admin/templates/:templateId/preview',
