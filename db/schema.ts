@@ -19,6 +19,7 @@ import { runOutcomes } from '../domain/journey-runtime.js';
 import { segmentMessageTypes } from '../domain/segment-message.js';
 
 export * from './deployed-schema.js';
+export * from './audience-schema.js';
 
 /**
  * The engine's state. Temporal holds each run's progress; Postgres holds everything that must be

@@ -14,7 +14,7 @@ export const layers: readonly (readonly string[])[] = [
   ['domain'],
   ['infra'],
   ['config', 'db'],
-  ['customers', 'catalog', 'delivery', 'journeys'],
+  ['customers', 'catalog', 'delivery', 'journeys', 'audiences'],
   ['runs', 'activities', 'workflows'],
   ['api', 'worker', 'demo'],
   ['engine'],

@@ -38,6 +38,7 @@ describe('migrations', () => {
       const tables = await database.sql<{ table_name: string }[]>`
         select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
       expect(tables.map((t) => t.table_name)).toEqual([
+        'broadcasts',
         'consents',
         'customers',
         'deliveries',
@@ -47,7 +48,10 @@ describe('migrations', () => {
         'journey_states',
         'journey_versions',
         'policy_versions',
+        'provider_rates',
         'push_subscriptions',
+        'segment_memberships',
+        'segment_versions',
         'template_versions',
         'twilio_inbound_messages',
       ]);
