@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * The condition language: JSON data, never code. A condition compares the value at a path in
  * the run's context with a literal or with the value at another path (`{ ref: 'trigger…' }`),
@@ -28,35 +26,6 @@ export interface Ref {
 
 export type Comparison = { path: string; op: Operator; value?: unknown };
 export type Condition = Comparison | { all: Condition[] } | { any: Condition[] } | { not: Condition };
-
-const pathText = z.string().regex(/^(trigger|event|profile|steps)(\.[A-Za-z0-9_-]+)*$/, {
-  message: `must start with one of ${contextRoots.join(', ')} and use dots between names`,
-});
-
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    z.strictObject({ all: z.array(conditionSchema).min(1).max(50) }),
-    z.strictObject({ any: z.array(conditionSchema).min(1).max(50) }),
-    z.strictObject({ not: conditionSchema }),
-    z
-      .strictObject({
-        path: pathText,
-        op: z.enum(operators),
-        value: z.unknown().optional(),
-      })
-      .superRefine((comparison, ctx) => {
-        const needsValue = comparison.op !== 'exists' && comparison.op !== 'notExists';
-        if (needsValue && comparison.value === undefined)
-          ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for ${comparison.op}` });
-        if (comparison.op === 'in' && !Array.isArray(comparison.value) && !isRef(comparison.value)) {
-          ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a list for in' });
-        }
-        if (isRef(comparison.value) && !pathText.safeParse(comparison.value.ref).success) {
-          ctx.addIssue({ code: 'custom', path: ['value', 'ref'], message: 'is not a valid path' });
-        }
-      }),
-  ]),
-);
 
 export function isRef(value: unknown): value is Ref {
   return (

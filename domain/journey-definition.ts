@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channels, messageCategories } from './channels.js';
-import { conditionSchema, type Condition } from './condition.js';
+import type { Condition } from './condition.js';
+import { conditionSchema } from './condition-schema.js';
 import { parseDuration } from './duration.js';
 import type { InputProblem } from './input-problem.js';
 import { schemaProblems } from './journey-problems.js';
