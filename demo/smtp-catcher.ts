@@ -12,6 +12,8 @@ export interface SmtpCatcher {
   messages: ParsedMail[];
   /** The same messages as received on the wire (for signature checks). */
   raw: Buffer[];
+  /** When each message's DATA ended (Date.now()), in arrival order: the rate a sender held, seen here. */
+  arrivals: number[];
   /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox). */
   failNext(count: number, code: number): void;
   close(): Promise<void>;
@@ -27,10 +29,13 @@ export async function startSmtpCatcher(
      * answers). A sender that dies meanwhile has handed a message it never saw accepted: the crash window.
      */
     replyDelayMs?: number;
+    /** False: keep the raw messages only, unparsed (`messages` stays empty), for load tests. */
+    parse?: boolean;
   } = {},
 ): Promise<SmtpCatcher> {
   const messages: ParsedMail[] = [];
   const raw: Buffer[] = [];
+  const arrivals: number[] = [];
   let failures: { count: number; code: number } = { count: 0, code: 451 };
   const server = new SMTPServer({
     authOptional: true,
@@ -50,7 +55,12 @@ export async function startSmtpCatcher(
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        arrivals.push(Date.now());
         const message = Buffer.concat(chunks);
+        if (options.parse === false) {
+          raw.push(message);
+          return callback();
+        }
         simpleParser(message)
           .then(async (mail) => {
             raw.push(message);
@@ -77,6 +87,7 @@ export async function startSmtpCatcher(
     url: `smtp://127.0.0.1:${port}`,
     messages,
     raw,
+    arrivals,
     failNext(count, code) {
       failures = { count, code };
     },
