@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   available,
   block,
+  defaultBackOffMs,
   defaultBurst,
   maxBlockMs,
   maxReserve,
   parseRateLimit,
+  retryAfterMs,
   retryInMs,
   take,
   type BucketState,
@@ -127,6 +129,16 @@ describe('token bucket', () => {
     expect(retryInMs({ ratePerSecond: 10, burst: 2 }, 5, 0)).toBe(100);
     expect(retryInMs({ ratePerSecond: 100_000, burst: 20_000 }, 1, 0)).toBe(2);
     expect(retryInMs({ ratePerSecond: 200, burst: 40 }, 1, 300)).toBe(300);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date, capped at 10 minutes; unreadable: 1 s', () => {
+    const at = Date.parse('2026-12-06T08:00:00Z');
+    expect(retryAfterMs('2', at)).toBe(2_000);
+    expect(retryAfterMs('Sun, 06 Dec 2026 08:00:30 GMT', at)).toBe(30_000);
+    expect(retryAfterMs('Sun, 06 Dec 2026 07:00:00 GMT', at)).toBe(0);
+    expect(retryAfterMs('86400', at)).toBe(maxBlockMs);
+    expect(retryAfterMs('soon', at)).toBe(defaultBackOffMs);
+    expect(retryAfterMs(null, at)).toBe(defaultBackOffMs);
   });
 
   it('reads rates as operators write them, and says what is wrong with the rest', () => {

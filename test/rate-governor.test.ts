@@ -12,6 +12,7 @@ import { createWebhookAdapter } from '../delivery/channels/webhook.js';
 import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import type { DeliveryRequest } from '../delivery/delivery-request.js';
 import { createRateGovernor } from '../delivery/rate-governor.js';
+import { registry } from '../infra/metrics.js';
 import { templates } from '../journeys/templates.js';
 import { deliveryRequest } from './helpers/delivery-request.js';
 import { sized } from './chaos/chaos-figures.js';
@@ -242,6 +243,12 @@ describe('the governor between two workers sharing only PostgreSQL', () => {
         sql`select count(*)::int as n from deliveries where channel = 'webhook'`,
       );
       expect([...rows][0]?.n).toBe(ids.length); // one ledger row per message: the retry reused it
+      const metrics = await registry.metrics();
+      expect(metrics).toContain('omnijourney_provider_throttled_total{channel="webhook"} 1');
+      expect(metrics).toContain('omnijourney_provider_blocked_seconds_total{channel="webhook"} 1');
+      expect(metrics).toMatch(
+        /omnijourney_rate_wait_seconds_count\{channel="webhook",priority="triggered"\} (3\d|[4-9]\d)/,
+      );
     } finally {
       await receiver.close();
     }
