@@ -117,7 +117,7 @@ describe('the provider rate governor across worker processes', () => {
 
   it('two worker processes at RATE_LIMIT_EMAIL=200/s: the SMTP peer receives 200/s ± 10 %, each message once', async () => {
     // The governor in front of the configured email adapter: the whole pipeline does not reach
-    // 200/s on this 2-core machine while other suites run (the next test runs it at 30/s).
+    // 200/s on this 2-core machine while other suites run (the next test runs it at 15/s).
     const smtp = await startSmtpPeer({ parse: false });
     try {
       const count = sized(1_600, 4_000);
@@ -138,15 +138,15 @@ describe('the provider rate governor across worker processes', () => {
     }
   }, 300_000);
 
-  it('the same through the whole delivery pipeline (reservation, render, ledger) at RATE_LIMIT_EMAIL="30/s, burst 5"', async () => {
+  it('the same through the whole delivery pipeline (reservation, render, ledger) at RATE_LIMIT_EMAIL="15/s, burst 3"', async () => {
     const smtp = await startSmtpPeer({ parse: false });
     try {
-      const count = sized(360, 900);
+      const count = sized(200, 600);
       await database.db.execute(sql`truncate customers cascade`);
       await seedCustomers(database, count);
       const run = await sendFromTwoProcesses(database, smtp, {
-        RATE_LIMIT_EMAIL: '30/s, burst 5',
-        CONCURRENCY: '30',
+        RATE_LIMIT_EMAIL: '15/s, burst 3',
+        CONCURRENCY: '20',
       });
       expect(run.sent).toBe(count);
       expect(new Set(messageIds(smtp.raw)).size).toBe(count);
@@ -154,8 +154,8 @@ describe('the provider rate governor across worker processes', () => {
         sql`select count(*)::int as n from deliveries where status = 'sent'`,
       );
       expect([...sent][0]?.n).toBe(count);
-      expect(run.rate).toBeGreaterThanOrEqual(27);
-      expect(run.rate).toBeLessThanOrEqual(33);
+      expect(run.rate).toBeGreaterThanOrEqual(13.5);
+      expect(run.rate).toBeLessThanOrEqual(16.5);
     } finally {
       await smtp.close();
     }
@@ -190,8 +190,7 @@ describe('the governor between two workers sharing only PostgreSQL', () => {
   const pools: DatabaseHandle[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
-    pools.push(await connectDatabase(database.url, { poolSize: 4 }));
-    pools.push(await connectDatabase(database.url, { poolSize: 4 }));
+    for (let i = 0; i < 4; i++) pools.push(await connectDatabase(database.url, { poolSize: 3 }));
   });
   afterAll(async () => {
     for (const pool of pools) await pool.close();
@@ -254,23 +253,58 @@ describe('the governor between two workers sharing only PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('waiting is bounded and cancellable: a blocked account fails the wait at its deadline or on abort, as transient', async () => {
+    const governor = createRateGovernor({
+      db: pools[0]!.db,
+      limits: { sms: { ratePerSecond: 5, burst: 2 } },
+    });
+    const bucket = { channel: 'sms' as const, account: `blocked-${randomUUID()}` };
+    await governor.block(bucket, 60_000);
+    let started = Date.now();
+    const late = await governor
+      .acquire(bucket, { priority: 'triggered', maxWaitMs: 300 })
+      .catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(ChannelFailure);
+    expect(late).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('no token within 300 ms'),
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('activity cancelled')), 100);
+    started = Date.now();
+    const aborted = await governor
+      .acquire(bucket, { priority: 'bulk', signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(aborted).toMatchObject({ kind: 'transient', message: 'sms: aborted (activity cancelled)' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // The other worker sees the block too: nothing granted, and how long to wait.
+    const other = createRateGovernor({ db: pools[1]!.db, limits: { sms: { ratePerSecond: 5, burst: 2 } } });
+    const taken = await other.take(bucket, 2, 'triggered');
+    expect(taken.granted).toBe(0);
+    expect(taken.retryInMs).toBeGreaterThan(500);
+  });
+
   it('triggered sends take precedence over bulk across workers, and together stay within the rate', async () => {
     const limit = { ratePerSecond: 20, burst: 4 };
-    const [bulkSide, triggeredSide] = pools.map(({ db }) =>
+    // Three bulk workers (a broadcast spread over workers) and one with journeys' triggered sends.
+    const [triggeredSide, ...bulkSides] = pools.map(({ db }) =>
       createRateGovernor({ db, limits: { email: limit } }),
     );
     const bucket = { channel: 'email' as const, account: `priority-${randomUUID()}` };
     const stopAt = Date.now() + 4_000;
     const counts = { bulk: 0, triggered: 0, triggeredWanted: 0 };
     const waits: number[] = [];
-    // 30 bulk callers always waiting; 5 triggered callers asking about 10 tokens/s between them.
-    const bulk = Array.from({ length: 30 }, async () => {
+    // 30 bulk callers always waiting; 8 triggered callers asking up to 16 tokens/s between them.
+    const bulk = Array.from({ length: 30 }, async (_, i) => {
       while (Date.now() < stopAt) {
-        await bulkSide!.acquire(bucket, { priority: 'bulk', maxWaitMs: 10_000 }).catch(() => undefined);
+        const side = bulkSides[i % bulkSides.length]!;
+        await side.acquire(bucket, { priority: 'bulk', maxWaitMs: 10_000 }).catch(() => undefined);
         if (Date.now() < stopAt) counts.bulk++;
       }
     });
-    const triggered = Array.from({ length: 5 }, async () => {
+    const triggered = Array.from({ length: 8 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 60)); // journeys' sends come spread out
       while (Date.now() < stopAt - 500) {
         counts.triggeredWanted++;
         const asked = Date.now();
@@ -287,10 +321,10 @@ describe('the governor between two workers sharing only PostgreSQL', () => {
       `[rate-governor] priority: ${JSON.stringify(counts)}, triggered wait p90 ${p90} ms\n`,
     );
     expect(counts.triggered).toBe(counts.triggeredWanted);
-    // Without precedence each triggered caller would queue behind 30 bulk ones (~1.5 s a token).
-    expect(p90).toBeLessThan(400);
-    expect(counts.bulk).toBeGreaterThan(20); // bulk still gets the rest
-    // Both sides together: at most the rate over the 4 s plus the burst (and a bulk grant in flight).
+    // Served first: a triggered caller waits a few refills, not its turn among 38 callers (~1.9 s).
+    expect(p90).toBeLessThan(800);
+    expect(counts.bulk).toBeGreaterThan(5); // bulk still gets the rest
+    // Both sides together: at most the rate over the 4 s plus the burst (and bulk grants in flight).
     expect(counts.bulk + counts.triggered).toBeLessThanOrEqual(20 * 4 + 4 + 30);
   }, 60_000);
 });
