@@ -14,8 +14,8 @@ export interface SmtpCatcher {
   raw: Buffer[];
   /** When each message's DATA ended (Date.now()), in arrival order: the rate a sender held, seen here. */
   arrivals: number[];
-  /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox). */
-  failNext(count: number, code: number): void;
+  /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox) and text. */
+  failNext(count: number, code: number, text?: string): void;
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function startSmtpCatcher(
   const messages: ParsedMail[] = [];
   const raw: Buffer[] = [];
   const arrivals: number[] = [];
-  let failures: { count: number; code: number } = { count: 0, code: 451 };
+  let failures: { count: number; code: number; text?: string } = { count: 0, code: 451 };
   const server = new SMTPServer({
     authOptional: true,
     // Stopping should not wait 30 s for a client's idle connection.
@@ -48,7 +48,9 @@ export async function startSmtpCatcher(
         failures.count--;
         stream.resume();
         stream.on('end', () =>
-          callback(Object.assign(new Error('try again later'), { responseCode: failures.code })),
+          callback(
+            Object.assign(new Error(failures.text ?? 'try again later'), { responseCode: failures.code }),
+          ),
         );
         return;
       }
@@ -88,8 +90,8 @@ export async function startSmtpCatcher(
     messages,
     raw,
     arrivals,
-    failNext(count, code) {
-      failures = { count, code };
+    failNext(count, code, text) {
+      failures = { count, code, text };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -144,6 +144,7 @@ describe('token bucket', () => {
   it('reads rates as operators write them, and says what is wrong with the rest', () => {
     expect(parseRateLimit('200/s')).toEqual({ ok: true, limit: { ratePerSecond: 200, burst: 200 } });
     expect(parseRateLimit('12000/min')).toEqual({ ok: true, limit: { ratePerSecond: 200, burst: 200 } });
+    expect(parseRateLimit('720000/h')).toEqual({ ok: true, limit: { ratePerSecond: 200, burst: 200 } });
     expect(parseRateLimit('3600/h, burst 5')).toEqual({ ok: true, limit: { ratePerSecond: 1, burst: 5 } });
     expect(parseRateLimit('fast')).toEqual({
       ok: false,

@@ -30,7 +30,7 @@ describe("providers' slow-down answers", () => {
     throw new Error('expected the send to fail');
   };
 
-  it('SMTP 421 asks to slow down (1 s, no Retry-After in SMTP); a plain 451 (greylisting) does not', async () => {
+  it('SMTP 421 and a 451 naming a rate ask to slow down (1 s, no Retry-After in SMTP); a plain 451 (greylisting) does not', async () => {
     const adapter = createEmailAdapter({
       smtpUrl: smtp.url,
       from: 'Shop <s@example.test>',
@@ -49,6 +49,8 @@ describe("providers' slow-down answers", () => {
       retryAfterMs: 1_000,
       mayHaveArrived: false,
     });
+    smtp.failNext(1, 451, '4.7.0 too many messages, slow down');
+    expect((await failureOf(send)).retryAfterMs).toBe(1_000);
     smtp.failNext(1, 451);
     expect((await failureOf(send)).retryAfterMs).toBeUndefined();
   });
