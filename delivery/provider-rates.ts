@@ -15,11 +15,14 @@ export interface RateBucket {
   account: string;
 }
 
-/** The bucket's row, created full on first use; an existing row is left as it is. */
+/**
+ * The bucket's row, created empty on first use (a new deployment starts at the rate, not with a
+ * burst); an existing row is left as it is.
+ */
 export async function ensureBucket(db: Database, bucket: RateBucket, limit: RateLimit): Promise<void> {
   await db.execute(sql`
     insert into provider_rates (channel, account, rate_per_second, burst, tokens)
-    values (${bucket.channel}, ${bucket.account}, ${limit.ratePerSecond}, ${limit.burst}, ${limit.burst})
+    values (${bucket.channel}, ${bucket.account}, ${limit.ratePerSecond}, ${limit.burst}, 0)
     on conflict do nothing`);
 }
 

@@ -99,9 +99,8 @@ async function sendFromTwoProcesses(database: TestDatabase, smtp: SmtpPeer, env:
   const workers = await Promise.all([0, 1].map((share) => startWorker({ ...shared, SHARE: String(share) })));
   for (const worker of workers) worker.go();
   const results = await Promise.all(workers.map((worker) => worker.done));
-  // The first 2 s hold the bucket's burst (a second's tokens) and the processes' start; the last
-  // second a process finishing alone.
-  const measured = steadyRate(smtp.arrivals, 2_000, 1_000);
+  // The first second holds the processes' start; the last one a process finishing alone.
+  const measured = steadyRate(smtp.arrivals, 1_000, 1_000);
   process.stdout.write(
     `[rate-governor] ${JSON.stringify(env)}: the peer saw ${measured.rate.toFixed(1)} messages/s over ${measured.windowMs} ms (${measured.inWindow} messages); senders ${JSON.stringify(results)}\n`,
   );
@@ -131,8 +130,16 @@ describe('the provider rate governor across worker processes', () => {
       expect(run.sent).toBe(count);
       expect(smtp.arrivals).toHaveLength(count);
       expect(new Set(messageIds(smtp.raw)).size).toBe(count);
-      expect(run.rate).toBeGreaterThanOrEqual(180);
       expect(run.rate).toBeLessThanOrEqual(220);
+      if (run.rate < 180) {
+        // Too slow: say whether the governor or this machine held the senders back.
+        const unpaced = await startSmtpPeer({ parse: false });
+        const free = await sendFromTwoProcesses(database, unpaced, { MODE: 'adapter', CONCURRENCY: '200' });
+        await unpaced.close();
+        expect.fail(
+          `the peer saw ${run.rate.toFixed(1)}/s, 180 at least wanted; the same senders unpaced reach ${free.rate.toFixed(1)}/s on this machine now${free.rate < 220 ? ' (too busy to tell: the senders, not the governor, are the limit)' : ''}`,
+        );
+      }
     } finally {
       await smtp.close();
     }
@@ -231,10 +238,15 @@ describe('the governor between two workers sharing only PostgreSQL', () => {
       expect(outcomes.every((outcome) => outcome?.status === 'sent')).toBe(true);
       const [throttled, ...rest] = receiver.arrivals;
       expect(throttled?.status).toBe(429);
-      // Calls already under way may land just after the 429; then nobody calls until it ends.
-      const during = rest.filter((a) => a.at > throttled!.at + 150 && a.at < throttled!.at + 950);
-      expect(during).toEqual([]);
-      expect(rest.filter((a) => a.at >= throttled!.at + 950).length).toBeGreaterThan(20);
+      // Calls already given their token may land just after the 429 (a busy machine delays them);
+      // then nobody calls, on either worker, until the second has passed.
+      const times = [throttled!.at, ...rest.map((a) => a.at)];
+      const gaps = times.slice(1).map((at, i) => ({ from: times[i]!, to: at }));
+      const pause = gaps.reduce((a, b) => (b.to - b.from > a.to - a.from ? b : a));
+      expect(pause.from - throttled!.at).toBeLessThan(500);
+      expect(pause.to - throttled!.at).toBeGreaterThanOrEqual(950);
+      expect(pause.to - pause.from).toBeGreaterThanOrEqual(500);
+      expect(rest.filter((a) => a.at >= pause.to).length).toBeGreaterThan(20);
       const accepted = rest.filter((a) => a.status === 200).map((a) => a.key);
       expect(accepted).toHaveLength(ids.length);
       expect(new Set(accepted).size).toBe(ids.length);
