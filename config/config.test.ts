@@ -129,6 +129,18 @@ describe('configuration', () => {
     expect(configError({ CORS_ALLOWED_ORIGINS: 'shop.example.com' }).toLine()).toContain('is not an origin');
   });
 
+  it('provider rates: none by default (nothing paced), a rate per channel when set, refused by name when not one', () => {
+    expect(loadConfig({}).rateLimits).toEqual({});
+    expect(loadConfig({ RATE_LIMIT_EMAIL: '200/s', RATE_LIMIT_SMS: '600/min, burst 3' }).rateLimits).toEqual({
+      email: { ratePerSecond: 200, burst: 200 },
+      sms: { ratePerSecond: 10, burst: 3 },
+    });
+    expect(configError({ RATE_LIMIT_EMAIL: 'fast' }).toLine()).toMatch(
+      /^RATE_LIMIT_EMAIL="fast" is not a rate such as 200\/s.*: set it to messages per second/,
+    );
+    expect(configError({ RATE_LIMIT_PUSH: '0/s' }).toLine()).toContain('must be more than 0');
+  });
+
   it('masks passwords in printed URLs', () => {
     expect(maskUrl('postgres://u:p%40ss@h:5432/d')).toBe('postgres://u:***@h:5432/d');
     expect(maskUrl('postgres://u@h/d')).toBe('postgres://u@h/d');

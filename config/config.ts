@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { z } from 'zod';
+import type { Channel } from '../domain/channels.js';
+import type { RateLimit } from '../domain/token-bucket.js';
 import { maskUrl } from '../infra/log-masking.js';
 import type { TemporalTlsConfig } from '../infra/temporal-cluster.js';
 import { UserError } from '../infra/user-error.js';
@@ -76,6 +78,8 @@ export interface Config {
     sms?: { accountSid: string; from?: string; messagingServiceSid?: string };
     webhook?: { url: string; secret: string };
   };
+  /** RATE_LIMIT_<CHANNEL>: the provider rate governor's rate per account; an absent channel is not paced. */
+  rateLimits: Partial<Record<Channel, RateLimit>>;
   log: { level: string; format: 'pretty' | 'json' };
 }
 
@@ -175,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhook:
         e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : undefined,
     },
+    rateLimits: rateLimitsFrom(e),
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
   };
 }
@@ -200,4 +205,15 @@ function dkimFrom(e: EnvValues) {
       'set all three to sign mail, or none',
     );
   return { domainName: e.DKIM_DOMAIN, keySelector: e.DKIM_SELECTOR, privateKeyPath: e.DKIM_PRIVATE_KEY_PATH };
+}
+
+/** RATE_LIMIT_<CHANNEL>, for the channels that set one. */
+function rateLimitsFrom(e: EnvValues): Config['rateLimits'] {
+  const limits = {
+    email: e.RATE_LIMIT_EMAIL,
+    sms: e.RATE_LIMIT_SMS,
+    push: e.RATE_LIMIT_PUSH,
+    webhook: e.RATE_LIMIT_WEBHOOK,
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, limit]) => limit !== undefined));
 }

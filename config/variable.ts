@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../domain/duration.js';
+import { parseRateLimit } from '../domain/token-bucket.js';
 
 /**
  * `variable(schema, { fix, default })`: one environment variable's schema, its fix hint and its
@@ -90,3 +91,14 @@ export const duration = (maxMs: number) =>
       });
       return z.NEVER;
     });
+
+/** A provider rate such as `200/s`, `12000/min` or `50000/h, burst 100` (domain/token-bucket.ts). */
+export const rateLimit = z
+  .string()
+  .trim()
+  .transform((value, context) => {
+    const parsed = parseRateLimit(value);
+    if (parsed.ok) return parsed.limit;
+    context.issues.push({ code: 'custom', input: value, message: parsed.reason });
+    return z.NEVER;
+  });

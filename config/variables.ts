@@ -13,6 +13,7 @@ import {
   isOrigin,
   port,
   postgresUrl,
+  rateLimit,
   variable,
   wholeNumber,
 } from './variable.js';
@@ -27,6 +28,8 @@ import {
 export { projectRoot };
 
 const portFix = 'set it to a port number (0 picks a free one)';
+const rateFix =
+  'set it to messages per second, minute or hour, e.g. 200/s or 12000/min (optionally ", burst 50"), or unset it for no limit';
 
 export const envSchema = z.object({
   OMNIJOURNEY_DATA_DIR: variable(z.string(), { fix: 'set it to a writable folder', default: '.omnijourney' }),
@@ -194,6 +197,12 @@ export const envSchema = z.object({
   ),
   WEBHOOK_URL: variable(httpUrl, { fix: 'set it to the http(s) URL that receives webhook-channel messages' }),
   WEBHOOK_SECRET: variable(atLeast(32), { fix: 'set it to a random string of at least 32 characters' }),
+  // Provider rate governor: one rate per channel and provider account, shared by every worker.
+  // Unset: the channel is not paced. Every worker should be given the same values.
+  RATE_LIMIT_EMAIL: variable(rateLimit, { fix: rateFix }),
+  RATE_LIMIT_SMS: variable(rateLimit, { fix: rateFix }),
+  RATE_LIMIT_PUSH: variable(rateLimit, { fix: rateFix }),
+  RATE_LIMIT_WEBHOOK: variable(rateLimit, { fix: rateFix }),
   // Memory is the cache: about 1 MB per cached run, so 1,000 keeps a worker near 1 GB however
   // many runs wait (the rest are replayed from their short histories when they wake).
   WORKER_MAX_CACHED_WORKFLOWS: variable(wholeNumber(1, 1_000_000), {

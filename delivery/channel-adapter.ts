@@ -20,6 +20,11 @@ export class ChannelFailure extends Error {
      * the message. At-most-once channels then record the outcome as unknown instead of resending.
      */
     readonly mayHaveArrived = false,
+    /**
+     * The provider asked to slow down (HTTP 429 with Retry-After, SMTP 421): this long, in ms. The
+     * message was not accepted; the rate governor pauses the provider account for every worker.
+     */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -69,4 +74,9 @@ export interface ChannelAdapter<C extends Channel = Channel, R = RecipientOf<C>>
    */
   readonly crashWindow: 'at-least-once' | 'at-most-once';
   send(input: SendInput<C, R>): Promise<{ providerMessageId: string }>;
+  /**
+   * The provider account a message to `recipient` is counted against by the rate governor (SMTP
+   * user and host, Twilio account SID, push service origin, webhook origin); absent: `default`.
+   */
+  rateAccount?(recipient: R): string;
 }

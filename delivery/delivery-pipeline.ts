@@ -1,6 +1,7 @@
 import type { Database } from '../db/client.js';
 import type { Channel } from '../domain/channels.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
+import type { RatePriority } from '../domain/token-bucket.js';
 import type { Logger } from '../infra/logger.js';
 import { countDelivery } from '../infra/metrics.js';
 import { ChannelFailure, type ChannelAdapter } from './channel-adapter.js';
@@ -16,6 +17,7 @@ import {
 import { loadCustomerContact, recipientOn, type CustomerContact } from './customer-contact.js';
 import type { Deliverer, DeliveryRequest } from './delivery-request.js';
 import { ledgerTransitions, outcomeOf, type LedgerRow } from './ledger.js';
+import { governedFailure, type RateGovernor } from './rate-governor.js';
 import { messageFor, missingUnsubscribeLink, type MessageSettings } from './render-message.js';
 import { reservationRules, reserve, type ReservationSettings } from './reservation.js';
 
@@ -30,6 +32,10 @@ export interface DeliveryPipelineOptions extends MessageSettings, ReservationSet
   marketingRefusal?: string;
   /** The provider call's deadline, inside the deliver activity's 2 minutes (default 60 s). */
   providerTimeoutMs?: number;
+  /** Paces provider calls per channel and account across workers; absent: no pacing. */
+  rateGovernor?: RateGovernor;
+  /** Whose turn these sends take at the governor: journeys' sends are `triggered` (the default). */
+  ratePriority?: RatePriority;
 }
 
 /**
@@ -148,6 +154,15 @@ async function renderAndSend<C extends Channel>(
     options.logger.warn({ dedupKey: request.dedupKey }, noLink);
     return { status: 'skipped', channel, reason: noLink };
   }
+  // The governor's token before "sending": a send that waited in vain is still only reserved.
+  const governor = options.rateGovernor;
+  const bucket = { channel, account: adapter.rateAccount?.(recipient) ?? 'default' };
+  const priority = options.ratePriority ?? 'triggered';
+  try {
+    await governor?.acquire(bucket, { priority, signal: step.context.signal });
+  } catch (error) {
+    return afterFailure(pipeline, step, target, ChannelFailure.from(error));
+  }
   // "sending" tells a retry that the provider may have the message: only at-most-once channels
   // act on it, so at-least-once channels save the round trip (a retry resends with the same key).
   if (adapter.crashWindow === 'at-most-once') await ledger.sending(row);
@@ -158,7 +173,7 @@ async function renderAndSend<C extends Channel>(
     const { dedupKey: idempotencyKey, category } = request;
     sent = await adapter.send({ message, recipient, idempotencyKey, category, unsubscribeUrl, signal });
   } catch (error) {
-    const failure = ChannelFailure.from(error);
+    const failure = await governedFailure(governor, bucket, error);
     if (adapter.crashWindow === 'at-most-once' && (signal.aborted || failure.mayHaveArrived))
       return abandoned(pipeline, step, target, signal.aborted ? signal : failure);
     return afterFailure(pipeline, step, target, failure);

@@ -8,6 +8,7 @@ import { channelModules } from './channels/index.js';
 import type { Deliverer } from './delivery-request.js';
 import { createDeliveryPipeline } from './delivery-pipeline.js';
 import { ledgerOnlyDeliverer } from './ledger.js';
+import { createRateGovernor } from './rate-governor.js';
 
 /** One adapter per channel the configuration sets up, in the registry's order. */
 function adaptersFromConfig(settings: AdapterSettings): ChannelAdapter[] {
@@ -58,9 +59,12 @@ export function delivererFromConfig(deps: FromConfigDeps): Deliverer {
     logger.warn(
       `SHOP_URL is not set: links in messages open ${deps.publicBaseUrl} (this engine); set SHOP_URL to your shop's URL`,
     );
+  const limits = deps.config.rateLimits;
+  if (Object.keys(limits).length > 0) logger.info({ rateLimits: limits }, 'provider rate governor on');
   return createDeliveryPipeline({
     db: deps.db,
     adapters,
+    rateGovernor: Object.keys(limits).length > 0 ? createRateGovernor({ db: deps.db, limits }) : undefined,
     templates,
     logger: logger.child({ component: 'delivery' }),
     unsubscribe: deps.secrets.unsubscribeSecret

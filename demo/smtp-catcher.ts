@@ -12,8 +12,10 @@ export interface SmtpCatcher {
   messages: ParsedMail[];
   /** The same messages as received on the wire (for signature checks). */
   raw: Buffer[];
-  /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox). */
-  failNext(count: number, code: number): void;
+  /** When each message's DATA ended (Date.now()), in arrival order: the rate a sender held, seen here. */
+  arrivals: number[];
+  /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox) and text. */
+  failNext(count: number, code: number, text?: string): void;
   close(): Promise<void>;
 }
 
@@ -27,11 +29,14 @@ export async function startSmtpCatcher(
      * answers). A sender that dies meanwhile has handed a message it never saw accepted: the crash window.
      */
     replyDelayMs?: number;
+    /** False: keep the raw messages only, unparsed (`messages` stays empty), for load tests. */
+    parse?: boolean;
   } = {},
 ): Promise<SmtpCatcher> {
   const messages: ParsedMail[] = [];
   const raw: Buffer[] = [];
-  let failures: { count: number; code: number } = { count: 0, code: 451 };
+  const arrivals: number[] = [];
+  let failures: { count: number; code: number; text?: string } = { count: 0, code: 451 };
   const server = new SMTPServer({
     authOptional: true,
     // Stopping should not wait 30 s for a client's idle connection.
@@ -43,14 +48,21 @@ export async function startSmtpCatcher(
         failures.count--;
         stream.resume();
         stream.on('end', () =>
-          callback(Object.assign(new Error('try again later'), { responseCode: failures.code })),
+          callback(
+            Object.assign(new Error(failures.text ?? 'try again later'), { responseCode: failures.code }),
+          ),
         );
         return;
       }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        arrivals.push(Date.now());
         const message = Buffer.concat(chunks);
+        if (options.parse === false) {
+          raw.push(message);
+          return callback();
+        }
         simpleParser(message)
           .then(async (mail) => {
             raw.push(message);
@@ -77,8 +89,9 @@ export async function startSmtpCatcher(
     url: `smtp://127.0.0.1:${port}`,
     messages,
     raw,
-    failNext(count, code) {
-      failures = { count, code };
+    arrivals,
+    failNext(count, code, text) {
+      failures = { count, code, text };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -63,3 +63,40 @@ export function countDelivery(outcome: SendOutcome, triggerOccurredAt: string, n
   if (Number.isFinite(started))
     triggerToSend.observe({ channel: outcome.channel }, Math.max(0, (now().getTime() - started) / 1000));
 }
+
+const rateWait = new Histogram({
+  name: 'omnijourney_rate_wait_seconds',
+  help: 'Time a send waited for its provider rate governor token(s), by channel and priority (triggered, bulk)',
+  labelNames: ['channel', 'priority'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+/** Counts one wait for governor tokens (also a wait of zero: the count is the tokens asked for). */
+export function observeRateWait(channel: string, priority: string, seconds: number): void {
+  rateWait.observe({ channel, priority }, seconds);
+}
+
+const providerBlocked = new Counter({
+  name: 'omnijourney_provider_blocked_seconds_total',
+  help: 'Seconds a provider account was paused for every worker after it asked to slow down (429 / Retry-After, SMTP 421), by channel',
+  labelNames: ['channel'] as const,
+  registers: [registry],
+});
+
+const providerThrottled = new Counter({
+  name: 'omnijourney_provider_throttled_total',
+  help: 'Answers of a provider asking to slow down (HTTP 429, SMTP 421 or 4.7.x rate), by channel',
+  labelNames: ['channel'] as const,
+  registers: [registry],
+});
+
+/** Counts a provider's "slow down" answer, governed channel or not. */
+export function countProviderThrottled(channel: string): void {
+  providerThrottled.inc({ channel });
+}
+
+/** Counts the pause the governor imposed on every worker after a "slow down". */
+export function countProviderBlock(channel: string, seconds: number): void {
+  providerBlocked.inc({ channel }, seconds);
+}

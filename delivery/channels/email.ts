@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { defaultBackOffMs } from '../../domain/token-bucket.js';
 import { readPemFile } from '../../infra/read-pem.js';
 import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import { oneLine, plain, renderPart } from '../liquid.js';
@@ -66,7 +67,11 @@ interface EmailAdapterOptions {
   timeouts?: { connectMs: number; responseMs: number };
 }
 
-/** SMTP reply codes: 4xx and connection errors are worth retrying, 5xx are not, 550/551/553 mean no such mailbox. */
+/**
+ * SMTP reply codes: 4xx and connection errors are worth retrying, 5xx are not, 550/551/553 mean no
+ * such mailbox. 421 (service closing) and a 451 that names a rate (4.7.x, "too many") ask the
+ * sender to slow down: the governor pauses the account (SMTP gives no Retry-After).
+ */
 function classify(error: unknown): ChannelFailure {
   const e = error as { responseCode?: number; code?: string; message?: string };
   const text = e.message ?? String(error);
@@ -76,7 +81,19 @@ function classify(error: unknown): ChannelFailure {
       `SMTP ${e.responseCode}: ${text}`,
     );
   }
+  const slowDown =
+    e.responseCode === 421 || (e.responseCode === 451 && /\b4\.7\.\d+\b|rate|too many|throttl/i.test(text));
+  if (slowDown)
+    return new ChannelFailure('transient', `SMTP ${e.responseCode}: ${text}`, false, defaultBackOffMs);
   return new ChannelFailure('transient', `SMTP: ${text}`);
+}
+
+/** The SMTP account a message counts against: user@host:port, never the password. */
+export function smtpAccount(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  const port = url.port || (url.protocol === 'smtps:' ? '465' : '587');
+  const user = url.username ? `${decodeURIComponent(url.username)}@` : '';
+  return `${user}${url.hostname}:${port}`;
 }
 
 /**
@@ -98,9 +115,11 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
         }
       : undefined,
   };
+  const account = smtpAccount(options.smtpUrl);
   return {
     channel: 'email',
     crashWindow: 'at-least-once',
+    rateAccount: () => account,
     async send({ message, recipient, idempotencyKey, category, unsubscribeUrl, signal }) {
       const messageId = messageIdFor(idempotencyKey, options.messageIdDomain);
       // One connection per message, owned here: on abort it is destroyed before the server's reply,

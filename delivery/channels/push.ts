@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Agent } from 'node:https';
 import type { Socket } from 'node:net';
 import webpush from 'web-push';
+import { retryAfterMs } from '../../domain/token-bucket.js';
 import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import type { CustomerContact } from '../customer-contact.js';
 import { oneLine, renderPart, safeUrl, textOnly } from '../liquid.js';
@@ -56,8 +57,15 @@ interface PushAdapterOptions {
 }
 
 function classify(error: unknown): ChannelFailure {
-  const e = error as { statusCode?: number; body?: string; message?: string };
+  const e = error as {
+    statusCode?: number;
+    body?: string;
+    message?: string;
+    headers?: Record<string, string>;
+  };
   const text = `push ${e.statusCode ?? ''}: ${e.body || e.message || String(error)}`.trim();
+  if (e.statusCode === 429)
+    return new ChannelFailure('transient', text, false, retryAfterMs(e.headers?.['retry-after'], Date.now()));
   if (e.statusCode === 404 || e.statusCode === 410) return new ChannelFailure('unreachable', text);
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 429)
     return new ChannelFailure('permanent', text);
@@ -73,6 +81,8 @@ export function createPushAdapter(options: PushAdapterOptions): ChannelAdapter<'
   return {
     channel: 'push',
     crashWindow: 'at-least-once',
+    // Each push service (FCM, Mozilla, Apple) has its own limits: the account is the endpoint's origin.
+    rateAccount: (recipient) => new URL(recipient.subscription.endpoint).origin,
     async send({ message, recipient, idempotencyKey, signal: cancelled }) {
       // web-push's own `timeout` is a socket idle timeout; this bounds the whole call.
       const deadline = AbortSignal.timeout(options.timeoutMs ?? providerTimeouts.responseMs);

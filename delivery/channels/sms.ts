@@ -2,6 +2,7 @@ import twilio from 'twilio';
 import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import { plain, renderPart, textOnly } from '../liquid.js';
 import { hasExtension } from '../../domain/identity-keys.js';
+import { defaultBackOffMs } from '../../domain/token-bucket.js';
 import type { ChannelModule } from './channel-module.js';
 
 type SmsRecipient = { channel: 'sms'; phone: string };
@@ -62,6 +63,8 @@ function classify(error: unknown): ChannelFailure {
   // No HTTP answer: unless the connection was never made, Twilio may have taken the message.
   if (e.status === undefined && typeof e.code !== 'number')
     return new ChannelFailure('transient', text, !neverSent.has(String(e.code)));
+  // Too Many Requests (Twilio 20429): not accepted; Twilio names no Retry-After on its errors.
+  if (e.status === 429) return new ChannelFailure('transient', text, false, defaultBackOffMs);
   if (e.code === optedOut) return new ChannelFailure('unsubscribed', text);
   if (typeof e.code === 'number' && unreachable.has(e.code)) return new ChannelFailure('unreachable', text);
   if (e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429)
@@ -84,6 +87,7 @@ export function createSmsAdapter(options: SmsAdapterOptions): ChannelAdapter<'sm
   return {
     channel: 'sms',
     crashWindow: 'at-most-once',
+    rateAccount: () => options.accountSid,
     async send({ message, recipient, signal }) {
       // twilio takes no AbortSignal: on abort the call is abandoned. At-most-once, the row is then
       // `sending` and never resent, so a late acceptance by Twilio is the only copy.

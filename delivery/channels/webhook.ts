@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
+import { retryAfterMs } from '../../domain/token-bucket.js';
 import { renderPart } from '../liquid.js';
 import type { ChannelModule } from './channel-module.js';
 
@@ -57,9 +58,11 @@ export function verifyWebhook(
 export function createWebhookAdapter(
   options: WebhookAdapterOptions,
 ): ChannelAdapter<'webhook', WebhookRecipient> {
+  const account = new URL(options.url).origin;
   return {
     channel: 'webhook',
     crashWindow: 'at-least-once',
+    rateAccount: () => account,
     async send({ message, recipient, idempotencyKey, signal }) {
       const deadline = AbortSignal.timeout(options.timeoutMs ?? providerTimeouts.responseMs);
       const body = JSON.stringify({
@@ -87,6 +90,10 @@ export function createWebhookAdapter(
       if (response.ok) return { providerMessageId: response.headers.get('x-request-id') ?? idempotencyKey };
       const text = `webhook answered ${response.status}`;
       if (response.status === 410) throw new ChannelFailure('unreachable', text);
+      if (response.status === 429) {
+        const wait = retryAfterMs(response.headers.get('retry-after'), Date.now());
+        throw new ChannelFailure('transient', text, false, wait);
+      }
       if (response.status >= 400 && response.status < 500 && response.status !== 429)
         throw new ChannelFailure('permanent', text);
       throw new ChannelFailure('transient', text);
