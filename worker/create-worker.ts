@@ -15,6 +15,8 @@ export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
 /** Our sources use ESM `.js` specifiers for `.ts` files; webpack must map them when bundling workflows. */
 export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
+  // cron-parser (scheduled entry) requires `fs` only in parseFile, which workflows never call.
+  ignoreModules: ['fs'],
   webpackConfigHook: (config) => ({
     ...config,
     resolve: { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } },

@@ -11,7 +11,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import type { ProfileSnapshot } from '../../customers/profile-snapshot.js';
 import type { JourneyDefinition } from '../../domain/journey-definition.js';
-import type { RunEvent, SendOutcome } from '../../domain/journey-runtime.js';
+import { triggerEventName, type RunEvent, type SendOutcome } from '../../domain/journey-runtime.js';
 import { buildWorkflowBundle, workflowsPath } from '../../worker/create-worker.js';
 import {
   cancelRunSignal,
@@ -169,7 +169,9 @@ async function startRun(
   run: { taskQueue: string; workflowId: string; definition: JourneyDefinition; options: StartOptions },
 ): Promise<WorkflowHandle<typeof journeyRun>> {
   const { definition, options } = run;
-  const trigger = options.trigger ?? event(definition.trigger.event, {}, new Date(await env.currentTimeMs()));
+  const trigger =
+    options.trigger ??
+    event(triggerEventName(definition) ?? 'Scheduled Entry', {}, new Date(await env.currentTimeMs()));
   return env.client.workflow.signalWithStart<typeof journeyRun, [RunEvent]>('journeyRun', {
     taskQueue: run.taskQueue,
     workflowId: run.workflowId,
