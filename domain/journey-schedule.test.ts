@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { nextFire, nextOccurrence, occurrenceKey, scheduleProblem } from './journey-schedule.js';
+import {
+  nextFire,
+  nextOccurrence,
+  occurrenceKey,
+  scheduleOver,
+  scheduleProblem,
+} from './journey-schedule.js';
 
 const zones = ['America/New_York', 'Europe/Paris', 'Asia/Tokyo'];
 
@@ -62,6 +68,13 @@ describe('journey schedules', () => {
   it('names the occurrence by its local wall time', () => {
     expect(occurrenceKey(new Date('2026-12-06T15:00:00Z'), 'America/New_York')).toBe('2026-12-06T10:00');
     expect(occurrenceKey(new Date('2026-12-06T15:00:00Z'), 'Asia/Tokyo')).toBe('2026-12-07T00:00');
+  });
+
+  it('knows when a one-off date has passed in every zone; a cron never ends', () => {
+    expect(scheduleOver('2026-12-24T10:00', new Date('2026-12-24T22:59:00Z'))).toBe(false);
+    expect(scheduleOver('2026-12-24T10:00', new Date('2026-12-24T23:00:00Z'))).toBe(true);
+    expect(scheduleOver('2026-12-24T10:00Z', new Date('2026-12-24T10:00:00Z'))).toBe(true);
+    expect(scheduleOver('0 10 * * *', new Date('2099-01-01T00:00:00Z'))).toBe(false);
   });
 
   it('says what is wrong with a schedule', () => {

@@ -78,3 +78,15 @@ export function nextFire(
 export function occurrenceKey(at: Date, zone: string): string {
   return DateTime.fromJSDate(at, { zone }).toFormat("yyyy-LL-dd'T'HH:mm");
 }
+
+/**
+ * Whether a one-off date-time can no longer fire in any zone after `after` (a wall time is 10:00
+ * somewhere up to 14 h before and 12 h after 10:00 UTC); a cron schedule never ends.
+ */
+export function scheduleOver(schedule: string, after: Date): boolean {
+  const trimmed = schedule.trim();
+  if (!isoDateTime.test(trimmed)) return false;
+  const asUtc = DateTime.fromISO(trimmed, { zone: 'UTC' }).toMillis();
+  const margin = hasOffset.test(trimmed) ? 0 : 13 * 3_600_000;
+  return after.getTime() >= asUtc + margin;
+}

@@ -1,3 +1,5 @@
+import { isScheduleTrigger } from '../../domain/journey-trigger.js';
+import { syncScheduledEntries } from '../../runs/scheduled-entries.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
@@ -152,6 +154,8 @@ export function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
       );
     }
     const [result] = await deployJourneys(deps.db, [checked]);
+    if (deps.temporal && deps.taskQueue && isScheduleTrigger(checked.definition.trigger))
+      await syncScheduledEntries(deps.db, deps.temporal, deps.taskQueue);
     return result;
   });
 }
