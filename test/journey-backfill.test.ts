@@ -54,6 +54,12 @@ describe('omnijourney journeys backfill', () => {
     expect(result.code, result.stderr).toBe(0);
     return JSON.parse(result.stdout) as BackfillReport;
   };
+  const admin = (journeyId: string, body: unknown) =>
+    fetch(`${harness.api.url}/admin/journeys/${journeyId}/backfill`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.adminToken}` },
+      body: JSON.stringify(body),
+    });
   const now = async () => new Date(await env.currentTimeMs());
   const customer = async (name: string) => {
     await harness.identify(name, { email: `${name}@example.test` });
@@ -103,6 +109,9 @@ describe('omnijourney journeys backfill', () => {
       [back]: '2 re-entry: never',
     });
     expect(await runsOf(early)).toEqual([]);
+    // The admin API answers the same.
+    const viaApi = await admin('gold-welcome', { dryRun: true });
+    expect([viaApi.status, await viaApi.json()]).toEqual([200, dry]);
     const text = await cli('journeys', 'backfill', 'gold-welcome', '--dry-run');
     expect(text.stdout).toContain(
       'gold-welcome (segment gold, on enter), dry run: 3 candidate(s), 1 would enter\n',
@@ -127,5 +136,10 @@ describe('omnijourney journeys backfill', () => {
       'journey "gold-by-event" starts on Gold Asked, not on a segment\'s entry or exit',
     );
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    const viaApi = await admin('gold-by-event', { dryRun: true });
+    expect(viaApi.status).toBe(400);
+    expect(((await viaApi.json()) as { error: string }).error).toContain('starts on Gold Asked');
+    expect((await admin('nobody', { dryRun: true })).status).toBe(404);
+    expect((await admin('gold-welcome', { sample: -1 })).status).toBe(400);
   });
 });

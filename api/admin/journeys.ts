@@ -39,7 +39,10 @@ const journeyBody = z
   .looseObject({
     id: z.string(),
     name: z.string(),
-    trigger: z.looseObject({ event: z.string() }),
+    trigger: z.looseObject({}).meta({
+      description:
+        '{ event, where?, entryKey? }, { segment, on: enter | leave } or { segment, schedule, timeZone? }',
+    }),
     steps: z.array(z.looseObject({ id: z.string(), type: z.string() })),
   })
   .meta({ description: 'A journey definition: the structure of a journey file (.json or .yaml) as JSON.' });
