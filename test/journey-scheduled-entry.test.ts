@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, journeyRuns } from '../db/schema.js';
 import type { JourneyDefinitionInput } from '../domain/journey-definition.js';
 import { localParts } from '../domain/local-time.js';
+import { undeployJourney } from '../runs/journey-control.js';
 import { syncScheduledEntries } from '../runs/scheduled-entries.js';
 import { scheduledEntryWorkflowId } from '../workflows/scheduled-entry/signals.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
@@ -92,9 +93,12 @@ describe('a scheduled journey sends at 10:00 in each customer’s time zone', ()
       expect(runs.map((r) => r.entryKey.slice(10)).sort()).toEqual(['T10:00', 'T10:00']);
       expect(servers!.smtp.messages.filter((m) => JSON.stringify(m.to).includes(name))).toHaveLength(2);
     }
-    const description = await env.client.workflow
-      .getHandle(scheduledEntryWorkflowId('morning-newsletter'))
-      .describe();
-    expect(description.status.name).toBe('RUNNING');
+    const scheduler = env.client.workflow.getHandle(scheduledEntryWorkflowId('morning-newsletter'));
+    expect((await scheduler.describe()).status.name).toBe('RUNNING');
+
+    // Undeployed: the entry workflow ends at its next plan (within an hour), having entered no one more.
+    await undeployJourney(db, 'morning-newsletter');
+    await env.sleep('2h');
+    expect(await scheduler.result()).toBe('the journey is no longer deployed with a schedule');
   });
 });
