@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, journeyRuns } from '../db/schema.js';
 import type { JourneyDefinitionInput } from '../domain/journey-definition.js';
 import { localParts } from '../domain/local-time.js';
-import { undeployJourney } from '../runs/journey-control.js';
+import { journeyStateOf } from '../catalog/journey-state.js';
+import { pauseJourney, undeployJourney } from '../runs/journey-control.js';
 import { syncScheduledEntries } from '../runs/scheduled-entries.js';
 import { scheduledEntryWorkflowId } from '../workflows/scheduled-entry/signals.js';
 import { activityServerClock, emailPipeline } from './helpers/email-pipeline.js';
@@ -95,6 +96,13 @@ describe('a scheduled journey sends at 10:00 in each customer’s time zone', ()
     }
     const scheduler = env.client.workflow.getHandle(scheduledEntryWorkflowId('morning-newsletter'));
     expect((await scheduler.describe()).status.name).toBe('RUNNING');
+
+    // Paused: the next day's occurrences start nothing and are counted as dropped entries.
+    await pauseJourney(db, 'morning-newsletter');
+    const sendsBefore = harness.deliverer.requests.length;
+    await env.sleep('1d');
+    expect(harness.deliverer.requests.length).toBe(sendsBefore);
+    expect((await journeyStateOf(db, 'morning-newsletter')).droppedEntries).toBe(3);
 
     // Undeployed: the entry workflow ends at its next plan (within an hour), having entered no one more.
     await undeployJourney(db, 'morning-newsletter');
