@@ -3,6 +3,7 @@ import type { Deliverer } from '../delivery/delivery-request.js';
 import { ledgerOnlyDeliverer } from '../delivery/ledger.js';
 import { createJourneyRunActivities } from './run-records.js';
 import { createJourneyStepActivities } from './step-activities.js';
+import { createScheduledEntryActivities } from './scheduled-entry.js';
 
 interface ActivityDependencies {
   db: Database;
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createJourneyRunActivities(deps.db),
     ...createJourneyStepActivities(deps.db, deps.deliverer ?? ledgerOnlyDeliverer(deps.db)),
+    ...createScheduledEntryActivities(deps.db),
   };
 }
 

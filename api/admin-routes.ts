@@ -16,6 +16,7 @@ import type { AdminDependencies } from './admin/admin-deps.js';
 import { deliveryRoutes } from './admin/deliveries.js';
 import { journeyRoutes as journeyAdminRoutes } from './admin/journeys.js';
 import { journeyStateRoutes } from './admin/journey-state.js';
+import { journeyBackfillRoutes } from './admin/journey-backfill.js';
 import { policyRoutes } from './admin/policy.js';
 import { runRoutes } from './admin/runs.js';
 import { templateRoutes } from './admin/templates.js';
@@ -42,6 +43,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencie
     journeyRoutes(admin, deps);
     journeyAdminRoutes(admin, deps);
     journeyStateRoutes(admin, deps);
+    journeyBackfillRoutes(admin, deps);
     runRoutes(admin, deps);
     deliveryRoutes(admin, deps);
     templateRoutes(admin, deps);

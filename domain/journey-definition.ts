@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { channels, messageCategories } from './channels.js';
 import type { Condition } from './condition.js';
 import { conditionSchema } from './condition-schema.js';
-import { parseDuration } from './duration.js';
 import type { InputProblem } from './input-problem.js';
+import { duration, eventName, id, path } from './journey-fields.js';
+import { triggerSchema } from './journey-trigger-schema.js';
 import { schemaProblems } from './journey-problems.js';
 import { references, successors } from './step-flow.js';
 import { plainError } from './plain-error.js';
@@ -14,16 +15,6 @@ import { plainError } from './plain-error.js';
  * every problem with its path, e.g. `steps[2].then: unknown step "remind-3"`.
  */
 
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'must be lower-case letters, digits and dashes' });
-const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
-  message: 'is not a duration (e.g. 30m, 1h, 2d; never negative)',
-});
-const eventName = z.string().trim().min(1).max(256);
-const path = z.string().regex(/^(trigger|event|profile)(\.[A-Za-z0-9_-]+)+$/, {
-  message: 'must be a path such as trigger.properties.cart_id',
-});
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
 const stepBase = { id, label: z.string().max(120).optional(), next: id.optional() };
@@ -120,12 +111,8 @@ export const journeySchema = z.strictObject({
   id,
   name: z.string().min(1).max(120),
   description: z.string().max(2000).default(''),
-  trigger: z.strictObject({
-    event: eventName,
-    where: conditionSchema.optional(),
-    /** What makes two runs different, e.g. trigger.properties.cart_id; unset: one run per customer. */
-    entryKey: path.optional(),
-  }),
+  /** An event, a segment's entry or exit, or a schedule over a segment (domain/journey-trigger.ts). */
+  trigger: triggerSchema,
   reEntry: z
     .discriminatedUnion('mode', [
       z.strictObject({ mode: z.literal('never') }),

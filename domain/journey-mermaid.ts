@@ -1,5 +1,6 @@
 import { pathsOf, type Condition } from './condition.js';
 import type { JourneyDefinition, Step } from './journey-definition.js';
+import { triggerText, type JourneyTrigger } from './journey-trigger.js';
 import { kindOfStep, kindStyles, nodeKinds, shapeOf, type NodeKind } from './journey-mermaid-style.js';
 import { exitsOf, targetOf, type StepOf, type StepType } from './step-flow.js';
 
@@ -81,6 +82,12 @@ function stepEdges(
 
 const where = (match: { where?: Condition }) => (match.where ? ` if ${describeCondition(match.where)}` : '');
 
+/** An event trigger with its condition and entry key as before; a segment or schedule trigger in words. */
+function triggerWords(trigger: JourneyTrigger): string {
+  if (!('event' in trigger)) return triggerText(trigger);
+  return `${trigger.event}${where(trigger)}${trigger.entryKey ? `, one run per ${trigger.entryKey}` : ''}`;
+}
+
 /**
  * A journey as a Mermaid flowchart: trigger, steps with their outgoing edges, and the exits and
  * goal (which apply at any step) as nodes reached from the trigger by dotted edges. Each node
@@ -96,8 +103,7 @@ export function journeyToMermaid(definition: JourneyDefinition): string {
     kinds.set(id, kind);
     nodes.push(`  ${shapeOf[kind](id, label(text))}`);
   };
-  const entry = definition.trigger.entryKey ? `, one run per ${definition.trigger.entryKey}` : '';
-  add('trigger', 'trigger', `When: ${definition.trigger.event}${where(definition.trigger)}${entry}`);
+  add('trigger', 'trigger', `When: ${triggerWords(definition.trigger)}`);
   edges.push(`  trigger --> s0`);
   let implicitEnd = false;
   definition.steps.forEach((step, i) => {
@@ -130,7 +136,7 @@ export function journeyToMermaid(definition: JourneyDefinition): string {
 /** Every path the journey's conditions read (for docs and checks). */
 export function conditionPaths(definition: JourneyDefinition): string[] {
   const conditions: Condition[] = [];
-  if (definition.trigger.where) conditions.push(definition.trigger.where);
+  if ('where' in definition.trigger && definition.trigger.where) conditions.push(definition.trigger.where);
   for (const e of definition.exit) if (e.where) conditions.push(e.where);
   if (definition.goal?.where) conditions.push(definition.goal.where);
   for (const step of definition.steps) {

@@ -46,12 +46,17 @@ function knownKeys(schema: z.ZodType, path: Path, input: unknown): string[] {
   return [];
 }
 
-/** Of a union's failed alternatives, the one whose fields the input has (the others complain of them). */
+/**
+ * Of a union's failed alternatives, the one whose fields the input has (the others complain of
+ * them); of several, the one with fewest problems (`trigger: {}` means the event form).
+ */
 function meantAlternative(issue: Issue & { code: 'invalid_union' }): Issue[] {
   const fits = issue.errors.filter(
     (issues) => !issues.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0),
   );
-  return fits.length === 1 ? (fits[0] ?? []) : [];
+  const fewest = Math.min(...fits.map((issues) => issues.length));
+  const best = fits.filter((issues) => issues.length === fewest);
+  return best.length === 1 ? (best[0] ?? []) : [];
 }
 
 function problemsOf(issue: Issue, prefix: Path, schema: z.ZodType, input: unknown): InputProblem[] {

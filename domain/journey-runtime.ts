@@ -1,5 +1,6 @@
 import { evaluate, valueAt, type Condition, type EvaluationContext } from './condition.js';
 import type { JourneyDefinition } from './journey-definition.js';
+import { triggerMatch } from './journey-trigger.js';
 
 /** An event as a run sees it (a plain, serialisable snapshot). */
 export interface RunEvent {
@@ -13,8 +14,9 @@ export const defaultEntryKey = 'default';
 
 /** The entry key of a run started by this trigger: the value at the definition's path, or "default". */
 export function entryKeyOf(definition: JourneyDefinition, trigger: RunEvent): string | undefined {
-  if (!definition.trigger.entryKey) return defaultEntryKey;
-  const value = valueAt({ trigger }, definition.trigger.entryKey);
+  const path = triggerMatch(definition.trigger)?.entryKey;
+  if (!path) return defaultEntryKey;
+  const value = valueAt({ trigger }, path);
   if (typeof value === 'string' && value.trim() !== '') return value.trim().slice(0, 200);
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
@@ -33,14 +35,22 @@ export function matches(
   return match.event === event.name && (!match.where || evaluate(match.where, { ...context, event }));
 }
 
-/** Does this event start the journey? */
+/** Does this event start the journey? (A scheduled journey is started by its schedule, never by an event.) */
 export function triggers(definition: JourneyDefinition, event: RunEvent, profile: unknown): boolean {
-  return matches(definition.trigger, event, { trigger: event, profile });
+  const match = triggerMatch(definition.trigger);
+  return match !== undefined && matches(match, event, { trigger: event, profile });
+}
+
+/** The event name that may start the journey, if an event starts it. */
+export function triggerEventName(definition: JourneyDefinition): string | undefined {
+  return triggerMatch(definition.trigger)?.event;
 }
 
 /** Names of the events a running run of this journey may react to (exit, goal, waits). */
 export function eventsOfInterest(definition: JourneyDefinition): Set<string> {
-  const names = new Set<string>([...definition.exit.map((e) => e.event), definition.trigger.event]);
+  const names = new Set<string>(definition.exit.map((e) => e.event));
+  const trigger = triggerEventName(definition);
+  if (trigger !== undefined) names.add(trigger);
   if (definition.goal) names.add(definition.goal.event);
   for (const step of definition.steps) if (step.type === 'waitForEvent') names.add(step.event);
   return names;

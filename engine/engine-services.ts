@@ -10,6 +10,7 @@ import type { ResourceStack } from '../infra/resource-stack.js';
 import { connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
 import { startUnroutedSweep } from '../runs/unrouted-sweep.js';
+import { syncScheduledEntries } from '../runs/scheduled-entries.js';
 import { createWorker } from '../worker/create-worker.js';
 import { configurePushHosts } from '../delivery/push-endpoints.js';
 
@@ -60,6 +61,10 @@ export async function startEngineApi(deps: {
     taskQueue: config.temporal.taskQueue,
     logger: logger.child({ component: 'router' }),
   });
+  // Scheduled journeys deployed while no API ran (or Temporal was away) get their entry workflows.
+  await syncScheduledEntries(db, workflowClient, config.temporal.taskQueue).catch((error: unknown) =>
+    logger.warn({ err: error }, 'scheduled journeys: entry workflows not started; the next deploy retries'),
+  );
   // Events a previous process stored but did not route (it died in between) are routed now.
   const sweep = startUnroutedSweep({ db, router, logger: logger.child({ component: 'unrouted-sweep' }) });
   deps.stack.defer('unrouted-event sweep', () => sweep.stop());
@@ -69,6 +74,7 @@ export async function startEngineApi(deps: {
     secrets: deps.secrets,
     countWorkflows: async (query) => (await workflowClient.workflow.count(query)).count,
     temporal: workflowClient,
+    taskQueue: config.temporal.taskQueue,
     logger: logger.child({ component: 'api' }),
     host: config.api.host,
     port: deps.port,

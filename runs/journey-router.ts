@@ -1,31 +1,21 @@
 import type { Client } from '@temporalio/client';
-import { and, eq, gte, ne, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { events } from '../db/schema.js';
-import { mayEnter, type EntryDecision } from '../domain/entry-rules.js';
-import type { JourneyDefinition } from '../domain/journey-definition.js';
-import {
-  entryKeyOf,
-  eventsOfInterest,
-  journeyWorkflowId,
-  triggers,
-  type RunEvent,
-} from '../domain/journey-runtime.js';
+import { triggerMatch } from '../domain/journey-trigger.js';
+import { entryKeyOf, eventsOfInterest, triggers, type RunEvent } from '../domain/journey-runtime.js';
 import { loadProfileSnapshot } from '../customers/profile-snapshot.js';
 import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
 import type { Logger } from '../infra/logger.js';
-import { createJourneyCatalog, type JourneyCatalog } from '../catalog/catalog-cache.js';
+import { createJourneyCatalog } from '../catalog/catalog-cache.js';
 import { countDroppedEntry } from '../catalog/journey-state.js';
-import { signalJourneyRun, signalWithStartJourneyRun } from '../workflows/journey-run/lifecycle.js';
+import { signalJourneyRun } from '../workflows/journey-run/lifecycle.js';
 import { toRunEvent, type RoutedCustomer, type StoredEvent } from '../customers/stored-event.js';
 import type { EventRouter, RoutingInterest } from './event-router.js';
-import { routedEventsOfInterest } from './routed-events.js';
+import { enterJourney, type Routing } from './journey-entry.js';
 import { reconcileRuns } from './reconcile-runs.js';
-import { entriesSince, insertStartedRun, lastRunOf, runningRunsOf, type RunRow } from './run-records.js';
-
-/** A run learns at most this many events that were routed before it started. */
-const maxBacklog = 50;
+import { runningRunsOf, type RunRow } from './run-records.js';
 
 interface JourneyRouterOptions {
   db: Database;
@@ -36,56 +26,6 @@ interface JourneyRouterOptions {
   catalogTtlMs?: number;
   /** The clock for re-entry decisions; tests pass the time-skipping server's. */
   now?: () => Promise<Date> | Date;
-}
-
-/**
- * Events that happened at or after the trigger but were routed before this run existed (two
- * devices, a client's retry, events delivered out of order): the run sees them at once, so an
- * order that arrived ahead of its add-to-cart still ends the run before anything is sent.
- */
-async function backlogOf(
-  q: Queryable,
-  definition: JourneyDefinition,
-  customerId: string,
-  trigger: RunEvent,
-): Promise<RunEvent[]> {
-  return routedEventsOfInterest(q, {
-    customerId,
-    names: eventsOfInterest(definition),
-    where: and(gte(events.occurredAt, new Date(trigger.occurredAt)), ne(events.messageId, trigger.messageId)),
-    limit: maxBacklog,
-  });
-}
-
-/**
- * Re-entry and entry limits (domain/entry-rules.ts), from the run history in Postgres (it outlives
- * Temporal's retention). The entry count is asked for only when the rules get that far.
- */
-async function entryDecision(
-  q: Queryable,
-  definition: JourneyDefinition,
-  entry: { customerId: string; entryKey: string },
-  trigger: RunEvent,
-  now: Date,
-): Promise<EntryDecision> {
-  const journeyId = definition.id;
-  const lastRun = await lastRunOf(q, { journeyId, ...entry });
-  const facts = { definition, trigger, now, lastRun };
-  const decision = mayEnter(facts);
-  if (!('countEntriesSince' in decision)) return decision;
-  const since = decision.countEntriesSince;
-  return mayEnter({
-    ...facts,
-    entriesInWindow: await entriesSince(q, { journeyId, customerId: entry.customerId, since }),
-  });
-}
-
-/** What routing needs besides the connection: set once per router. */
-interface Routing {
-  client: Client;
-  taskQueue: string;
-  logger: Logger;
-  catalog: JourneyCatalog;
 }
 
 /** Hands the event to each of the customer's running runs whose version reacts to it. */
@@ -103,24 +43,24 @@ async function wakeRunningRuns(
 }
 
 /**
- * Starts or joins a run of each current journey the event triggers and the rules let in. A running
- * run of the journey and entry key whose workflow id names a merged customer is joined by its own
- * ids. Returns the new runs' rows unsent (in an array: an async function returning a builder
- * would run it).
+ * Starts or joins a run of each current journey the event triggers and the rules let in
+ * (journey-entry.ts). Returns the new runs' rows unsent (in an array: an async function returning
+ * a builder would run it).
  */
 async function enterJourneys(
-  { client, taskQueue, logger, catalog }: Routing,
+  routing: Routing,
   q: Queryable,
   { customerId, running }: { customerId: string; running: RunRow[] },
   event: RunEvent,
   now: Date,
 ): Promise<PromiseLike<unknown>[]> {
+  const { logger, catalog } = routing;
   const newRuns: PromiseLike<unknown>[] = [];
   let profile: unknown;
   for (const { definition, version, paused } of await catalog.current(q)) {
-    if (definition.trigger.event !== event.name) continue;
-    if (definition.trigger.where && profile === undefined)
-      profile = (await loadProfileSnapshot(q, customerId)) ?? null;
+    const match = triggerMatch(definition.trigger);
+    if (match?.event !== event.name) continue;
+    if (match.where && profile === undefined) profile = (await loadProfileSnapshot(q, customerId)) ?? null;
     if (!triggers(definition, event, profile)) continue;
     // Paused: the event stays stored, no run starts, and the entry is counted as dropped.
     if (paused) {
@@ -135,46 +75,11 @@ async function enterJourneys(
       );
       continue;
     }
-    // A running run whose workflow id names a merged customer: signal-with-start would miss it.
-    const ownId = journeyWorkflowId(definition.id, customerId, entryKey);
-    const joined = running.find(
-      (run) => run.journeyId === definition.id && run.entryKey === entryKey && run.workflowId !== ownId,
-    );
-    if (joined) {
-      await signalJourneyRun(client, joined, event);
-      continue;
-    }
-    const [decision, backlog] = await Promise.all([
-      entryDecision(q, definition, { customerId, entryKey }, event, now),
-      backlogOf(q, definition, customerId, event),
-    ]);
-    if (!decision.enter) {
-      logger.debug(
-        { journeyId: definition.id, customerId, entryKey, reason: decision.reason },
-        'not entered',
-      );
-      continue;
-    }
-    const run = await signalWithStartJourneyRun(client, taskQueue, {
-      journey: definition,
-      version,
-      customerId,
-      entryKey,
-      trigger: event,
-      ...(!decision.joins && backlog.length > 0 ? { backlog } : {}),
-    });
-    // The run's row, unawaited: it goes out with the routing transaction's COMMIT, so the
-    // customer's next event (routed after this returns) finds it.
-    newRuns.push(
-      insertStartedRun(q, {
-        ...run,
-        journeyId: definition.id,
-        journeyVersion: version,
-        customerId,
-        entryKey,
-        triggerMessageId: event.messageId,
-        startedAt: now.toISOString(),
-      }),
+    await enterJourney(
+      routing,
+      q,
+      { definition, version, customerId, entryKey, event, running, now },
+      newRuns,
     );
   }
   return newRuns;

@@ -1,6 +1,7 @@
 import { currentJourneys, type DeployedJourney } from '../catalog/journey-catalog.js';
 import { journeyStatesById } from '../catalog/journey-state.js';
 import type { Queryable } from '../db/queryable.js';
+import { triggerText } from '../domain/journey-trigger.js';
 import { runCounts } from './journey-runs-query.js';
 
 /** One deployed journey as `journeys list` and `GET /admin/journeys` show it. */
@@ -29,7 +30,7 @@ export async function journeySummaries(db: Queryable, only?: DeployedJourney): P
       id: definition.id,
       name: definition.name,
       version,
-      trigger: definition.trigger.event,
+      trigger: triggerText(definition.trigger),
       state: paused ? 'paused' : 'active',
       droppedEntries: paused ? (states.get(definition.id)?.droppedEntries ?? 0) : 0,
       running: count?.running ?? 0,

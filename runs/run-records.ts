@@ -90,10 +90,13 @@ export function runningRunsOf(q: Queryable, customerId: string) {
 
 export type RunRow = typeof journeyRuns.$inferSelect;
 
-/** The newest run of a journey for a customer and entry key: what re-entry is decided on. */
+/**
+ * The newest run of a journey for a customer and entry key (any key when none is given): what
+ * re-entry is decided on.
+ */
 export async function lastRunOf(
   q: Queryable,
-  run: { journeyId: string; customerId: string; entryKey: string },
+  run: { journeyId: string; customerId: string; entryKey?: string },
 ): Promise<LastRun | undefined> {
   const [last] = await q
     .select({
@@ -103,7 +106,12 @@ export async function lastRunOf(
       endedByEventAt: journeyRuns.endedByEventAt,
     })
     .from(journeyRuns)
-    .where(and(ofCustomerInJourney(run), eq(journeyRuns.entryKey, run.entryKey)))
+    .where(
+      and(
+        ofCustomerInJourney(run),
+        run.entryKey === undefined ? undefined : eq(journeyRuns.entryKey, run.entryKey),
+      ),
+    )
     .orderBy(desc(journeyRuns.startedAt))
     .limit(1);
   return last;

@@ -22,6 +22,7 @@ const commands = [
   'journeys deploy',
   'journeys runs',
   'journeys cancel',
+  'journeys backfill',
   'events send',
   'events generate',
   'events import',
@@ -94,6 +95,10 @@ describe('CLI usage', () => {
       [['stats', 'abandoned-cart', '--since', 'soon'], /--since soon is not a duration/],
       [['events', 'generate', '--lines', '0'], /--lines 0 is not a whole number from 1/],
       [['start', '--demo', '--demo-speed', 'fast'], /--demo-speed fast is not a whole number/],
+      [
+        ['journeys', 'backfill', 'win-back', '--sample', 'many'],
+        /--sample many: give a whole number from 0 to 1000/,
+      ],
       [['journeys', 'runs'], /missing required argument 'journey'/],
       [['frobnicate'], /unknown command 'frobnicate'/],
     ];

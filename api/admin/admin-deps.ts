@@ -10,6 +10,8 @@ export interface AdminDependencies {
   countWorkflows?: (query: string) => Promise<number>;
   /** Ends runs and reads the step each is at; unset: those routes answer 503. */
   temporal?: Client;
+  /** With `temporal`: deploying a scheduled journey starts (or wakes) its entry workflow on this queue. */
+  taskQueue?: string;
   /** What template previews render and test sends go out with; unset: no unsubscribe links, no test sends. */
   messages?: () => TestSendSettings;
 }

@@ -1,3 +1,5 @@
+import { isScheduleTrigger } from '../../domain/journey-trigger.js';
+import { syncScheduledEntries } from '../../runs/scheduled-entries.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
@@ -37,7 +39,10 @@ const journeyBody = z
   .looseObject({
     id: z.string(),
     name: z.string(),
-    trigger: z.looseObject({ event: z.string() }),
+    trigger: z.looseObject({}).meta({
+      description:
+        '{ event, where?, entryKey? }, { segment, on: enter | leave } or { segment, schedule, timeZone? }',
+    }),
     steps: z.array(z.looseObject({ id: z.string(), type: z.string() })),
   })
   .meta({ description: 'A journey definition: the structure of a journey file (.json or .yaml) as JSON.' });
@@ -152,6 +157,8 @@ export function journeyRoutes(admin: FastifyInstance, deps: AdminDependencies) {
       );
     }
     const [result] = await deployJourneys(deps.db, [checked]);
+    if (deps.temporal && deps.taskQueue && isScheduleTrigger(checked.definition.trigger))
+      await syncScheduledEntries(deps.db, deps.temporal, deps.taskQueue);
     return result;
   });
 }

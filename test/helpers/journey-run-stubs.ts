@@ -11,7 +11,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import type { ProfileSnapshot } from '../../customers/profile-snapshot.js';
 import type { JourneyDefinition } from '../../domain/journey-definition.js';
-import type { RunEvent, SendOutcome } from '../../domain/journey-runtime.js';
+import { triggerEventName, type RunEvent, type SendOutcome } from '../../domain/journey-runtime.js';
 import { buildWorkflowBundle, workflowsPath } from '../../worker/create-worker.js';
 import {
   cancelRunSignal,
@@ -50,7 +50,14 @@ export function stubActivities(
   behaviour: StubBehaviour = {},
   serverNow: () => Promise<number> = async () => Date.now(),
 ): { activities: Activities; calls: StubCalls } {
-  const calls: StubCalls = { recordJourneyRun: [], loadProfile: [], updateProfileTraits: [], deliver: [] };
+  const calls: StubCalls = {
+    recordJourneyRun: [],
+    loadProfile: [],
+    updateProfileTraits: [],
+    deliver: [],
+    scheduledEntryPlan: [],
+    enterScheduledOccurrence: [],
+  };
   // A local activity's schedule time is the worker's clock, not the (time-skipping) server's.
   const at = () => {
     const { info } = Context.current();
@@ -73,6 +80,9 @@ export function stubActivities(
         behaviour.deliver?.(request, calls.deliver.length) ?? { status: 'sent', channel: request.channels[0] }
       );
     },
+    // The scheduled-entry workflow's: a journey run never calls them.
+    scheduledEntryPlan: () => Promise.reject(new Error('not a journey-run activity')),
+    enterScheduledOccurrence: () => Promise.reject(new Error('not a journey-run activity')),
   };
   return { activities, calls };
 }
@@ -160,6 +170,8 @@ function routedTo(stubsOf: ReadonlyMap<string, Activities>): Activities {
     loadProfile: (customerId) => stubs().loadProfile(customerId),
     updateProfileTraits: (input) => stubs().updateProfileTraits(input),
     deliver: (request) => stubs().deliver(request),
+    scheduledEntryPlan: (input) => stubs().scheduledEntryPlan(input),
+    enterScheduledOccurrence: (input) => stubs().enterScheduledOccurrence(input),
   };
 }
 
@@ -169,7 +181,9 @@ async function startRun(
   run: { taskQueue: string; workflowId: string; definition: JourneyDefinition; options: StartOptions },
 ): Promise<WorkflowHandle<typeof journeyRun>> {
   const { definition, options } = run;
-  const trigger = options.trigger ?? event(definition.trigger.event, {}, new Date(await env.currentTimeMs()));
+  const trigger =
+    options.trigger ??
+    event(triggerEventName(definition) ?? 'Scheduled Entry', {}, new Date(await env.currentTimeMs()));
   return env.client.workflow.signalWithStart<typeof journeyRun, [RunEvent]>('journeyRun', {
     taskQueue: run.taskQueue,
     workflowId: run.workflowId,

@@ -7,6 +7,7 @@ import { formatTable, print, type OutputOptions } from '../../output.js';
 import { action } from '../../run-action.js';
 import { UsageError } from '../../usage-error.js';
 import { builtIn } from './resolve-journey.js';
+import { isScheduleTrigger } from '../../../domain/journey-trigger.js';
 
 /** `journeys deploy`: validate and record new versions of what it is given, nothing else. */
 export function deployCommand(journeys: Command): void {
@@ -35,6 +36,12 @@ export function deployCommand(journeys: Command): void {
           const named = new Map(checked.flatMap((j) => j.templates ?? []).map((t) => [t.id, t]));
           const templates = await deployTemplates(db, [...named.values()]);
           const results = await deployJourneys(db, checked);
+          // A scheduled journey's entry workflow starts now (or plans again with the new schedule).
+          if (checked.some((j) => isScheduleTrigger(j.definition.trigger))) {
+            const { client, taskQueue } = await deployment.temporal();
+            const { syncScheduledEntries } = await import('../../../runs/scheduled-entries.js');
+            await syncScheduledEntries(db, client, taskQueue);
+          }
           const result = (changed: boolean) => (changed ? 'deployed' : 'unchanged');
           print(options, results, (list) =>
             [

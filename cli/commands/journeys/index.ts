@@ -7,6 +7,7 @@ import { runsCommand } from './runs.js';
 import { cancelCommand } from './cancel.js';
 import { stateCommands } from './state.js';
 import { showCommand } from './show.js';
+import { backfillCommand } from './backfill.js';
 
 export function registerJourneys(program: Command): void {
   const journeys = program
@@ -20,4 +21,5 @@ export function registerJourneys(program: Command): void {
   runsCommand(journeys);
   cancelCommand(journeys);
   stateCommands(journeys);
+  backfillCommand(journeys);
 }
