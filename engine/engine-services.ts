@@ -8,6 +8,7 @@ import type { Deliverer } from '../delivery/delivery-request.js';
 import type { Logger } from '../infra/logger.js';
 import type { ResourceStack } from '../infra/resource-stack.js';
 import { connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';
+import { createAudienceRouter } from '../runs/audience-router.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
 import { startUnroutedSweep } from '../runs/unrouted-sweep.js';
 import { createWorker } from '../worker/create-worker.js';
@@ -38,7 +39,7 @@ export async function startEngineWorker(
   return { finished };
 }
 
-/** The HTTP API with the journey router behind ingest. */
+/** The HTTP API with the audience and journey routers behind ingest. */
 export async function startEngineApi(deps: {
   config: Config;
   db: Database;
@@ -54,11 +55,16 @@ export async function startEngineApi(deps: {
   const { config, db, logger } = deps;
   configurePushHosts(config.push.allowedHosts);
   const workflowClient = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const router = createJourneyRouter({
+  // Segment membership is kept as events are stored, then the journeys see the event and any entry.
+  const router = createAudienceRouter({
     db,
-    client: workflowClient,
-    taskQueue: config.temporal.taskQueue,
-    logger: logger.child({ component: 'router' }),
+    journeys: createJourneyRouter({
+      db,
+      client: workflowClient,
+      taskQueue: config.temporal.taskQueue,
+      logger: logger.child({ component: 'router' }),
+    }),
+    logger: logger.child({ component: 'audiences' }),
   });
   // Events a previous process stored but did not route (it died in between) are routed now.
   const sweep = startUnroutedSweep({ db, router, logger: logger.child({ component: 'unrouted-sweep' }) });

@@ -21,6 +21,7 @@ import { pino } from 'pino';
 import { startApiServer } from '../api/api-server.js';
 import { connectDatabase, quoteIdent } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { createAudienceRouter } from '../runs/audience-router.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
 
 const { values: args } = parseArgs({
@@ -47,7 +48,12 @@ async function serve(databaseUrl: string): Promise<void> {
   const secret = () => randomBytes(32).toString('hex');
   const server = await startApiServer({
     db,
-    router: createJourneyRouter({ db, client, taskQueue: 'measure-ingest', logger }),
+    // As the engine serves it: segments (any deployed in the scratch database) in front of journeys.
+    router: createAudienceRouter({
+      db,
+      journeys: createJourneyRouter({ db, client, taskQueue: 'measure-ingest', logger }),
+      logger,
+    }),
     secrets: {
       writeKeys: [writeKey],
       clientKeys: [],
