@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Queryable } from '../db/queryable.js';
 import { customers, events, segmentMemberships } from '../db/schema.js';
 import { channels, type Channel } from '../domain/channels.js';
@@ -52,7 +52,11 @@ export function segmentFactReads(
     ]),
   ];
   return {
-    profile: q.select({ traits: customers.traits }).from(customers).where(eq(customers.id, customerId)),
+    // A customer merged into another holds nothing: no profile, so no answer.
+    profile: q
+      .select({ traits: customers.traits })
+      .from(customers)
+      .where(and(eq(customers.id, customerId), isNull(customers.mergedIntoId))),
     events:
       names.length === 0
         ? undefined

@@ -43,13 +43,13 @@ type EventInsert = typeof events.$inferInsert;
  * standing, and a `Segment Entered` / `Segment Left` event per change (stored unrouted, so the
  * router, or after a crash the unrouted-event sweep, hands it to journeys). Serialised per customer
  * by an advisory lock; idempotent: evaluating again with nothing new changes nothing. Returns the
- * membership events written.
+ * membership events written, or undefined when the customer has no profile.
  */
 export async function updateMemberships(
   db: Database,
   index: SegmentIndex,
   update: MembershipUpdate,
-): Promise<StoredEvent[]> {
+): Promise<StoredEvent[] | undefined> {
   const ordered = index.order.filter((id) => update.segmentIds.includes(id));
   const deployed = ordered.flatMap((id) => index.segments.get(id) ?? []);
   const merged = update.mergedFrom ?? [];
@@ -65,7 +65,7 @@ export async function updateMemberships(
       update.at,
     );
     const read = await readFacts(reads, async (...statements) => (await batch(lock, ...statements)).slice(1));
-    if (read.profile.length === 0) return [];
+    if (read.profile.length === 0) return undefined;
     const rows: MembershipInsert[] = [];
     const changes: EventInsert[] = [];
     const standing = new Map<string, boolean>();

@@ -7,9 +7,10 @@ import type { Database } from '../db/client.js';
 import type { Deliverer } from '../delivery/delivery-request.js';
 import type { Logger } from '../infra/logger.js';
 import type { ResourceStack } from '../infra/resource-stack.js';
-import { connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';
+import { connectClient, connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';
 import { createAudienceRouter } from '../runs/audience-router.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
+import { ensureSegmentClockSchedule } from '../runs/segment-clock-schedule.js';
 import { startUnroutedSweep } from '../runs/unrouted-sweep.js';
 import { createWorker } from '../worker/create-worker.js';
 import { configurePushHosts } from '../delivery/push-endpoints.js';
@@ -36,7 +37,20 @@ export async function startEngineWorker(
     await finished.catch(() => undefined);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+  await ensureSegmentClock(deps.temporal, config.temporal.taskQueue, logger);
   return { finished };
+}
+
+/** The segment clock's Schedule, made to match this worker's task queue each time a worker starts. */
+async function ensureSegmentClock(temporal: TemporalTarget, taskQueue: string, logger: Logger) {
+  const connection = await connectClient(temporal);
+  try {
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const outcome = await ensureSegmentClockSchedule(client, taskQueue);
+    logger.info({ schedule: 'segment-clock', outcome }, 'segment clock scheduled');
+  } finally {
+    await connection.close();
+  }
 }
 
 /** The HTTP API with the audience and journey routers behind ingest. */

@@ -49,13 +49,13 @@ export function createAudienceRouter(options: AudienceRouterOptions): EventRoute
       const { index, ids } = await segmentsOf(stored, merged);
       const written =
         ids.length > 0 || merged
-          ? await updateMemberships(db, index, {
+          ? ((await updateMemberships(db, index, {
               customerId: customer.id,
               segmentIds: ids,
               at: options.now ? await options.now() : new Date(),
               cause: stored.occurredAt,
               mergedFrom: customer.mergedFrom,
-            })
+            })) ?? [])
           : [];
       await journeys.route(stored, customer);
       const self: RoutedCustomer = { id: customer.id, created: false, mergedFrom: [] };

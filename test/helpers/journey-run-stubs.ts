@@ -50,7 +50,13 @@ export function stubActivities(
   behaviour: StubBehaviour = {},
   serverNow: () => Promise<number> = async () => Date.now(),
 ): { activities: Activities; calls: StubCalls } {
-  const calls: StubCalls = { recordJourneyRun: [], loadProfile: [], updateProfileTraits: [], deliver: [] };
+  const calls: StubCalls = {
+    recordJourneyRun: [],
+    loadProfile: [],
+    updateProfileTraits: [],
+    deliver: [],
+    reevaluateDueSegments: [],
+  };
   // A local activity's schedule time is the worker's clock, not the (time-skipping) server's.
   const at = () => {
     const { info } = Context.current();
@@ -66,6 +72,11 @@ export function stubActivities(
     },
     async updateProfileTraits(input) {
       calls.updateProfileTraits.push({ input, at: await at() });
+    },
+    // The segment clock is no journey's business: recorded, nothing due.
+    async reevaluateDueSegments(input) {
+      calls.reevaluateDueSegments.push({ input, at: await at() });
+      return { customers: 0, changes: 0, more: false };
     },
     async deliver(request) {
       calls.deliver.push({ input: request, at: await at() });
@@ -160,6 +171,7 @@ function routedTo(stubsOf: ReadonlyMap<string, Activities>): Activities {
     loadProfile: (customerId) => stubs().loadProfile(customerId),
     updateProfileTraits: (input) => stubs().updateProfileTraits(input),
     deliver: (request) => stubs().deliver(request),
+    reevaluateDueSegments: (input) => stubs().reevaluateDueSegments(input),
   };
 }
 
