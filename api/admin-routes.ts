@@ -18,6 +18,7 @@ import { journeyRoutes as journeyAdminRoutes } from './admin/journeys.js';
 import { journeyStateRoutes } from './admin/journey-state.js';
 import { policyRoutes } from './admin/policy.js';
 import { runRoutes } from './admin/runs.js';
+import { segmentRoutes } from './admin/segments.js';
 import { templateRoutes } from './admin/templates.js';
 
 export type { AdminDependencies };
@@ -46,6 +47,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencie
     deliveryRoutes(admin, deps);
     templateRoutes(admin, deps);
     policyRoutes(admin, deps);
+    segmentRoutes(admin, deps);
   });
 }
 

@@ -41,6 +41,8 @@ export function segmentFactReads(
   customerId: string,
   definitions: readonly SegmentDefinition[],
   at: Date,
+  /** Lock the customer's membership rows (an update); a preview only reads. */
+  forUpdate = true,
 ) {
   const basics = basicsOf(definitions);
   const names = [...new Set(basics.flatMap((b) => ('event' in b ? [b.event] : [])))];
@@ -74,11 +76,15 @@ export function segmentFactReads(
             .orderBy(desc(events.occurredAt))
             .limit(maxEventsRead),
     contact: basics.some((b) => 'reachable' in b) ? contactReads(q, customerId) : undefined,
-    rows: q
-      .select()
-      .from(segmentMemberships)
-      .where(and(eq(segmentMemberships.customerId, customerId), inArray(segmentMemberships.segmentId, ids)))
-      .for('update'),
+    rows: (() => {
+      const rows = q
+        .select()
+        .from(segmentMemberships)
+        .where(
+          and(eq(segmentMemberships.customerId, customerId), inArray(segmentMemberships.segmentId, ids)),
+        );
+      return forUpdate ? rows.for('update') : rows;
+    })(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SegmentDefinition } from './segment-definition.js';
-import { segmentDependencies } from './segment-dependencies.js';
+import { anchorEvents, segmentDependencies } from './segment-dependencies.js';
 
 const segment = (id: string, conditions: SegmentDefinition['conditions']): SegmentDefinition => ({
   id,
@@ -35,5 +35,18 @@ describe('segment dependencies', () => {
     expect(deps.affectedBy({ type: 'page', name: 'Home' })).toEqual([]);
     expect([...deps.eventNames].sort()).toEqual(['Order Completed', 'Product Viewed']);
     expect(deps.readsProfile).toBe(true);
+  });
+
+  it('names the events every member must have, when there are such', () => {
+    const views = { event: 'Product Viewed', count: { gte: 3 }, within: '7d' };
+    const noOrder = { event: 'Order Completed', count: { eq: 0 }, within: '60d' };
+    expect(anchorEvents(segment('a', [noOrder, views]))).toEqual(['Product Viewed']);
+    expect(anchorEvents(segment('b', [noOrder]))).toBeUndefined();
+    expect(anchorEvents(segment('c', [{ not: views }]))).toBeUndefined();
+    expect(anchorEvents({ ...segment('d', [views, { ...views, event: 'Added' }]), match: 'any' })).toEqual([
+      'Product Viewed',
+      'Added',
+    ]);
+    expect(anchorEvents({ ...segment('e', [views, { reachable: 'email' }]), match: 'any' })).toBeUndefined();
   });
 });

@@ -76,3 +76,22 @@ function evaluationOrder(definitions: readonly SegmentDefinition[]): string[] {
   for (const definition of definitions) visit(definition.id);
   return order;
 }
+
+/**
+ * Event names of which a member must have at least one stored event (a condition counting ≥ 1 of
+ * them, not negated, that every member meets), or undefined when anyone could be a member (a
+ * trait, "no order in 60 days"): who a first evaluation needs to look at.
+ */
+export function anchorEvents(definition: SegmentDefinition): string[] | undefined {
+  const needsOne = definition.conditions.map((condition) => {
+    if ('not' in condition || !('event' in condition)) return undefined;
+    const { gte, eq, lte } = condition.count;
+    const atLeastOne = (gte !== undefined && gte >= 1) || (eq !== undefined && eq >= 1);
+    return atLeastOne && lte === undefined ? condition.event : undefined;
+  });
+  if (definition.match === 'all') {
+    const anchor = needsOne.find((name) => name !== undefined);
+    return anchor === undefined ? undefined : [anchor];
+  }
+  return needsOne.every((name) => name !== undefined) ? [...new Set(needsOne)] : undefined;
+}
