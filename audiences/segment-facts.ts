@@ -11,14 +11,14 @@ import { channelModules } from '../delivery/channels/index.js';
 /** At most this many of a customer's counted events are read for one evaluation (newest first). */
 export const maxEventsRead = 2_000;
 
-const basicsOf = (definitions: readonly SegmentDefinition[]) =>
+export const basicsOf = (definitions: readonly SegmentDefinition[]) =>
   definitions.flatMap((d) => d.conditions.map((c) => ('not' in c ? c.not : c)));
 
 /**
  * How far back events are read: twice the longest window, so the edge an event made when it left
  * the window is still seen (its `since`); everything for a count over all time.
  */
-function horizonOf(definitions: readonly SegmentDefinition[], at: Date): Date | undefined {
+export function horizonOf(definitions: readonly SegmentDefinition[], at: Date): Date | undefined {
   let longest = 0;
   for (const basic of basicsOf(definitions)) {
     if (!('event' in basic)) continue;
@@ -44,6 +44,8 @@ export function segmentFactReads(
   /** Lock the customer's membership rows (an update); a preview only reads. */
   forUpdate = true,
 ) {
+  // The profile only for traits, or under the lock (where it also tells a merged-away customer).
+  const needsProfile = forUpdate || basicsOf(definitions).some((b) => 'trait' in b || 'reachable' in b);
   const basics = basicsOf(definitions);
   const names = [...new Set(basics.flatMap((b) => ('event' in b ? [b.event] : [])))];
   const horizon = horizonOf(definitions, at);
@@ -55,10 +57,12 @@ export function segmentFactReads(
   ];
   return {
     // A customer merged into another holds nothing: no profile, so no answer.
-    profile: q
-      .select({ traits: customers.traits })
-      .from(customers)
-      .where(and(eq(customers.id, customerId), isNull(customers.mergedIntoId))),
+    profile: needsProfile
+      ? q
+          .select({ traits: customers.traits })
+          .from(customers)
+          .where(and(eq(customers.id, customerId), isNull(customers.mergedIntoId)))
+      : undefined,
     events:
       names.length === 0
         ? undefined
@@ -91,6 +95,7 @@ export function segmentFactReads(
 type Reads = ReturnType<typeof segmentFactReads>;
 type Read<K extends keyof Reads> = Awaited<NonNullable<Reads[K]>>;
 export interface FactRows {
+  /** Not read (an unlocked read of segments without trait conditions): one row of no traits. */
   profile: Read<'profile'>;
   events: Read<'events'> | undefined;
   contact: Parameters<typeof contactOf>[1] | undefined;
@@ -102,7 +107,7 @@ export async function readFacts(
   reads: Reads,
   batch: (...statements: PromiseLike<unknown>[]) => Promise<unknown[]>,
 ): Promise<FactRows> {
-  const list: PromiseLike<unknown>[] = [reads.rows, reads.profile];
+  const list: PromiseLike<unknown>[] = [reads.rows, reads.profile ?? Promise.resolve([{ traits: {} }])];
   if (reads.events) list.push(reads.events);
   if (reads.contact) list.push(...reads.contact);
   const answers = await batch(...list);

@@ -37,6 +37,26 @@ describe('segment dependencies', () => {
     expect(deps.readsProfile).toBe(true);
   });
 
+  it('a track event touches only segments with a condition that counts it (its where too)', () => {
+    const shoes = segmentDependencies([
+      segment('shoes', [
+        {
+          event: 'Product Viewed',
+          where: { path: 'event.properties.category', op: 'eq', value: 'shoes' },
+          count: { gte: 1 },
+        },
+      ]),
+    ]);
+    const viewed = (category: string) => ({
+      type: 'track',
+      name: 'Product Viewed',
+      properties: { category },
+      occurredAt: new Date(0),
+    });
+    expect(shoes.affectedBy(viewed('shoes'))).toEqual(['shoes']);
+    expect(shoes.affectedBy(viewed('hats'))).toEqual([]);
+  });
+
   it('names the events every member must have, when there are such', () => {
     const views = { event: 'Product Viewed', count: { gte: 3 }, within: '7d' };
     const noOrder = { event: 'Order Completed', count: { eq: 0 }, within: '60d' };

@@ -1,4 +1,5 @@
-import { referencedSegments, type SegmentDefinition } from './segment-definition.js';
+import { referencedSegments, type EventCondition, type SegmentDefinition } from './segment-definition.js';
+import { eventMatches } from './segment-evaluation.js';
 
 /**
  * Which segments a stored event can change, so ingest evaluates only those: a track event those
@@ -10,8 +11,16 @@ export interface SegmentDependencies {
   eventNames: ReadonlySet<string>;
   /** Whether any segment reads traits or reachability (identify changes them). */
   readsProfile: boolean;
-  /** The segments an event touches, referenced ones before those that name them. */
-  affectedBy(event: { type: string; name: string | null }): string[];
+  /**
+   * The segments an event touches, referenced ones before those that name them: a track event only
+   * those with a condition it counts (name and `where`; given its properties).
+   */
+  affectedBy(event: {
+    type: string;
+    name: string | null;
+    properties?: Record<string, unknown>;
+    occurredAt?: Date;
+  }): string[];
   /** These segments and every segment that names one of them, transitively, in evaluation order. */
   withDependents(ids: Iterable<string>): string[];
   /** Every segment id in evaluation order (a referenced segment before the segments naming it). */
@@ -22,12 +31,16 @@ const basics = (definition: SegmentDefinition) =>
   definition.conditions.map((condition) => ('not' in condition ? condition.not : condition));
 
 export function segmentDependencies(definitions: readonly SegmentDefinition[]): SegmentDependencies {
-  const byName = new Map<string, string[]>();
+  const byName = new Map<string, { id: string; condition: EventCondition }[]>();
   const profileReaders: string[] = [];
   const dependents = new Map<string, string[]>();
   for (const definition of definitions) {
     for (const basic of basics(definition)) {
-      if ('event' in basic) byName.set(basic.event, [...(byName.get(basic.event) ?? []), definition.id]);
+      if ('event' in basic)
+        byName.set(basic.event, [
+          ...(byName.get(basic.event) ?? []),
+          { id: definition.id, condition: basic },
+        ]);
       if ('trait' in basic || 'reachable' in basic) profileReaders.push(definition.id);
     }
     for (const ref of referencedSegments(definition))
@@ -53,7 +66,18 @@ export function segmentDependencies(definitions: readonly SegmentDefinition[]): 
     order,
     withDependents,
     affectedBy(event) {
-      if (event.type === 'track') return withDependents(byName.get(event.name ?? '') ?? []);
+      if (event.type === 'track') {
+        const counted = {
+          name: event.name,
+          properties: event.properties ?? {},
+          occurredAt: event.occurredAt ?? new Date(0),
+        };
+        // An event a condition does not count cannot change that segment's answer.
+        const touched = (byName.get(event.name ?? '') ?? []).filter(
+          ({ condition }) => event.properties === undefined || eventMatches(condition, counted),
+        );
+        return withDependents(touched.map(({ id }) => id));
+      }
       if (event.type === 'identify') return withDependents(profileReaders);
       return [];
     },
