@@ -2,6 +2,7 @@ import type { Database } from '../db/client.js';
 import type { Deliverer } from '../delivery/delivery-request.js';
 import { ledgerOnlyDeliverer } from '../delivery/ledger.js';
 import { createJourneyRunActivities } from './run-records.js';
+import { createSegmentActivities } from './segment-activities.js';
 import { createJourneyStepActivities } from './step-activities.js';
 import { createScheduledEntryActivities } from './scheduled-entry.js';
 
@@ -15,6 +16,7 @@ interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createJourneyRunActivities(deps.db),
+    ...createSegmentActivities(deps.db),
     ...createJourneyStepActivities(deps.db, deps.deliverer ?? ledgerOnlyDeliverer(deps.db)),
     ...createScheduledEntryActivities(deps.db),
   };

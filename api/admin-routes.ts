@@ -19,6 +19,7 @@ import { journeyStateRoutes } from './admin/journey-state.js';
 import { journeyBackfillRoutes } from './admin/journey-backfill.js';
 import { policyRoutes } from './admin/policy.js';
 import { runRoutes } from './admin/runs.js';
+import { segmentRoutes } from './admin/segments.js';
 import { templateRoutes } from './admin/templates.js';
 
 export type { AdminDependencies };
@@ -48,6 +49,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencie
     deliveryRoutes(admin, deps);
     templateRoutes(admin, deps);
     policyRoutes(admin, deps);
+    segmentRoutes(admin, deps);
   });
 }
 

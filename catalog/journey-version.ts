@@ -13,10 +13,15 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** A journey's version: the content hash of its validated definition (key order does not matter). */
-export function journeyVersion(definition: JourneyDefinition): string {
+/** The content hash of validated data (key order does not matter): a journey's or a segment's version. */
+export function contentVersion(value: unknown): string {
   return createHash('sha256')
-    .update(JSON.stringify(canonical(definition)))
+    .update(JSON.stringify(canonical(value)))
     .digest('hex')
     .slice(0, 12);
+}
+
+/** A journey's version: the content hash of its validated definition. */
+export function journeyVersion(definition: JourneyDefinition): string {
+  return contentVersion(definition);
 }

@@ -50,6 +50,10 @@ export const commandTable = {
     description: 'The delivery policy: frequency caps and quiet hours, as a YAML or JSON file.',
     load: async (): Promise<Register> => (await import('./commands/policy.js')).registerPolicy,
   },
+  segments: {
+    description: 'Write, check, preview and deploy segments (files of conditions) and see who is in them.',
+    load: async (): Promise<Register> => (await import('./commands/segments.js')).registerSegments,
+  },
   events: {
     description: 'Send customer events to the ingest API.',
     load: async (): Promise<Register> => (await import('./commands/events.js')).registerEvents,

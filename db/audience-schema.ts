@@ -12,6 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { channels, messageCategories } from '../domain/channels.js';
+import type { SegmentDefinition } from '../domain/segment-definition.js';
 
 /**
  * Audiences: deployed segments and who is in them, broadcasts to a segment, and the provider rate
@@ -25,7 +26,7 @@ export const segmentVersions = pgTable(
     segmentId: text('segment_id').notNull(),
     /** Content hash of the definition. */
     version: text('version').notNull(),
-    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    definition: jsonb('definition').$type<SegmentDefinition>().notNull(),
     deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

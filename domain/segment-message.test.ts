@@ -57,4 +57,16 @@ describe('segment message objects', () => {
     for (const properties of ['x', [1], null, 3])
       expect(problemPaths({ type: 'track', event: 'E', userId: 'u', properties })).toEqual(['properties']);
   });
+
+  it("refuses the engine's own membership events from clients, naming the reserved names", () => {
+    for (const event of ['Segment Entered', 'Segment Left']) {
+      const parsed = parse({ type: 'track', event, userId: 'u' });
+      expect(!parsed.success && problemsOf(parsed.error)).toEqual([
+        {
+          path: 'event',
+          message: `"${event}" is reserved: the engine records Segment Entered and Segment Left itself when a customer enters or leaves a segment`,
+        },
+      ]);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatPath, type InputProblem } from './input-problem.js';
 import { describe } from './plain-error.js';
+import { reservedEventNames } from './membership-change.js';
 
 export type { InputProblem };
 
@@ -67,7 +68,16 @@ const common = {
 const trackMessage = z.looseObject({
   ...common,
   type: z.literal('track'),
-  event: z.string().trim().min(1).max(256),
+  // Membership events are the engine's record of segment entries: a client could forge one otherwise.
+  event: z
+    .string()
+    .trim()
+    .min(1)
+    .max(256)
+    .refine((name) => !reservedEventNames.includes(name), {
+      error: (issue) =>
+        `"${String(issue.input)}" is reserved: the engine records ${reservedEventNames.join(' and ')} itself when a customer enters or leaves a segment`,
+    }),
   properties: jsonObject.optional(),
 });
 const identifyMessage = z.looseObject({

@@ -7,8 +7,10 @@ import type { Database } from '../db/client.js';
 import type { Deliverer } from '../delivery/delivery-request.js';
 import type { Logger } from '../infra/logger.js';
 import type { ResourceStack } from '../infra/resource-stack.js';
-import { connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';
+import { connectClient, connectWorker, type TemporalTarget } from '../infra/temporal-cluster.js';
+import { createAudienceRouter } from '../runs/audience-router.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
+import { ensureSegmentClockSchedule } from '../runs/segment-clock-schedule.js';
 import { startUnroutedSweep } from '../runs/unrouted-sweep.js';
 import { syncScheduledEntries } from '../runs/scheduled-entries.js';
 import { createWorker } from '../worker/create-worker.js';
@@ -36,10 +38,23 @@ export async function startEngineWorker(
     await finished.catch(() => undefined);
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+  await ensureSegmentClock(deps.temporal, config.temporal.taskQueue, logger);
   return { finished };
 }
 
-/** The HTTP API with the journey router behind ingest. */
+/** The segment clock's Schedule, made to match this worker's task queue each time a worker starts. */
+async function ensureSegmentClock(temporal: TemporalTarget, taskQueue: string, logger: Logger) {
+  const connection = await connectClient(temporal);
+  try {
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const outcome = await ensureSegmentClockSchedule(client, taskQueue);
+    logger.info({ schedule: 'segment-clock', outcome }, 'segment clock scheduled');
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The HTTP API with the audience and journey routers behind ingest. */
 export async function startEngineApi(deps: {
   config: Config;
   db: Database;
@@ -55,11 +70,16 @@ export async function startEngineApi(deps: {
   const { config, db, logger } = deps;
   configurePushHosts(config.push.allowedHosts);
   const workflowClient = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const router = createJourneyRouter({
+  // Segment membership is kept as events are stored, then the journeys see the event and any entry.
+  const router = createAudienceRouter({
     db,
-    client: workflowClient,
-    taskQueue: config.temporal.taskQueue,
-    logger: logger.child({ component: 'router' }),
+    journeys: createJourneyRouter({
+      db,
+      client: workflowClient,
+      taskQueue: config.temporal.taskQueue,
+      logger: logger.child({ component: 'router' }),
+    }),
+    logger: logger.child({ component: 'audiences' }),
   });
   // Scheduled journeys deployed while no API ran (or Temporal was away) get their entry workflows.
   await syncScheduledEntries(db, workflowClient, config.temporal.taskQueue).catch((error: unknown) =>

@@ -10,6 +10,7 @@ import { installTemporalRuntime } from '../infra/temporal-runtime.js';
 import { choosePort } from '../infra/free-port.js';
 import { builtInJourneys } from '../journeys/index.js';
 import { checkJourney, deployJourneys } from '../catalog/journey-catalog.js';
+import { deployBuiltInSegments } from '../audiences/builtin-segments.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { delivererFromConfig } from '../delivery/from-config.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
@@ -199,6 +200,7 @@ async function deployAtStart(db: Database, parts: EngineParts, logger: Logger): 
     ...(parts.journeys ?? []).map((journey) => checkJourney(journey, journey.id)),
   ];
   if (toDeploy.length === 0) return;
+  if (parts.deployBuiltInJourneys) await deployBuiltInSegments(db);
   const deployed = await deployJourneys(db, toDeploy);
   logger.info({ journeys: deployed.map((d) => `${d.journeyId}@${d.version}`) }, 'journeys deployed');
 }

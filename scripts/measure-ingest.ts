@@ -3,11 +3,13 @@
  * track calls each, from K keep-alive clients at once, identity resolution included.
  *
  *   npx tsx scripts/measure-ingest.ts [--batches 300] [--clients 8] [--users 200] [--size 20]
- *     [--url URL --write-key KEY] [--profile DIR]
+ *     [--url URL --write-key KEY] [--profile DIR] [--segments N]
  *
  * Without --url it makes a scratch database on DATABASE_URL's server (default
  * postgres://postgres@127.0.0.1:5432/postgres), starts the API with the journey router in a child
  * process (so the load generator does not share its event loop), and drops the database after.
+ * `--segments N` deploys N event-driven segments on `Product Viewed` (half the events) first: the
+ * cost of keeping segment membership as events are stored.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -21,6 +23,9 @@ import { pino } from 'pino';
 import { startApiServer } from '../api/api-server.js';
 import { connectDatabase, quoteIdent } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { deploySegments } from '../audiences/segment-store.js';
+import { validateSegment } from '../domain/segment-definition.js';
+import { createAudienceRouter } from '../runs/audience-router.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
 
 const { values: args } = parseArgs({
@@ -34,6 +39,7 @@ const { values: args } = parseArgs({
     serve: { type: 'string' },
     /** A directory for a CPU profile of the API process (node --cpu-prof). */
     profile: { type: 'string' },
+    segments: { type: 'string', default: '0' },
   },
 });
 
@@ -47,7 +53,12 @@ async function serve(databaseUrl: string): Promise<void> {
   const secret = () => randomBytes(32).toString('hex');
   const server = await startApiServer({
     db,
-    router: createJourneyRouter({ db, client, taskQueue: 'measure-ingest', logger }),
+    // As the engine serves it: segments (any deployed in the scratch database) in front of journeys.
+    router: createAudienceRouter({
+      db,
+      journeys: createJourneyRouter({ db, client, taskQueue: 'measure-ingest', logger }),
+      logger,
+    }),
     secrets: {
       writeKeys: [writeKey],
       clientKeys: [],
@@ -66,6 +77,33 @@ async function serve(databaseUrl: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ url: server.url, writeKey })}\n`);
 }
 
+/** N segments on `Product Viewed` of one sku each (2 views in 7 days), as a shop's browse segments. */
+async function deployMeasureSegments(databaseUrl: string, n: number): Promise<void> {
+  if (n <= 0) return;
+  const definitions = Array.from({ length: n }, (_, i) => {
+    const checked = validateSegment({
+      id: `measure-${i}`,
+      name: `Viewed sku-${2 * i + 1} twice this week`,
+      conditions: [
+        {
+          event: 'Product Viewed',
+          where: { path: 'event.properties.sku', op: 'eq', value: `sku-${2 * i + 1}` },
+          count: { gte: 2 },
+          within: '7d',
+        },
+      ],
+    });
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    return checked.definition;
+  });
+  const handle = await connectDatabase(databaseUrl, { poolSize: 1 });
+  try {
+    await deploySegments(handle.db, definitions);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A scratch database with the migrations applied, and the API on it in a child process. */
 async function startScratchApi(): Promise<{
   url: string;
@@ -80,6 +118,7 @@ async function startScratchApi(): Promise<{
   const databaseUrl = new URL(adminUrl);
   databaseUrl.pathname = `/${name}`;
   await migrateDatabase(databaseUrl.href);
+  await deployMeasureSegments(databaseUrl.href, Number(args.segments));
   const self = fileURLToPath(import.meta.url);
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
   const child: ChildProcess = spawn(

@@ -62,6 +62,10 @@ describe('omnijourney journeys show', () => {
     expect(all.code, all.stderr).toBe(0);
     const ids = (JSON.parse(all.stdout) as { journeyId: string }[]).map((r) => r.journeyId);
     expect(ids).toEqual(expect.arrayContaining(['abandoned-cart', 'welcome-series', 'win-back']));
+    // The win-back enters from a segment: deployed with it, or it would never start.
+    const segments = await runCli(['segments', 'list', '--json'], env);
+    expect(segments.code, segments.stderr).toBe(0);
+    expect(segments.stdout).toContain('"lapsed-customers"');
   });
 
   it('an unknown journey is one line (exit 1); --yaml with --json a usage error (exit 2)', async () => {

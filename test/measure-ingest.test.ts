@@ -16,6 +16,9 @@ describe('scripts/measure-ingest.ts', () => {
         '2',
         '--users',
         '2',
+        // As README "Segments" measures it (10 there): segments kept as the events are stored.
+        '--segments',
+        '2',
       ],
       { env: { ...process.env, DATABASE_URL: inject('postgresAdminUrl') }, timeout: 60_000 },
     );

@@ -4,3 +4,4 @@
  */
 export { journeyRun } from './journey-run/workflow.js';
 export { scheduledEntry } from './scheduled-entry/workflow.js';
+export { segmentClock } from './segment-clock/workflow.js';

@@ -50,6 +50,9 @@ export async function startTestApi(
     corsAllowedOrigins?: readonly string[];
     metrics?: Parameters<typeof startApiServer>[0]['metrics'];
     channelConfig?: Parameters<typeof startApiServer>[0]['channelConfig'];
+    /** A router in front of the recording one (the audience router), handed the recording one. */
+    wrapRouter?: (journeys: RecordingRouter) => EventRouter;
+    clock?: () => Date | Promise<Date>;
   } = {},
 ): Promise<TestApi> {
   const writeKey = `wk_${randomBytes(8).toString('hex')}`;
@@ -66,7 +69,8 @@ export async function startTestApi(
   const router = new RecordingRouter();
   const server = await startApiServer({
     db,
-    router,
+    router: options.wrapRouter ? options.wrapRouter(router) : router,
+    clock: options.clock,
     secrets,
     logger: pino({ level: 'silent' }),
     host: '127.0.0.1',

@@ -57,6 +57,7 @@ export function stubActivities(
     deliver: [],
     scheduledEntryPlan: [],
     enterScheduledOccurrence: [],
+    reevaluateDueSegments: [],
   };
   // A local activity's schedule time is the worker's clock, not the (time-skipping) server's.
   const at = () => {
@@ -73,6 +74,11 @@ export function stubActivities(
     },
     async updateProfileTraits(input) {
       calls.updateProfileTraits.push({ input, at: await at() });
+    },
+    // The segment clock is no journey's business: recorded, nothing due.
+    async reevaluateDueSegments(input) {
+      calls.reevaluateDueSegments.push({ input, at: await at() });
+      return { customers: 0, changes: 0, more: false };
     },
     async deliver(request) {
       calls.deliver.push({ input: request, at: await at() });
@@ -172,6 +178,7 @@ function routedTo(stubsOf: ReadonlyMap<string, Activities>): Activities {
     deliver: (request) => stubs().deliver(request),
     scheduledEntryPlan: (input) => stubs().scheduledEntryPlan(input),
     enterScheduledOccurrence: (input) => stubs().enterScheduledOccurrence(input),
+    reevaluateDueSegments: (input) => stubs().reevaluateDueSegments(input),
   };
 }
 

@@ -32,6 +32,11 @@ export function deployCommand(journeys: Command): void {
         ];
         await withDeployment(loadConfig(), async (deployment) => {
           const { db } = await deployment.database();
+          // The segments the built-in journeys enter from, deployed and filled before them.
+          if (options.builtin) {
+            const { deployBuiltInSegments } = await import('../../../audiences/builtin-segments.js');
+            await deployBuiltInSegments(db);
+          }
           // The templates the journeys name, first (deployJourneys finds them current): listed with their versions.
           const named = new Map(checked.flatMap((j) => j.templates ?? []).map((t) => [t.id, t]));
           const templates = await deployTemplates(db, [...named.values()]);

@@ -1,0 +1,167 @@
+import { inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { pipelinedTransaction } from '../db/pipelined-transaction.js';
+import { events, segmentMemberships } from '../db/schema.js';
+import {
+  membershipChange,
+  membershipEventNames,
+  membershipMessageId,
+  type Standing,
+} from '../domain/membership-change.js';
+import { evaluateSegment } from '../domain/segment-evaluation.js';
+import { toStoredEvent, type StoredEvent } from '../customers/stored-event.js';
+import type { SegmentIndex } from './segment-catalog.js';
+import { factsFor, readFacts, segmentFactReads, type FactRows, type MembershipRow } from './segment-facts.js';
+import type { DeployedSegment } from './segment-store.js';
+import { readEventFacts } from './quick-facts.js';
+
+export interface MembershipUpdate {
+  /** The canonical customer. */
+  customerId: string;
+  /** The segments to evaluate; the index orders them (a named segment before those naming it). */
+  segmentIds: readonly string[];
+  /** The instant the answer is for (now, or a clock tick's time). */
+  at: Date;
+  /** What caused the evaluation: the event's time, or the due time a tick re-evaluates at. */
+  cause: Date;
+  /** Customers this one absorbed: their rows go (their events are this customer's now). */
+  mergedFrom?: readonly string[];
+}
+
+const standingOf = (row: MembershipRow | undefined): Standing | undefined =>
+  row && {
+    member: row.member,
+    entries: row.entries,
+    enteredAt: row.enteredAt,
+    leftAt: row.leftAt,
+    nextCheckAt: row.nextCheckAt,
+  };
+
+type MembershipInsert = typeof segmentMemberships.$inferInsert;
+type EventInsert = typeof events.$inferInsert;
+
+interface Evaluated {
+  row: MembershipInsert;
+  event?: EventInsert;
+  /** Whether the row must be written: new, changed, a newer version, or an earlier edge to wait for. */
+  write: boolean;
+}
+
+/**
+ * Each segment's answer from the facts read, in evaluation order. A stored `next_check_at` earlier
+ * than the new one is kept (the clock then finds nothing changed and stores the later one): so an
+ * event that only moves an edge later writes nothing.
+ */
+function evaluateAll(
+  deployed: readonly DeployedSegment[],
+  read: FactRows,
+  update: MembershipUpdate,
+): Evaluated[] {
+  const standing = new Map<string, boolean>();
+  return deployed.map(({ definition, version }) => {
+    const previous = read.rows.find((row) => row.segmentId === definition.id);
+    const facts = factsFor(update.customerId, definition, read, standing);
+    const answer = evaluateSegment(definition, facts, update.at);
+    const { standing: next, change } = membershipChange(standingOf(previous), answer, update.cause);
+    standing.set(definition.id, next.member);
+    const stored = previous?.nextCheckAt?.getTime();
+    const edge = next.nextCheckAt?.getTime();
+    const earlierEdge = edge !== undefined && (stored === undefined || edge < stored);
+    const write = !previous || change !== undefined || previous.segmentVersion !== version || earlierEdge;
+    const row = {
+      segmentId: definition.id,
+      customerId: update.customerId,
+      segmentVersion: version,
+      evaluatedAt: update.at,
+      ...next,
+    };
+    if (!change) return { row, write };
+    const event: EventInsert = {
+      messageId: membershipMessageId(definition.id, update.customerId, change),
+      customerId: update.customerId,
+      type: 'track',
+      name: membershipEventNames[change.kind],
+      properties: { segment: definition.id, entry: change.entry, segment_version: version },
+      context: {},
+      occurredAt: change.at,
+      receivedAt: update.at,
+      routedAt: null,
+    };
+    return { row, event, write };
+  });
+}
+
+/**
+ * Evaluates one customer's segments and records what changed in one transaction: each row's
+ * standing, and a `Segment Entered` / `Segment Left` event per change (stored unrouted, so the
+ * router, or after a crash the unrouted-event sweep, hands it to journeys). Most events change no
+ * answer: the facts are read first without a lock, and when nothing is to be written that is all.
+ * Otherwise serialised per customer by an advisory lock and read again under it; idempotent:
+ * evaluating again with nothing new changes nothing. Returns the membership events written, or
+ * undefined when the customer has no profile.
+ */
+export async function updateMemberships(
+  db: Database,
+  index: SegmentIndex,
+  update: MembershipUpdate,
+): Promise<StoredEvent[] | undefined> {
+  const ordered = index.order.filter((id) => update.segmentIds.includes(id));
+  const deployed = ordered.flatMap((id) => index.segments.get(id) ?? []);
+  const merged = update.mergedFrom ?? [];
+  if (deployed.length === 0 && merged.length === 0) return [];
+  const definitions = deployed.map((s) => s.definition);
+  if (merged.length === 0) {
+    const read =
+      (await readEventFacts(db, update.customerId, definitions, update.at)) ??
+      (await readFacts(segmentFactReads(db, update.customerId, definitions, update.at, false), (...reads) =>
+        Promise.all(reads),
+      ));
+    if (read.profile.length === 0) return undefined;
+    if (!evaluateAll(deployed, read, update).some((e) => e.write)) return [];
+  }
+  return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
+    const lock = tx.execute(
+      sql`select pg_advisory_xact_lock(hashtextextended(${`segments:${update.customerId}`}, 0))`,
+    );
+    const reads = segmentFactReads(tx, update.customerId, definitions, update.at);
+    const read = await readFacts(reads, async (...statements) => (await batch(lock, ...statements)).slice(1));
+    if (read.profile.length === 0) return undefined;
+    const evaluated = evaluateAll(deployed, read, update).filter((e) => e.write);
+    const rows = evaluated.map((e) => e.row);
+    const changes = evaluated.flatMap((e) => e.event ?? []);
+    const writes = [
+      ...(rows.length > 0 ? [upsertRows(tx, rows)] : []),
+      ...(merged.length > 0
+        ? [tx.delete(segmentMemberships).where(inArray(segmentMemberships.customerId, [...merged]))]
+        : []),
+    ];
+    if (changes.length === 0) {
+      await commitWith(...writes);
+      return [];
+    }
+    const [inserted] = await commitWith(
+      tx.insert(events).values(changes).onConflictDoNothing().returning(),
+      ...writes,
+    );
+    return inserted.map(toStoredEvent);
+  });
+}
+
+function upsertRows(tx: Pick<Database, 'insert'>, rows: MembershipInsert[]) {
+  const excluded = (column: string) => sql.raw(`excluded.${column}`);
+  return tx
+    .insert(segmentMemberships)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [segmentMemberships.segmentId, segmentMemberships.customerId],
+      set: {
+        member: excluded('member'),
+        segmentVersion: excluded('segment_version'),
+        enteredAt: excluded('entered_at'),
+        leftAt: excluded('left_at'),
+        entries: excluded('entries'),
+        nextCheckAt: excluded('next_check_at'),
+        evaluatedAt: excluded('evaluated_at'),
+      },
+    });
+}
