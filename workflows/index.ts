@@ -3,3 +3,4 @@
  * sandbox: it may import pure code from `domain/` and activity *types* only.
  */
 export { journeyRun } from './journey-run/workflow.js';
+export { broadcast } from './broadcast/workflow.js';

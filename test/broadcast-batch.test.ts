@@ -1,0 +1,128 @@
+import { eq, like, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertBroadcast } from '../audiences/broadcast-store.js';
+import { deliveries } from '../db/schema.js';
+import { reserveBatch } from '../delivery/batch-reservation.js';
+import { createBatchDelivery } from '../delivery/batch-delivery.js';
+import type { ChannelAdapter } from '../delivery/channel-adapter.js';
+import { reservationRules } from '../delivery/reservation.js';
+import { broadcastIntentKey } from '../domain/broadcast.js';
+import { templates } from '../journeys/templates.js';
+import { audienceIndex, groupOf, seedAudience } from './helpers/broadcast-audience.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+
+/**
+ * A broadcast's batch against real PostgreSQL: the same decision as a journey's send for every
+ * customer, one ledger row each, and a retried batch that finds its rows. The provider is a
+ * recording adapter (no network peer needed to count what went out); the SMTP path is in
+ * test/broadcast-crash.test.ts.
+ */
+let database: TestDatabase;
+const sentTo: string[] = [];
+const recording: ChannelAdapter = {
+  channel: 'email',
+  crashWindow: 'at-least-once',
+  async send({ recipient, idempotencyKey }) {
+    if (recipient.channel === 'email') sentTo.push(recipient.email);
+    return { providerMessageId: idempotencyKey };
+  },
+};
+const options = () => ({
+  db: database.db,
+  adapters: [recording],
+  templates,
+  unsubscribe: { secret: 'u'.repeat(64), baseUrl: 'http://127.0.0.1:3000' },
+});
+
+async function newBroadcast(id: string, segmentId: string) {
+  return insertBroadcast(database.db, {
+    id,
+    name: id,
+    segmentId,
+    template: 'win-back',
+    channels: ['email'],
+    category: 'marketing',
+    intentKey: broadcastIntentKey(id),
+    scheduledAt: null,
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedAudience(database.db, 'batch', 200);
+});
+afterAll(() => database.drop());
+
+describe('a broadcast batch', () => {
+  it('decides each customer as a send would: sent, unsubscribed, capped, deferred to their window', async () => {
+    await newBroadcast('b1', 'batch');
+    const index = await audienceIndex(database.db, 'batch');
+    const ids = [...index.keys()].sort();
+    const delivery = createBatchDelivery(options());
+    const outcome = await delivery.deliverBatch('b1', ids);
+    expect(outcome).toEqual({
+      customers: 200,
+      cancelled: false,
+      statuses: { sent: 140, skipped: 40, deferred: 20 },
+    });
+    const rows = await database.db
+      .select()
+      .from(deliveries)
+      .where(like(deliveries.dedupKey, 'broadcast:b1:%'));
+    expect(rows).toHaveLength(200);
+    for (const row of rows) {
+      const group = groupOf(index.get(row.customerId) ?? -1);
+      if (group === 'plain') expect(row).toMatchObject({ status: 'sent', channel: 'email' });
+      if (group === 'unsubscribed')
+        expect(row).toMatchObject({
+          status: 'skipped',
+          reason: 'no channel allowed: email: email unsubscribed',
+        });
+      if (group === 'capped') expect(row).toMatchObject({ status: 'skipped', rule: 'two-a-day' });
+      if (group === 'quiet') {
+        expect(row).toMatchObject({ status: 'deferred', rule: 'quiet-hours' });
+        expect(row.deferredUntil?.getTime()).toBeGreaterThan(Date.now());
+      }
+    }
+    expect(sentTo).toHaveLength(140);
+    expect(new Set(sentTo).size).toBe(140);
+  });
+
+  it('run again (a retry after a crash), it sends nothing twice and writes no row', async () => {
+    const index = await audienceIndex(database.db, 'batch');
+    const before = sentTo.length;
+    const outcome = await createBatchDelivery(options()).deliverBatch('b1', [...index.keys()].sort());
+    expect(outcome.statuses).toEqual({ sent: 140, skipped: 40, deferred: 20 });
+    expect(sentTo.length).toBe(before);
+    const [{ n } = { n: 0 }] = await database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(deliveries)
+      .where(like(deliveries.dedupKey, 'broadcast:b1:%'));
+    expect(n).toBe(200);
+  });
+
+  it('sends a row an earlier attempt reserved but did not send, once', async () => {
+    await newBroadcast('b2', 'batch');
+    const ids = [...(await audienceIndex(database.db, 'batch')).keys()].sort().slice(0, 50);
+    const rules = reservationRules({}, ['email']);
+    // The earlier attempt died after its reservation committed, before any provider call.
+    const reserved = await reserveBatch(database.db, rules, 'b2', ids);
+    const reservedCount = reserved.items.filter((item) => item.kind === 'reserved').length;
+    expect(reservedCount).toBeGreaterThan(0);
+    const before = sentTo.length;
+    const outcome = await createBatchDelivery(options()).deliverBatch('b2', ids);
+    expect(sentTo.length - before).toBe(reservedCount);
+    expect(outcome.statuses.sent).toBe(reservedCount);
+  });
+
+  it('a cancelled broadcast decides and sends nothing', async () => {
+    await newBroadcast('b3', 'batch');
+    await database.db.execute(sql`update broadcasts set status = 'cancelled' where id = 'b3'`);
+    const ids = [...(await audienceIndex(database.db, 'batch')).keys()].slice(0, 10);
+    const outcome = await createBatchDelivery(options()).deliverBatch('b3', ids);
+    expect(outcome).toMatchObject({ cancelled: true, statuses: {} });
+    expect(
+      await database.db.select().from(deliveries).where(eq(deliveries.workflowId, 'broadcast-b3')),
+    ).toEqual([]);
+  });
+});
