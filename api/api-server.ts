@@ -42,6 +42,8 @@ export interface ApiDeps {
   countWorkflows?: (query: string) => Promise<number>;
   /** The Temporal client the admin API ends runs and reads their steps with; unset: those answer 503. */
   temporal?: Client;
+  /** The engine's task queue (broadcasts' workflows start on it). */
+  taskQueue?: string;
   /** CORS_ALLOWED_ORIGINS: web pages that may call ingest and push routes; unset: none. */
   corsAllowedOrigins?: readonly string[];
   /** METRICS_PORT / METRICS_AUTH; unset: /metrics public on the API's port. */
@@ -125,6 +127,7 @@ async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     defaultPhoneCountry: deps.defaultPhoneCountry,
     countWorkflows: deps.countWorkflows,
     temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
     messages: deps.channelConfig && messagesOf(deps, deps.channelConfig),
   });
   return app;

@@ -50,6 +50,10 @@ export const commandTable = {
     description: 'The delivery policy: frequency caps and quiet hours, as a YAML or JSON file.',
     load: async (): Promise<Register> => (await import('./commands/policy.js')).registerPolicy,
   },
+  broadcasts: {
+    description: 'Send one message to a segment, now or at a time: create, follow, pause, resume, cancel.',
+    load: async (): Promise<Register> => (await import('./commands/broadcasts.js')).registerBroadcasts,
+  },
   events: {
     description: 'Send customer events to the ingest API.',
     load: async (): Promise<Register> => (await import('./commands/events.js')).registerEvents,

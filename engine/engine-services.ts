@@ -69,6 +69,7 @@ export async function startEngineApi(deps: {
     secrets: deps.secrets,
     countWorkflows: async (query) => (await workflowClient.workflow.count(query)).count,
     temporal: workflowClient,
+    taskQueue: config.temporal.taskQueue,
     logger: logger.child({ component: 'api' }),
     host: config.api.host,
     port: deps.port,

@@ -17,6 +17,7 @@ export const compiledFolders = [
   'catalog',
   'delivery',
   'journeys',
+  'audiences',
   'runs',
   'activities',
   'workflows',

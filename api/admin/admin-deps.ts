@@ -10,6 +10,8 @@ export interface AdminDependencies {
   countWorkflows?: (query: string) => Promise<number>;
   /** Ends runs and reads the step each is at; unset: those routes answer 503. */
   temporal?: Client;
+  /** The task queue broadcasts' workflows are started on; unset: creating one answers 503. */
+  taskQueue?: string;
   /** What template previews render and test sends go out with; unset: no unsubscribe links, no test sends. */
   messages?: () => TestSendSettings;
 }
