@@ -6,6 +6,9 @@ import { reserveBatch } from '../delivery/batch-reservation.js';
 import { createBatchDelivery } from '../delivery/batch-delivery.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { reservationRules } from '../delivery/reservation.js';
+import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
+import { pino } from 'pino';
+import { deliveryRequest } from './helpers/delivery-request.js';
 import { broadcastIntentKey } from '../domain/broadcast.js';
 import { templates } from '../journeys/templates.js';
 import { audienceIndex, groupOf, seedAudience } from './helpers/broadcast-audience.js';
@@ -124,5 +127,29 @@ describe('a broadcast batch', () => {
     expect(
       await database.db.select().from(deliveries).where(eq(deliveries.workflowId, 'broadcast-b3')),
     ).toEqual([]);
+  });
+
+  it('and a journey send racing it for the last cap slot of a customer: one gets it, never both', async () => {
+    await seedAudience(database.db, 'race', 100);
+    await newBroadcast('b4', 'race');
+    const index = await audienceIndex(database.db, 'race');
+    const plain = [...index].filter(([, i]) => groupOf(i) === 'plain').map(([id]) => id);
+    // One marketing email already today: one slot left under `two-a-day`.
+    await database.db.execute(sql`
+      insert into deliveries (dedup_key, customer_id, channel, category, status, intent_key)
+      select 'race-earlier:' || id, id::uuid, 'email', 'marketing', 'sent', 'race-earlier'
+      from jsonb_array_elements_text(${JSON.stringify(plain)}::jsonb) as id`);
+    const pipeline = createDeliveryPipeline({ ...options(), logger: pino({ level: 'silent' }) });
+    await Promise.all([
+      createBatchDelivery(options()).deliverBatch('b4', [...index.keys()].sort()),
+      ...plain.map((id) => pipeline.deliver(deliveryRequest(id, { template: 'win-back' }))),
+    ]);
+    const counted = await database.db.execute<{ customer_id: string; n: number }>(sql`
+      select customer_id, count(*)::int as n from deliveries
+      where status in ('reserved', 'sending', 'sent', 'delivered') and created_at > now() - interval '1 day'
+        and customer_id in (select (jsonb_array_elements_text(${JSON.stringify(plain)}::jsonb))::uuid)
+      group by customer_id`);
+    expect(counted).toHaveLength(plain.length);
+    expect(counted.filter((row) => row.n !== 2)).toEqual([]);
   });
 });
