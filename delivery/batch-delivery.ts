@@ -203,9 +203,9 @@ async function callProvider(
 ): Promise<void> {
   const deadline = AbortSignal.timeout(options.providerTimeoutMs ?? defaultProviderTimeoutMs);
   const signal = context.signal ? AbortSignal.any([context.signal, deadline]) : deadline;
+  let answer: { providerMessageId: string };
   try {
-    const { providerMessageId } = await sendThroughProvider(adapter, { ...send, signal });
-    settlement.sent(row, providerMessageId);
+    answer = await sendThroughProvider(adapter, { ...send, signal });
   } catch (error) {
     const failure = ChannelFailure.from(error);
     const channel = adapter.channel;
@@ -228,5 +228,8 @@ async function callProvider(
     if (failure.kind !== 'transient')
       await learnFromFailure(options.db, row.customerId, channel, send.recipient, failure);
     settlement.fail(row, `${channel} failed (${failure.kind}): ${failure.message}`);
+    return;
   }
+  // Outside the provider's try: a ledger error here is no provider failure (the activity retries).
+  await settlement.sent(row, answer.providerMessageId);
 }

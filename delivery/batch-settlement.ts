@@ -5,6 +5,9 @@ import { batchTransitions, type LedgerRow } from './ledger.js';
 
 type DeliveryStatus = (typeof deliveryStatuses)[number];
 
+/** `sent` rows recorded together: one statement per this many provider answers. */
+const sentChunk = 50;
+
 /** What a batch did: its customers by the ledger status each ended the batch in. */
 export interface BatchOutcome {
   customers: number;
@@ -14,8 +17,8 @@ export interface BatchOutcome {
 }
 
 /**
- * A batch's ledger moves, gathered while its provider calls run and written together: every `sent`
- * in one statement, the other moves one statement per (status, reason). Rows released for a retry
+ * A batch's ledger moves, gathered while its provider calls run and written together: `sent` in
+ * chunks of 50 as answers come, the other moves one statement per (status, reason) at the end. Rows released for a retry
  * (a transient failure) make the batch fail after the others are recorded, so the activity's retry
  * sends only those (the rest are final and read back as they are).
  */
@@ -43,9 +46,15 @@ export class BatchSettlement {
     );
   }
 
-  sent(row: LedgerRow, providerMessageId: string): void {
+  /**
+   * Recorded in chunks as the calls finish, not once at the end: a worker killed mid-batch leaves
+   * at most a chunk (and the calls in flight) accepted by the provider but still `reserved`, which
+   * the retry sends again under the same idempotency key (at-least-once channels).
+   */
+  async sent(row: LedgerRow, providerMessageId: string): Promise<void> {
     this.sentRows.push({ id: row.id, providerMessageId });
     this.count('sent');
+    if (this.sentRows.length >= sentChunk) await this.moves.sent(this.sentRows.splice(0));
   }
 
   skip(row: LedgerRow, reason: string): void {
@@ -73,7 +82,7 @@ export class BatchSettlement {
 
   /** Writes every move; throws (for the activity's retry) when rows were released. */
   async finish(cancelled: boolean, customers: number): Promise<BatchOutcome> {
-    await this.moves.sent(this.sentRows);
+    await this.moves.sent(this.sentRows.splice(0));
     for (const { status, reason, ids } of this.grouped.values())
       await this.moves.move(ids, { status, reason });
     if (this.released > 0)

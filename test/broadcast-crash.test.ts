@@ -33,7 +33,7 @@ describe('a broadcast survives its worker being killed twice', () => {
     await rig?.close();
   }, 300_000);
 
-  it(`${audience} customers, two kill -9 mid-way: each eligible one messaged once, the rest recorded with reasons`, async () => {
+  it(`${audience} customers, two kill -9 mid-way: each eligible one messaged once (one Message-ID each), the rest recorded with reasons`, async () => {
     const { db } = rig.database;
     const created = await createBroadcast(
       db,

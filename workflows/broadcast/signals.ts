@@ -8,6 +8,8 @@ export interface BroadcastInput {
   batchSize?: number;
   /** Pages a run handles before it continues as new (bounded history; default 40). */
   pagesPerRun?: number;
+  /** Batches in flight at once (default 4). */
+  batchesInFlight?: number;
   /** Set by continue-as-new: where the previous run stopped. */
   state?: BroadcastState;
 }
