@@ -4,7 +4,7 @@ import { insertBroadcast } from '../audiences/broadcast-store.js';
 import { deliveries } from '../db/schema.js';
 import { reserveBatch } from '../delivery/batch-reservation.js';
 import { createBatchDelivery } from '../delivery/batch-delivery.js';
-import type { ChannelAdapter } from '../delivery/channel-adapter.js';
+import { ChannelFailure, type ChannelAdapter } from '../delivery/channel-adapter.js';
 import { reservationRules } from '../delivery/reservation.js';
 import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import { pino } from 'pino';
@@ -151,5 +151,38 @@ describe('a broadcast batch', () => {
       group by customer_id`);
     expect(counted).toHaveLength(plain.length);
     expect(counted.filter((row) => row.n !== 2)).toEqual([]);
+  });
+
+  it('a provider failure: a permanent one fails that row, a transient one is retried by the batch alone', async () => {
+    await seedAudience(database.db, 'failing', 20);
+    await newBroadcast('b5', 'failing');
+    const ids = [...(await audienceIndex(database.db, 'failing'))]
+      .filter(([, i]) => groupOf(i) === 'plain')
+      .map(([id]) => id)
+      .sort();
+    const calls = new Map<string, number>();
+    const [refused, flaky] = ['failing-0@broadcast.test', 'failing-4@broadcast.test'];
+    const failing: ChannelAdapter = {
+      channel: 'email',
+      crashWindow: 'at-least-once',
+      async send({ recipient, idempotencyKey }) {
+        const email = recipient.channel === 'email' ? recipient.email : '';
+        calls.set(email, (calls.get(email) ?? 0) + 1);
+        if (email === refused) throw new ChannelFailure('permanent', '550 mailbox refused');
+        if (email === flaky && calls.get(email) === 1) throw new ChannelFailure('transient', '451 try later');
+        return { providerMessageId: idempotencyKey };
+      },
+    };
+    const delivery = createBatchDelivery({ ...options(), adapters: [failing] });
+    await expect(delivery.deliverBatch('b5', ids, { attempt: 1 })).rejects.toThrow(/1 of the batch to retry/);
+    const retried = await delivery.deliverBatch('b5', ids, { attempt: 2 });
+    expect(retried.statuses).toEqual({ sent: ids.length - 1, failed: 1 });
+    expect([...calls.values()].filter((n) => n !== 1)).toEqual([2]);
+    expect(calls.get(flaky)).toBe(2);
+    const [row] = await database.db
+      .select()
+      .from(deliveries)
+      .where(sql`${deliveries.workflowId} = 'broadcast-b5' and ${deliveries.status} = 'failed'`);
+    expect(row?.reason).toBe('email failed (permanent): 550 mailbox refused');
   });
 });
