@@ -1,15 +1,11 @@
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities/index.js';
-import { createBatchDelivery } from '../delivery/batch-delivery.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { broadcastWorkflowId } from '../domain/broadcast.js';
-import { templates } from '../journeys/templates.js';
 import { createBroadcast } from '../runs/broadcast-control.js';
-import { workflowsPath } from '../worker/create-worker.js';
 import { seedAudience } from './helpers/broadcast-audience.js';
 import { reportFigures, sized } from './chaos/chaos-figures.js';
-import { connectDevServer, createTestWorker, type DevServerClients } from './helpers/temporal.js';
+import { startBroadcastWorker, type BroadcastWorker } from './helpers/broadcast-worker.js';
+import type { DevServerClients } from './helpers/temporal.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 /**
@@ -22,8 +18,6 @@ describe('broadcast rate with the no-op adapter', () => {
   const audience = Number(process.env.BROADCAST_RATE_AUDIENCE ?? sized(2_000, 10_000));
   let database: TestDatabase;
   let temporal: DevServerClients;
-  let worker: Worker;
-  let running: Promise<void>;
   let taskQueue: string;
   const sent = new Set<string>();
   const noop: ChannelAdapter = {
@@ -34,26 +28,15 @@ describe('broadcast rate with the no-op adapter', () => {
       return { providerMessageId: idempotencyKey };
     },
   };
+  let broadcastWorker: BroadcastWorker;
   beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
+    database = await createTestDatabase();
     await seedAudience(database.db, 'rate', audience);
-    const batchDelivery = createBatchDelivery({
-      db: database.db,
-      adapters: [noop],
-      templates,
-      unsubscribe: { secret: 'u'.repeat(64), baseUrl: 'http://127.0.0.1:3000' },
-    });
-    ({ worker, taskQueue } = await createTestWorker({
-      connection: temporal.nativeConnection,
-      activities: createActivities({ db: database.db, batchDelivery }),
-      workflowsPath,
-    }));
-    running = worker.run();
+    broadcastWorker = await startBroadcastWorker(database.db, noop);
+    ({ temporal, taskQueue } = broadcastWorker);
   }, 300_000);
   afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await temporal?.close();
+    await broadcastWorker?.stop();
     await database?.drop();
   });
 

@@ -1,19 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Worker } from '@temporalio/worker';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities/index.js';
 import { getBroadcast } from '../audiences/broadcast-store.js';
 import { deliveries } from '../db/schema.js';
-import { createBatchDelivery } from '../delivery/batch-delivery.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { broadcastWorkflowId } from '../domain/broadcast.js';
-import { templates } from '../journeys/templates.js';
 import { controlBroadcast, createBroadcast, reportOf } from '../runs/broadcast-control.js';
 import { broadcastProgressOf } from '../workflows/broadcast/lifecycle.js';
-import { workflowsPath } from '../worker/create-worker.js';
 import { seedAudience } from './helpers/broadcast-audience.js';
-import { connectDevServer, createTestWorker, type DevServerClients } from './helpers/temporal.js';
+import { startBroadcastWorker, type BroadcastWorker } from './helpers/broadcast-worker.js';
+import type { DevServerClients } from './helpers/temporal.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 /**
@@ -23,8 +19,6 @@ import { createTestDatabase, type TestDatabase } from './helpers/test-database.j
  */
 let database: TestDatabase;
 let temporal: DevServerClients;
-let worker: Worker;
-let running: Promise<void>;
 let taskQueue: string;
 const sent = new Map<string, number>();
 const slow: ChannelAdapter = {
@@ -47,26 +41,16 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => 
   }
 }
 
+let broadcastWorker: BroadcastWorker;
+
 beforeAll(async () => {
-  [database, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
+  database = await createTestDatabase();
   await seedAudience(database.db, 'everyone', 2_000);
-  const batchDelivery = createBatchDelivery({
-    db: database.db,
-    adapters: [slow],
-    templates,
-    unsubscribe: { secret: 'u'.repeat(64), baseUrl: 'http://127.0.0.1:3000' },
-  });
-  ({ worker, taskQueue } = await createTestWorker({
-    connection: temporal.nativeConnection,
-    activities: createActivities({ db: database.db, batchDelivery }),
-    workflowsPath,
-  }));
-  running = worker.run();
+  broadcastWorker = await startBroadcastWorker(database.db, slow);
+  ({ temporal, taskQueue } = broadcastWorker);
 }, 120_000);
 afterAll(async () => {
-  worker?.shutdown();
-  await running?.catch(() => undefined);
-  await temporal?.close();
+  await broadcastWorker?.stop();
   await database?.drop();
 });
 

@@ -1,19 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../activities/index.js';
 import { getBroadcast, listBroadcasts } from '../audiences/broadcast-store.js';
-import { createBatchDelivery } from '../delivery/batch-delivery.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import { broadcastWorkflowId } from '../domain/broadcast.js';
 import { runProcess, type ProcessResult } from '../infra/run-process.js';
-import { templates } from '../journeys/templates.js';
-import { workflowsPath } from '../worker/create-worker.js';
 import { seedAudience } from './helpers/broadcast-audience.js';
 import { cliEnv, cliPath } from './helpers/cli.js';
-import { connectDevServer, createTestWorker, type DevServerClients } from './helpers/temporal.js';
+import { startBroadcastWorker, type BroadcastWorker } from './helpers/broadcast-worker.js';
+import type { DevServerClients } from './helpers/temporal.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 
 const readmePath = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -27,7 +23,7 @@ async function broadcastCommands(): Promise<string[]> {
 
 /**
  * README "Broadcasts": each command as written, in order, by a shell, against a fresh database, the
- * dev Temporal server and a worker whose email provider is a recording adapter that takes 150 ms a
+ * dev Temporal server and a worker whose email provider is a recording adapter that takes 400 ms a
  * message (no network peer needed here; the SMTP path is test/broadcast-crash.test.ts), so the
  * broadcast is still running when the README pauses it. The README's ids are placeholders: each
  * stands for the id the create before it printed.
@@ -35,45 +31,31 @@ async function broadcastCommands(): Promise<string[]> {
 describe('README "Broadcasts": every command, as written, in order', () => {
   let database: TestDatabase;
   let temporal: DevServerClients;
-  let worker: Worker;
-  let running: Promise<void>;
   let env: Record<string, string>;
   const sent: string[] = [];
   const slow: ChannelAdapter = {
     channel: 'email',
     crashWindow: 'at-least-once',
     async send({ idempotencyKey }) {
-      await sleep(150);
+      await sleep(400);
       sent.push(idempotencyKey);
       return { providerMessageId: idempotencyKey };
     },
   };
+  let broadcastWorker: BroadcastWorker;
   beforeAll(async () => {
-    [database, temporal] = await Promise.all([createTestDatabase(), connectDevServer()]);
-    await seedAudience(database.db, 'shoe-browsers', 3_000);
-    const batchDelivery = createBatchDelivery({
-      db: database.db,
-      adapters: [slow],
-      templates,
-      unsubscribe: { secret: 'u'.repeat(64), baseUrl: 'http://127.0.0.1:3000' },
-    });
-    const created = await createTestWorker({
-      connection: temporal.nativeConnection,
-      activities: createActivities({ db: database.db, batchDelivery }),
-      workflowsPath,
-    });
-    worker = created.worker;
-    running = worker.run();
+    database = await createTestDatabase();
+    await seedAudience(database.db, 'shoe-browsers', 6_000);
+    broadcastWorker = await startBroadcastWorker(database.db, slow);
+    temporal = broadcastWorker.temporal;
     env = {
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: inject('devServerAddress'),
-      TEMPORAL_TASK_QUEUE: created.taskQueue,
+      TEMPORAL_TASK_QUEUE: broadcastWorker.taskQueue,
     };
   }, 120_000);
   afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await temporal?.close();
+    await broadcastWorker?.stop();
     await database?.drop();
   });
 
@@ -94,15 +76,15 @@ describe('README "Broadcasts": every command, as written, in order', () => {
     }
     const output = (pattern: RegExp) => results.find(([command]) => pattern.test(command))?.[1].stdout ?? '';
     const [first, scheduled] = [...ids.values()];
-    expect(output(/status/)).toMatch(new RegExp(`^${first} +running +[\\d.]+% \\(\\d+ of 3000\\)`, 'm'));
+    expect(output(/status/)).toMatch(new RegExp(`^${first} +running +[\\d.]+% \\(\\d+ of 6000\\)`, 'm'));
     expect(output(/pause/)).toMatch(/ paused /);
     expect(output(/resume/)).toMatch(/ running /);
     expect(output(/--at/)).toMatch(/not begun/);
     expect(output(/cancel/)).toMatch(/ cancelled /);
     expect(output(/list/)).toContain(scheduled);
     const result = await temporal.client.workflow.getHandle(broadcastWorkflowId(first ?? '')).result();
-    expect(result).toMatchObject({ status: 'completed', percent: 100, processed: 3_000 });
-    expect(new Set(sent.filter((key) => key.startsWith(`broadcast:${first}:`))).size).toBe(2_100);
+    expect(result).toMatchObject({ status: 'completed', percent: 100, processed: 6_000 });
+    expect(new Set(sent.filter((key) => key.startsWith(`broadcast:${first}:`))).size).toBe(4_200);
     expect((await getBroadcast(database.db, scheduled ?? ''))?.status).toBe('cancelled');
     expect(await listBroadcasts(database.db)).toHaveLength(2);
   }, 300_000);
