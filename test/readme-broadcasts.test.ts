@@ -88,4 +88,25 @@ describe('README "Broadcasts": every command, as written, in order', () => {
     expect((await getBroadcast(database.db, scheduled ?? ''))?.status).toBe('cancelled');
     expect(await listBroadcasts(database.db)).toHaveLength(2);
   }, 300_000);
+
+  it('refuses bad input with one line naming each option, exit 2, nothing written', async () => {
+    const before = (await listBroadcasts(database.db)).length;
+    const line = `node ${cliPath} broadcasts create --segment shoe-browser --template win-bak --channels email,fax`;
+    const result = await runProcess('bash', ['-c', line], { env: cliEnv(env), timeoutMs: 60_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/--channels: .*fax/);
+    const unknown = await runProcess(
+      'bash',
+      ['-c', `node ${cliPath} broadcasts create --segment shoe-browser --template win-bak --channels email`],
+      { env: cliEnv(env), timeoutMs: 60_000 },
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      '--segment: no deployed segment "shoe-browser" (did you mean "shoe-browsers"?)',
+    );
+    expect(unknown.stderr).toContain('--template: no template "win-bak" (did you mean "win-back"?)');
+    expect(unknown.stderr).not.toMatch(/at .*\.(ts|js):\d+/);
+    expect(await listBroadcasts(database.db)).toHaveLength(before);
+  }, 120_000);
 });
