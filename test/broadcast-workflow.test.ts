@@ -8,6 +8,7 @@ import { broadcastWorkflowId } from '../domain/broadcast.js';
 import { controlBroadcast, createBroadcast, reportOf } from '../runs/broadcast-control.js';
 import { broadcastProgressOf } from '../workflows/broadcast/lifecycle.js';
 import { seedAudience } from './helpers/broadcast-audience.js';
+import { startTestApi } from './helpers/api.js';
 import { startBroadcastWorker, type BroadcastWorker } from './helpers/broadcast-worker.js';
 import type { DevServerClients } from './helpers/temporal.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
@@ -163,5 +164,55 @@ describe('a broadcast workflow', () => {
     expect(result.status).toBe('completed');
     const row = await getBroadcast(database.db, created.id);
     expect(row?.startedAt?.getTime()).toBeGreaterThanOrEqual(at.getTime());
+  }, 120_000);
+
+  it('the admin API: 400 naming each field, create, status, 409 once it has ended, list', async () => {
+    const api = await startTestApi(database.db, { temporal: temporal.client, taskQueue });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${api.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${api.secrets.adminToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    try {
+      const bad = await call('POST', '/admin/broadcasts', {
+        segment: 'nobody',
+        template: 'win-back',
+        channels: ['fax'],
+      });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain('channels');
+      const unknown = await call('POST', '/admin/broadcasts', {
+        segment: 'everyone2',
+        template: 'win-back',
+        channels: ['email'],
+      });
+      expect(unknown.status).toBe(400);
+      expect(JSON.stringify(unknown.body)).toContain(
+        'segment: no deployed segment \\"everyone2\\" (did you mean \\"everyone\\"?)',
+      );
+      const created = await call('POST', '/admin/broadcasts', {
+        segment: 'everyone',
+        template: 'win-back',
+        channels: ['email'],
+        batchSize: 500,
+      });
+      expect(created.status).toBe(200);
+      const id = (created.body.broadcast as { id: string }).id;
+      await temporal.client.workflow.getHandle(broadcastWorkflowId(id)).result();
+      const status = await call('GET', `/admin/broadcasts/${id}`);
+      expect(status.body).toMatchObject({ broadcast: { status: 'completed' }, progress: { percent: 100 } });
+      expect((await call('POST', `/admin/broadcasts/${id}/pause`)).status).toBe(409);
+      expect((await call('GET', '/admin/broadcasts/bc-0000000000')).status).toBe(404);
+      const list = await call('GET', '/admin/broadcasts');
+      expect(JSON.stringify(list.body)).toContain(id);
+    } finally {
+      await api.close();
+    }
   }, 120_000);
 });

@@ -50,6 +50,9 @@ export async function startTestApi(
     corsAllowedOrigins?: readonly string[];
     metrics?: Parameters<typeof startApiServer>[0]['metrics'];
     channelConfig?: Parameters<typeof startApiServer>[0]['channelConfig'];
+    /** Temporal and the task queue broadcasts start on (the admin API's broadcast routes). */
+    temporal?: Parameters<typeof startApiServer>[0]['temporal'];
+    taskQueue?: string;
   } = {},
 ): Promise<TestApi> {
   const writeKey = `wk_${randomBytes(8).toString('hex')}`;
@@ -75,6 +78,8 @@ export async function startTestApi(
     corsAllowedOrigins: options.corsAllowedOrigins,
     metrics: options.metrics,
     channelConfig: options.channelConfig,
+    temporal: options.temporal,
+    taskQueue: options.taskQueue,
   });
   return {
     url: server.url,
