@@ -13,6 +13,7 @@ import { plainError } from '../domain/plain-error.js';
 import { adminDocs } from './admin-route-docs.js';
 import { bearerCheck } from './admin/bearer.js';
 import type { AdminDependencies } from './admin/admin-deps.js';
+import { broadcastRoutes } from './admin/broadcasts.js';
 import { deliveryRoutes } from './admin/deliveries.js';
 import { journeyRoutes as journeyAdminRoutes } from './admin/journeys.js';
 import { journeyStateRoutes } from './admin/journey-state.js';
@@ -34,7 +35,7 @@ const docs = adminDocs({ timelineQuery, consentBody, channel: channelParam });
 
 /**
  * The admin API, bearer ADMIN_API_TOKEN: customers (360 view, timeline, consent), journeys (list,
- * definition, versions, diagram, deploy, pause, resume, undeploy, stats), runs, deliveries, templates, the delivery policy.
+ * definition, versions, diagram, deploy, pause, resume, undeploy, stats), runs, deliveries, templates, the delivery policy, broadcasts.
  */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencies) {
   const authorise = bearerCheck(deps.adminToken);
@@ -50,6 +51,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDependencie
     templateRoutes(admin, deps);
     policyRoutes(admin, deps);
     segmentRoutes(admin, deps);
+    broadcastRoutes(admin, deps);
   });
 }
 

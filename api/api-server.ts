@@ -42,7 +42,7 @@ export interface ApiDeps {
   countWorkflows?: (query: string) => Promise<number>;
   /** The Temporal client the admin API ends runs and reads their steps with; unset: those answer 503. */
   temporal?: Client;
-  /** The workers' task queue: a deployed scheduled journey's entry workflow is started on it. */
+  /** The workers' task queue: broadcasts' workflows and deployed scheduled journeys' entry workflows start on it. */
   taskQueue?: string;
   /** CORS_ALLOWED_ORIGINS: web pages that may call ingest and push routes; unset: none. */
   corsAllowedOrigins?: readonly string[];

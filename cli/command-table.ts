@@ -54,6 +54,10 @@ export const commandTable = {
     description: 'Write, check, preview and deploy segments (files of conditions) and see who is in them.',
     load: async (): Promise<Register> => (await import('./commands/segments.js')).registerSegments,
   },
+  broadcasts: {
+    description: 'Send one message to a segment, now or at a time: create, follow, pause, resume, cancel.',
+    load: async (): Promise<Register> => (await import('./commands/broadcasts.js')).registerBroadcasts,
+  },
   events: {
     description: 'Send customer events to the ingest API.',
     load: async (): Promise<Register> => (await import('./commands/events.js')).registerEvents,

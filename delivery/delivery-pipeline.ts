@@ -15,6 +15,7 @@ import {
   type Target,
 } from './channel-failures.js';
 import { loadCustomerContact, recipientOn, type CustomerContact } from './customer-contact.js';
+import { createBatchDelivery, type BatchDelivery } from './batch-delivery.js';
 import type { Deliverer, DeliveryRequest } from './delivery-request.js';
 import { ledgerTransitions, outcomeOf, type LedgerRow } from './ledger.js';
 import { governedFailure, type RateGovernor } from './rate-governor.js';
@@ -45,6 +46,7 @@ export interface DeliveryPipelineOptions extends MessageSettings, ReservationSet
  * step's message go out at most once across retries, replays and duplicates.
  */
 export interface DeliveryPipeline extends Deliverer {
+  deliverBatch: BatchDelivery['deliverBatch'];
   /**
    * Only the decision and the ledger reservation, under the customer's lock: no provider call.
    * The bench measures it in isolation; a reserved row is what a crash before sending leaves.
@@ -63,7 +65,10 @@ export function createDeliveryPipeline(options: DeliveryPipelineOptions): Delive
     ledger: ledgerTransitions(options.db),
     fallBack: (step) => deliverOn(pipeline, step),
   };
+  const batches = createBatchDelivery(options);
   return {
+    deliverBatch: (broadcastId, customerIds, context) =>
+      batches.deliverBatch(broadcastId, customerIds, context),
     async reserve(request) {
       const reservation = await reserve(options.db, rules, request, request.channels);
       if (reservation.kind === 'decided') return reservation.outcome;

@@ -1,3 +1,4 @@
+import type { BatchDelivery } from './batch-delivery.js';
 import type { SendStep } from '../domain/journey-definition.js';
 import type { RunEvent, SendOutcome } from '../domain/journey-runtime.js';
 import type { RunStop } from '../domain/run-stop.js';
@@ -43,4 +44,6 @@ export interface DeliverContext {
 
 export interface Deliverer {
   deliver(request: DeliveryRequest, context?: DeliverContext): Promise<SendOutcome>;
+  /** A broadcast's batch (delivery/batch-delivery.ts); absent on the ledger-only deliverer. */
+  deliverBatch?: BatchDelivery['deliverBatch'];
 }

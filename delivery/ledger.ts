@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/queryable.js';
 import { deliveries } from '../db/schema.js';
 import type { Channel } from '../domain/channels.js';
@@ -61,6 +61,32 @@ function columnsOf(request: DeliveryRequest, customerId: string) {
   };
 }
 
+/** The ledger columns a decision sets: reserved on its channel, deferred until a time, or skipped. */
+function decisionValues(
+  decision: Decision,
+  at: Date,
+): Pick<
+  typeof deliveries.$inferInsert,
+  'status' | 'channel' | 'reason' | 'createdAt' | 'deferredUntil' | 'rule'
+> {
+  if (decision.kind === 'send')
+    return {
+      status: 'reserved',
+      channel: decision.channel,
+      reason:
+        decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
+      createdAt: at,
+    };
+  if (decision.kind === 'defer')
+    return {
+      status: 'deferred',
+      reason: decision.reason,
+      deferredUntil: decision.until,
+      rule: decision.rule,
+    };
+  return { status: 'skipped', reason: decision.reason, rule: decision.rule };
+}
+
 /** The row recording a decision, unawaited: the reservation sends it with the transaction's COMMIT. */
 export function insertDecision(
   tx: Queryable,
@@ -69,24 +95,24 @@ export function insertDecision(
   decision: Decision,
   at: Date,
 ) {
-  const values: Pick<
-    typeof deliveries.$inferInsert,
-    'status' | 'channel' | 'reason' | 'createdAt' | 'deferredUntil' | 'rule'
-  > =
-    decision.kind === 'send'
-      ? {
-          status: 'reserved',
-          channel: decision.channel,
-          reason:
-            decision.skippedChannels.length > 0 ? `fell back: ${decision.skippedChannels.join('; ')}` : null,
-          createdAt: at,
-        }
-      : decision.kind === 'defer'
-        ? { status: 'deferred', reason: decision.reason, deferredUntil: decision.until, rule: decision.rule }
-        : { status: 'skipped', reason: decision.reason, rule: decision.rule };
+  return insertDecisions(tx, [{ columns: columnsOf(request, customerId), decision }], at);
+}
+
+/** What a row says of its sender (a journey's step, a broadcast), beside the decision. */
+export type LedgerColumns = Omit<
+  typeof deliveries.$inferInsert,
+  'id' | 'status' | 'channel' | 'reason' | 'createdAt' | 'deferredUntil' | 'rule' | 'updatedAt'
+>;
+
+/** Many decisions' rows in one statement (a broadcast's batch), unawaited like `insertDecision`. */
+export function insertDecisions(
+  tx: Queryable,
+  rows: readonly { columns: LedgerColumns; decision: Decision }[],
+  at: Date,
+) {
   return tx
     .insert(deliveries)
-    .values({ ...columnsOf(request, customerId), ...values })
+    .values(rows.map(({ columns, decision }) => ({ ...columns, ...decisionValues(decision, at) })))
     .returning();
 }
 
@@ -121,6 +147,31 @@ export function ledgerTransitions(db: Queryable) {
      */
     failed: (row: LedgerRow, channel: Channel, reason: string) =>
       move(row, { status: 'failed', reason, dedupKey: `${row.dedupKey}#${channel}#${row.id}` }),
+  };
+}
+
+/**
+ * The moves of many rows in one statement each (a broadcast's batch): one status for a set of rows,
+ * and `sent` with each row's provider id.
+ */
+export function batchTransitions(db: Queryable) {
+  return {
+    move: async (ids: readonly number[], values: Partial<typeof deliveries.$inferInsert>) => {
+      if (ids.length > 0)
+        await db
+          .update(deliveries)
+          .set(values)
+          .where(inArray(deliveries.id, [...ids]));
+    },
+    // As for one row: recording that the provider has them must outlast a database blip.
+    sent: (sent: readonly { id: number; providerMessageId: string }[]) =>
+      throughOutage(async () => {
+        if (sent.length === 0) return;
+        const list = JSON.stringify(sent.map(({ id, providerMessageId }) => ({ id, p: providerMessageId })));
+        await db.execute(sql`update deliveries set status = 'sent', provider_message_id = v.p, updated_at = now()
+          from jsonb_to_recordset(${list}::jsonb) as v(id bigint, p text)
+          where deliveries.id = v.id and deliveries.status in ('reserved', 'sending')`);
+      }),
   };
 }
 

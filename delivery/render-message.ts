@@ -85,7 +85,7 @@ export interface MessageSettings {
 
 /** Marketing email without its unsubscribe link in the rendered HTML: why it may not go out. */
 export function missingUnsubscribeLink(
-  request: DeliveryRequest,
+  request: Pick<DeliveryRequest, 'category' | 'template'>,
   message: { channel: Channel; html?: string },
   unsubscribeUrl: string | undefined,
 ): string | undefined {
@@ -107,14 +107,32 @@ export async function messageFor<C extends Channel>(
     : undefined;
   const template = deployed?.parts ?? settings.templates[request.template];
   if (!template) throw new Error(`unknown template ${request.template}`);
+  const sender = {
+    trigger: request.trigger as unknown as Record<string, unknown>,
+    journey: { id: request.journeyId, step: request.stepId },
+  };
+  return renderFor(settings, template, sender, contact, channel);
+}
+
+/**
+ * A template already read, rendered for one customer on one channel with their unsubscribe link:
+ * a broadcast reads its template once per batch and locale, then renders each customer here.
+ */
+export async function renderFor<C extends Channel>(
+  settings: Pick<MessageSettings, 'unsubscribe' | 'shop'>,
+  template: TemplateParts,
+  sender: { trigger: Record<string, unknown>; journey: { id: string; step: string } },
+  contact: CustomerContact,
+  channel: C,
+): Promise<{ message: MessageOf<C>; unsubscribeUrl: string | undefined }> {
   const unsubscribeUrl = settings.unsubscribe
     ? `${settings.unsubscribe.baseUrl}/unsubscribe?token=${createUnsubscribeToken(settings.unsubscribe.secret, { customerId: contact.customerId, channel })}`
     : undefined;
   const message = await renderMessage(template, channel, {
     profile: contact.profile,
-    trigger: request.trigger as unknown as Record<string, unknown>,
+    trigger: sender.trigger,
     cart: contact.cart,
-    journey: { id: request.journeyId, step: request.stepId },
+    journey: sender.journey,
     shop: settings.shop ?? { url: 'https://shop.invalid', name: 'Shop' },
     unsubscribe_url: unsubscribeUrl,
   });

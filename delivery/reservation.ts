@@ -8,21 +8,20 @@ import {
   defaultIntentWindowMs,
   defaultPausedRecheckMs,
   pausedRecheckMs,
-  unfinishedRowCountsForMs,
 } from '../domain/delivery-decision.js';
 import { journeyStateRead } from '../catalog/journey-state.js';
-import { capHorizonMs, defaultCaps, type CapRule } from '../domain/frequency-caps.js';
+import { defaultCaps, type CapRule } from '../domain/frequency-caps.js';
 import { mergedStepRow, runGoingOnInstead } from '../domain/run-merge.js';
 import type { Queryable } from '../db/queryable.js';
 import type { SendOutcome } from '../domain/journey-runtime.js';
 import { defaultQuietHours, type QuietHours } from '../domain/quiet-hours.js';
 import { capsHit } from '../infra/metrics.js';
+import { countedAt, customerLocks, firstHorizonMs, rowsForPolicy } from './ledger-reads.js';
 import { contactFacts, contactOf, contactReads, type CustomerContact } from './customer-contact.js';
 import type { DeliveryRequest } from './delivery-request.js';
 import { runStopDecision, runStopRead } from './run-exit-check.js';
-import { countedStatuses, insertDecision, outcomeOf, unfinishedStatuses, type LedgerRow } from './ledger.js';
+import { countedStatuses, insertDecision, outcomeOf, type LedgerRow } from './ledger.js';
 import { latestPolicyRead, policyCache, type PolicyCache } from './policy-store.js';
-import type { PolicyRules } from '../domain/delivery-policy.js';
 
 /** The pipeline's settings for the decision; unset ones take the defaults. */
 export interface ReservationSettings {
@@ -69,15 +68,7 @@ export function reservationRules(settings: ReservationSettings, configured: Chan
  * and this step's rows from runs merged into this one.
  */
 function ledgerRead(tx: Queryable, request: DeliveryRequest, customerId: string, horizon: Date, at: Date) {
-  // A row not final (an attempt cut off, a run gone) stops counting once its retries are surely over.
-  const staleBefore = new Date(at.getTime() - unfinishedRowCountsForMs);
-  const counted = or(
-    inArray(
-      deliveries.status,
-      countedStatuses.filter((s) => !unfinishedStatuses.includes(s as never)),
-    ),
-    and(inArray(deliveries.status, [...unfinishedStatuses]), gt(deliveries.createdAt, staleBefore)),
-  );
+  const counted = countedAt(at);
   return tx
     .select()
     .from(deliveries)
@@ -154,24 +145,6 @@ function mergedOutcome(row: LedgerRow): SendOutcome {
   };
 }
 
-/**
- * The ledger rows the policy in force counts. The batch read them as far back as the longest cap
- * window seen before (or the intent window); a policy just deployed with a longer window reads
- * again, further back, under the same lock (once per worker and deploy).
- */
-async function rowsForPolicy(
-  tx: Queryable,
-  request: DeliveryRequest,
-  customerId: string,
-  read: { rows: LedgerRow[]; ms: number },
-  policy: PolicyRules,
-  at: Date,
-): Promise<LedgerRow[]> {
-  const needed = capHorizonMs(policy.caps);
-  if (needed <= read.ms) return read.rows;
-  return ledgerRead(tx, request, customerId, new Date(at.getTime() - needed), at);
-}
-
 type Reservation =
   /** Decided without a provider call (skipped, deferred), or nothing to decide about. */
   | { kind: 'decided'; outcome: SendOutcome }
@@ -202,11 +175,11 @@ export function reserve(
   return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
     const at = rules.now();
     const intentWindowMs = request.intentWindowMs ?? rules.defaultIntentWindowMs;
-    const horizonMs = Math.max(rules.policy.horizonMs(), intentWindowMs);
+    const horizonMs = firstHorizonMs(rules, intentWindowMs);
     const horizon = new Date(at.getTime() - horizonMs);
     const readUnderLock = (customerId: string) =>
       batch(
-        tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`deliver:${customerId}`}, 0))`),
+        customerLocks(tx, [customerId]),
         ledgerRead(tx, request, customerId, horizon, at),
         runsRead(tx, request, customerId),
         journeyStateRead(tx, request.journeyId),
@@ -220,7 +193,9 @@ export function reserve(
       [, ledger, runs, state, policyRow, stops, ...contactRows] = await readUnderLock(mergedInto);
     const policy = rules.policy.rulesOf(policyRow[0]);
     const customerId = mergedInto ?? request.customerId;
-    ledger = await rowsForPolicy(tx, request, customerId, { rows: ledger, ms: horizonMs }, policy, at);
+    ledger = await rowsForPolicy({ rows: ledger, ms: horizonMs }, policy, at, (further) =>
+      ledgerRead(tx, request, customerId, further, at),
+    );
     const existing = ledger.find((row) => row.dedupKey === request.dedupKey);
     if (existing) return { kind: 'existing', row: existing };
     const { runStatus, goesOnInstead, mergedRunIds } = runFacts(request.runId, runs);

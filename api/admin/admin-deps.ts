@@ -10,7 +10,7 @@ export interface AdminDependencies {
   countWorkflows?: (query: string) => Promise<number>;
   /** Ends runs and reads the step each is at; unset: those routes answer 503. */
   temporal?: Client;
-  /** With `temporal`: deploying a scheduled journey starts (or wakes) its entry workflow on this queue. */
+  /** The workers' task queue: broadcasts' workflows start on it, and (with `temporal`) a deployed scheduled journey's entry workflow; unset: creating a broadcast answers 503. */
   taskQueue?: string;
   /** What template previews render and test sends go out with; unset: no unsubscribe links, no test sends. */
   messages?: () => TestSendSettings;

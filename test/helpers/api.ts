@@ -53,6 +53,9 @@ export async function startTestApi(
     /** A router in front of the recording one (the audience router), handed the recording one. */
     wrapRouter?: (journeys: RecordingRouter) => EventRouter;
     clock?: () => Date | Promise<Date>;
+    /** Temporal and the task queue broadcasts start on (the admin API's broadcast routes). */
+    temporal?: Parameters<typeof startApiServer>[0]['temporal'];
+    taskQueue?: string;
   } = {},
 ): Promise<TestApi> {
   const writeKey = `wk_${randomBytes(8).toString('hex')}`;
@@ -79,6 +82,8 @@ export async function startTestApi(
     corsAllowedOrigins: options.corsAllowedOrigins,
     metrics: options.metrics,
     channelConfig: options.channelConfig,
+    temporal: options.temporal,
+    taskQueue: options.taskQueue,
   });
   return {
     url: server.url,

@@ -8,7 +8,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
-import type { Activities } from '../../activities/index.js';
+import type { Activities as AllActivities } from '../../activities/index.js';
+import type { BroadcastActivities } from '../../activities/broadcast-activities.js';
 import type { ProfileSnapshot } from '../../customers/profile-snapshot.js';
 import type { JourneyDefinition } from '../../domain/journey-definition.js';
 import { triggerEventName, type RunEvent, type SendOutcome } from '../../domain/journey-runtime.js';
@@ -31,6 +32,8 @@ import { createTimeSkippingEnvironment, uniqueTaskQueue } from './temporal.js';
  * at compile time.
  */
 
+/** The journey's activities (the broadcast workflow's are not stubbed here). */
+type Activities = Omit<AllActivities, keyof BroadcastActivities>;
 type ActivityName = keyof Activities;
 export interface StubCall<K extends ActivityName> {
   input: Parameters<Activities[K]>[0];

@@ -1,0 +1,95 @@
+import type { Database } from '../db/client.js';
+import type { deliveryStatuses } from '../db/schema.js';
+import { ChannelFailure } from './channel-adapter.js';
+import { batchTransitions, type LedgerRow } from './ledger.js';
+
+type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/** `sent` rows recorded together: one statement per this many provider answers. */
+const sentChunk = 50;
+
+/** What a batch did: its customers by the ledger status each ended the batch in. */
+export interface BatchOutcome {
+  customers: number;
+  statuses: Partial<Record<DeliveryStatus, number>>;
+  /** The broadcast was cancelled: nothing was decided or sent. */
+  cancelled: boolean;
+}
+
+/**
+ * A batch's ledger moves, gathered while its provider calls run and written together: `sent` in
+ * chunks of 50 as answers come, the other moves one statement per (status, reason) at the end. Rows released for a retry
+ * (a transient failure) make the batch fail after the others are recorded, so the activity's retry
+ * sends only those (the rest are final and read back as they are).
+ */
+export class BatchSettlement {
+  private readonly moves: ReturnType<typeof batchTransitions>;
+  private readonly sentRows: { id: number; providerMessageId: string }[] = [];
+  private readonly grouped = new Map<string, { status: DeliveryStatus; reason: string; ids: number[] }>();
+  private readonly statuses: Partial<Record<DeliveryStatus, number>> = {};
+  private released = 0;
+  private firstReleaseReason = '';
+
+  constructor(db: Database) {
+    this.moves = batchTransitions(db);
+  }
+
+  count(status: DeliveryStatus): void {
+    this.statuses[status] = (this.statuses[status] ?? 0) + 1;
+  }
+
+  /** At-most-once rows: the provider may have them from here on (read back by a retry after a crash). */
+  async markSending(rows: readonly LedgerRow[]): Promise<void> {
+    await this.moves.move(
+      rows.map((row) => row.id),
+      { status: 'sending' },
+    );
+  }
+
+  /**
+   * Recorded in chunks as the calls finish, not once at the end: a worker killed mid-batch leaves
+   * at most a chunk (and the calls in flight) accepted by the provider but still `reserved`, which
+   * the retry sends again under the same idempotency key (at-least-once channels).
+   */
+  async sent(row: LedgerRow, providerMessageId: string): Promise<void> {
+    this.sentRows.push({ id: row.id, providerMessageId });
+    this.count('sent');
+    if (this.sentRows.length >= sentChunk) await this.moves.sent(this.sentRows.splice(0));
+  }
+
+  skip(row: LedgerRow, reason: string): void {
+    this.group(row, 'skipped', reason);
+  }
+
+  fail(row: LedgerRow, reason: string): void {
+    this.group(row, 'failed', reason);
+  }
+
+  /** Not accepted: back to reserved (the slot stays the customer's) for the activity's retry. */
+  release(row: LedgerRow, reason: string): void {
+    this.released++;
+    this.firstReleaseReason ||= reason;
+    this.group(row, 'reserved', reason);
+  }
+
+  private group(row: LedgerRow, status: DeliveryStatus, reason: string): void {
+    const key = `${status}\n${reason}`;
+    const entry = this.grouped.get(key) ?? { status, reason, ids: [] };
+    entry.ids.push(row.id);
+    this.grouped.set(key, entry);
+    this.count(status);
+  }
+
+  /** Writes every move; throws (for the activity's retry) when rows were released. */
+  async finish(cancelled: boolean, customers: number): Promise<BatchOutcome> {
+    await this.moves.sent(this.sentRows.splice(0));
+    for (const { status, reason, ids } of this.grouped.values())
+      await this.moves.move(ids, { status, reason });
+    if (this.released > 0)
+      throw new ChannelFailure(
+        'transient',
+        `${this.released} of the batch to retry (${this.firstReleaseReason})`,
+      );
+    return { customers, statuses: this.statuses, cancelled };
+  }
+}

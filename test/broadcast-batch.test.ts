@@ -1,0 +1,188 @@
+import { eq, like, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertBroadcast } from '../audiences/broadcast-store.js';
+import { deliveries } from '../db/schema.js';
+import { reserveBatch } from '../delivery/batch-reservation.js';
+import { createBatchDelivery } from '../delivery/batch-delivery.js';
+import { ChannelFailure, type ChannelAdapter } from '../delivery/channel-adapter.js';
+import { reservationRules } from '../delivery/reservation.js';
+import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
+import { pino } from 'pino';
+import { deliveryRequest } from './helpers/delivery-request.js';
+import { broadcastIntentKey } from '../domain/broadcast.js';
+import { templates } from '../journeys/templates.js';
+import { audienceIndex, groupOf, seedAudience } from './helpers/broadcast-audience.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+
+/**
+ * A broadcast's batch against real PostgreSQL: the same decision as a journey's send for every
+ * customer, one ledger row each, and a retried batch that finds its rows. The provider is a
+ * recording adapter (no network peer needed to count what went out); the SMTP path is in
+ * test/broadcast-crash.test.ts.
+ */
+let database: TestDatabase;
+const sentTo: string[] = [];
+const recording: ChannelAdapter = {
+  channel: 'email',
+  crashWindow: 'at-least-once',
+  async send({ recipient, idempotencyKey }) {
+    if (recipient.channel === 'email') sentTo.push(recipient.email);
+    return { providerMessageId: idempotencyKey };
+  },
+};
+const options = () => ({
+  db: database.db,
+  adapters: [recording],
+  templates,
+  unsubscribe: { secret: 'u'.repeat(64), baseUrl: 'http://127.0.0.1:3000' },
+});
+
+async function newBroadcast(id: string, segmentId: string) {
+  return insertBroadcast(database.db, {
+    id,
+    name: id,
+    segmentId,
+    template: 'win-back',
+    channels: ['email'],
+    category: 'marketing',
+    intentKey: broadcastIntentKey(id),
+    scheduledAt: null,
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedAudience(database.db, 'batch', 200);
+});
+afterAll(() => database.drop());
+
+describe('a broadcast batch', () => {
+  it('decides each customer as a send would: sent, unsubscribed, capped, deferred to their window', async () => {
+    await newBroadcast('b1', 'batch');
+    const index = await audienceIndex(database.db, 'batch');
+    const ids = [...index.keys()].sort();
+    const delivery = createBatchDelivery(options());
+    const outcome = await delivery.deliverBatch('b1', ids);
+    expect(outcome).toEqual({
+      customers: 200,
+      cancelled: false,
+      statuses: { sent: 140, skipped: 40, deferred: 20 },
+    });
+    const rows = await database.db
+      .select()
+      .from(deliveries)
+      .where(like(deliveries.dedupKey, 'broadcast:b1:%'));
+    expect(rows).toHaveLength(200);
+    for (const row of rows) {
+      const group = groupOf(index.get(row.customerId) ?? -1);
+      if (group === 'plain') expect(row).toMatchObject({ status: 'sent', channel: 'email' });
+      if (group === 'unsubscribed')
+        expect(row).toMatchObject({
+          status: 'skipped',
+          reason: 'no channel allowed: email: email unsubscribed',
+        });
+      if (group === 'capped') expect(row).toMatchObject({ status: 'skipped', rule: 'two-a-day' });
+      if (group === 'quiet') {
+        expect(row).toMatchObject({ status: 'deferred', rule: 'quiet-hours' });
+        expect(row.deferredUntil?.getTime()).toBeGreaterThan(Date.now());
+      }
+    }
+    expect(sentTo).toHaveLength(140);
+    expect(new Set(sentTo).size).toBe(140);
+  });
+
+  it('run again (a retry after a crash), it sends nothing twice and writes no row', async () => {
+    const index = await audienceIndex(database.db, 'batch');
+    const before = sentTo.length;
+    const outcome = await createBatchDelivery(options()).deliverBatch('b1', [...index.keys()].sort());
+    expect(outcome.statuses).toEqual({ sent: 140, skipped: 40, deferred: 20 });
+    expect(sentTo.length).toBe(before);
+    const [{ n } = { n: 0 }] = await database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(deliveries)
+      .where(like(deliveries.dedupKey, 'broadcast:b1:%'));
+    expect(n).toBe(200);
+  });
+
+  it('sends a row an earlier attempt reserved but did not send, once', async () => {
+    await newBroadcast('b2', 'batch');
+    const ids = [...(await audienceIndex(database.db, 'batch')).keys()].sort().slice(0, 50);
+    const rules = reservationRules({}, ['email']);
+    // The earlier attempt died after its reservation committed, before any provider call.
+    const reserved = await reserveBatch(database.db, rules, 'b2', ids);
+    const reservedCount = reserved.items.filter((item) => item.kind === 'reserved').length;
+    expect(reservedCount).toBeGreaterThan(0);
+    const before = sentTo.length;
+    const outcome = await createBatchDelivery(options()).deliverBatch('b2', ids);
+    expect(sentTo.length - before).toBe(reservedCount);
+    expect(outcome.statuses.sent).toBe(reservedCount);
+  });
+
+  it('a cancelled broadcast decides and sends nothing', async () => {
+    await newBroadcast('b3', 'batch');
+    await database.db.execute(sql`update broadcasts set status = 'cancelled' where id = 'b3'`);
+    const ids = [...(await audienceIndex(database.db, 'batch')).keys()].slice(0, 10);
+    const outcome = await createBatchDelivery(options()).deliverBatch('b3', ids);
+    expect(outcome).toMatchObject({ cancelled: true, statuses: {} });
+    expect(
+      await database.db.select().from(deliveries).where(eq(deliveries.workflowId, 'broadcast-b3')),
+    ).toEqual([]);
+  });
+
+  it('and a journey send racing it for the last cap slot of a customer: one gets it, never both', async () => {
+    await seedAudience(database.db, 'race', 100);
+    await newBroadcast('b4', 'race');
+    const index = await audienceIndex(database.db, 'race');
+    const plain = [...index].filter(([, i]) => groupOf(i) === 'plain').map(([id]) => id);
+    // One marketing email already today: one slot left under `two-a-day`.
+    await database.db.execute(sql`
+      insert into deliveries (dedup_key, customer_id, channel, category, status, intent_key)
+      select 'race-earlier:' || id, id::uuid, 'email', 'marketing', 'sent', 'race-earlier'
+      from jsonb_array_elements_text(${JSON.stringify(plain)}::jsonb) as id`);
+    const pipeline = createDeliveryPipeline({ ...options(), logger: pino({ level: 'silent' }) });
+    await Promise.all([
+      createBatchDelivery(options()).deliverBatch('b4', [...index.keys()].sort()),
+      ...plain.map((id) => pipeline.deliver(deliveryRequest(id, { template: 'win-back' }))),
+    ]);
+    const counted = await database.db.execute<{ customer_id: string; n: number }>(sql`
+      select customer_id, count(*)::int as n from deliveries
+      where status in ('reserved', 'sending', 'sent', 'delivered') and created_at > now() - interval '1 day'
+        and customer_id in (select (jsonb_array_elements_text(${JSON.stringify(plain)}::jsonb))::uuid)
+      group by customer_id`);
+    expect(counted).toHaveLength(plain.length);
+    expect(counted.filter((row) => row.n !== 2)).toEqual([]);
+  });
+
+  it('a provider failure: a permanent one fails that row, a transient one is retried by the batch alone', async () => {
+    await seedAudience(database.db, 'failing', 20);
+    await newBroadcast('b5', 'failing');
+    const ids = [...(await audienceIndex(database.db, 'failing'))]
+      .filter(([, i]) => groupOf(i) === 'plain')
+      .map(([id]) => id)
+      .sort();
+    const calls = new Map<string, number>();
+    const [refused, flaky] = ['failing-0@broadcast.test', 'failing-4@broadcast.test'];
+    const failing: ChannelAdapter = {
+      channel: 'email',
+      crashWindow: 'at-least-once',
+      async send({ recipient, idempotencyKey }) {
+        const email = recipient.channel === 'email' ? recipient.email : '';
+        calls.set(email, (calls.get(email) ?? 0) + 1);
+        if (email === refused) throw new ChannelFailure('permanent', '550 mailbox refused');
+        if (email === flaky && calls.get(email) === 1) throw new ChannelFailure('transient', '451 try later');
+        return { providerMessageId: idempotencyKey };
+      },
+    };
+    const delivery = createBatchDelivery({ ...options(), adapters: [failing] });
+    await expect(delivery.deliverBatch('b5', ids, { attempt: 1 })).rejects.toThrow(/1 of the batch to retry/);
+    const retried = await delivery.deliverBatch('b5', ids, { attempt: 2 });
+    expect(retried.statuses).toEqual({ sent: ids.length - 1, failed: 1 });
+    expect([...calls.values()].filter((n) => n !== 1)).toEqual([2]);
+    expect(calls.get(flaky)).toBe(2);
+    const [row] = await database.db
+      .select()
+      .from(deliveries)
+      .where(sql`${deliveries.workflowId} = 'broadcast-b5' and ${deliveries.status} = 'failed'`);
+    expect(row?.reason).toBe('email failed (permanent): 550 mailbox refused');
+  });
+});

@@ -1,0 +1,210 @@
+import {
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+} from '@temporalio/workflow';
+import { deliver } from '../journey-run/activity-options.js';
+import type { BroadcastActivities } from '../../activities/broadcast-activities.js';
+import {
+  broadcastProgress,
+  defaultBroadcastBatchSize,
+  formatDuration,
+  maxBroadcastBatchSize,
+} from '../../domain/broadcast.js';
+import {
+  broadcastProgressQuery,
+  cancelBroadcastSignal,
+  pauseBroadcastSignal,
+  resumeBroadcastSignal,
+  type BroadcastInput,
+  type BroadcastProgressView,
+  type BroadcastState,
+} from './signals.js';
+
+const bookkeeping = proxyActivities<BroadcastActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/**
+ * A batch: its provider calls are bounded (60 s each, in lanes), so 5 minutes is ample; it
+ * heartbeats, so a killed worker's batch moves to another worker within 10 s. Transient provider
+ * failures retry the batch (only its rows still reserved are sent again), at most 10 times.
+ */
+const batches = proxyActivities<BroadcastActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: deliver.heartbeatTimeout,
+  // The deliver activity's: the attempt count decides between retrying a provider and giving up.
+  retry: deliver.retry,
+});
+
+const defaultPagesPerRun = 40;
+
+/**
+ * Batches in flight at once: each holds other customers (no lock waits between them), and a batch
+ * spends most of its time waiting on PostgreSQL, Temporal and providers: four keep the worker busy
+ * (10,000 customers with the no-op adapter: 740 a second with one in flight, 1,020 with two, 1,500 with four).
+ */
+const defaultBatchesInFlight = 4;
+
+type BatchOutcome = Awaited<ReturnType<BroadcastActivities['deliverBroadcastBatch']>>;
+
+interface Paging {
+  broadcastId: string;
+  batchSize: number;
+  pages: number;
+  inFlight: number;
+  stop: () => 'cancel' | 'pause' | undefined;
+  whilePaused: () => Promise<void>;
+  show: () => void;
+}
+
+/**
+ * Up to `pages` pages from the cursor: the next page is read while batches run, at most `inFlight`
+ * batches at once, and the state (cursor, processed, statuses) moves on in page order as each
+ * settles. A pause or cancel lets the batches in flight finish first.
+ */
+async function sendPages(run: BroadcastState, paging: Paging): Promise<'completed' | 'cancelled' | 'more'> {
+  const { broadcastId, batchSize } = paging;
+  const flight: { ids: string[]; outcome: Promise<BatchOutcome> }[] = [];
+  let cancelled = false;
+  const settleOldest = async () => {
+    const done = flight.shift();
+    if (!done) return;
+    const outcome = await done.outcome;
+    cancelled ||= outcome.cancelled;
+    run.cursor = done.ids.at(-1) ?? run.cursor;
+    run.processed += done.ids.length;
+    run.pages++;
+    for (const [key, n] of Object.entries(outcome.statuses))
+      run.statuses[key] = (run.statuses[key] ?? 0) + (n ?? 0);
+    paging.show();
+  };
+  const page = (cursor: string | null) => bookkeeping.broadcastPage({ ...run, cursor, limit: batchSize });
+  let next = page(run.cursor);
+  let dispatched = run.processed;
+  let exhausted = false;
+  for (let n = 0; n < paging.pages && !exhausted && !cancelled; n++) {
+    if (paging.stop() === 'pause') {
+      while (flight.length > 0) await settleOldest();
+      await paging.whilePaused();
+    }
+    if (paging.stop() === 'cancel') break;
+    const ids = await next;
+    exhausted = ids.length < batchSize;
+    if (ids.length === 0) break;
+    if (!exhausted && n + 1 < paging.pages) next = page(ids.at(-1) ?? null);
+    dispatched += ids.length;
+    const outcome = batches.deliverBroadcastBatch({
+      broadcastId,
+      customerIds: ids,
+      processedAfter: dispatched,
+    });
+    flight.push({ ids, outcome });
+    if (flight.length >= paging.inFlight) await settleOldest();
+  }
+  while (flight.length > 0) await settleOldest();
+  if (cancelled || paging.stop() === 'cancel') return 'cancelled';
+  return exhausted ? 'completed' : 'more';
+}
+
+/**
+ * One broadcast (`broadcast-<id>`): waits for its scheduled time, fixes its audience, then pages
+ * through it in customer-id order and hands each page to the batch-deliver activity. The cursor
+ * lives in the workflow's state and in `broadcasts.cursor`; every `pagesPerRun` pages it continues
+ * as new (bounded history). Exactly-once per customer is the ledger's (each customer's row under the
+ * broadcast's key); the workflow only decides what to ask next. `pause` stops between batches,
+ * `cancel` stops at the next batch (a batch in flight decides nothing once cancelled).
+ */
+export async function broadcast(input: BroadcastInput): Promise<BroadcastProgressView> {
+  const { broadcastId } = input;
+  const batchSize = Math.min(
+    Math.max(1, input.batchSize ?? defaultBroadcastBatchSize),
+    maxBroadcastBatchSize,
+  );
+  let cancelled = false;
+  let state: BroadcastState | undefined = input.state;
+  let paused = state?.paused ?? false;
+  let status: BroadcastProgressView['status'] = state ? (paused ? 'paused' : 'running') : 'scheduled';
+  const view = () => viewOf(broadcastId, status, state);
+  setHandler(pauseBroadcastSignal, () => void (paused = true));
+  setHandler(resumeBroadcastSignal, () => void (paused = false));
+  setHandler(cancelBroadcastSignal, () => void (cancelled = true));
+  setHandler(broadcastProgressQuery, view);
+
+  if (!state) {
+    const due = await bookkeeping.broadcastSchedule(broadcastId);
+    const wait = due.scheduledAt ? Date.parse(due.scheduledAt) - Date.now() : 0;
+    if (wait > 0) {
+      setCurrentDetails(`Broadcast \`${broadcastId}\`: scheduled for ${due.scheduledAt}`);
+      await condition(() => cancelled, wait);
+    }
+    if (cancelled || due.status === 'cancelled') return finish('cancelled');
+    const begun = await bookkeeping.broadcastBegin(broadcastId);
+    state = { ...begun, statuses: {}, paused, pages: 0 };
+    if (begun.status === 'cancelled') return finish('cancelled');
+  }
+  status = paused ? 'paused' : 'running';
+  const end = await sendPages(state, {
+    broadcastId,
+    batchSize,
+    pages: input.pagesPerRun ?? defaultPagesPerRun,
+    inFlight: Math.max(1, input.batchesInFlight ?? defaultBatchesInFlight),
+    stop: () => (cancelled ? 'cancel' : paused ? 'pause' : undefined),
+    whilePaused,
+    show: () => showDetails(view()),
+  });
+  if (end !== 'more') return finish(end);
+  return continueAsNew<typeof broadcast>({ ...input, state: { ...state, paused } });
+
+  async function whilePaused() {
+    status = 'paused';
+    showDetails(view());
+    await bookkeeping.broadcastFinish(broadcastId, 'paused');
+    await condition(() => !paused || cancelled);
+    if (cancelled) return;
+    status = 'running';
+    await bookkeeping.broadcastFinish(broadcastId, 'running');
+    showDetails(view());
+  }
+
+  async function finish(end: 'completed' | 'cancelled') {
+    await bookkeeping.broadcastFinish(broadcastId, end);
+    status = end;
+    const final = view();
+    showDetails(final);
+    return final;
+  }
+}
+
+/** The run's "current details" in the Temporal UI: progress, rate-based ETA and the statuses so far. */
+function showDetails(view: BroadcastProgressView) {
+  const eta = view.etaSeconds === null ? '' : ` · ETA ${formatDuration(view.etaSeconds)}`;
+  const counts = Object.entries(view.statuses)
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ');
+  setCurrentDetails(
+    `**Broadcast \`${view.broadcastId}\`** · ${view.status} · ${view.percent ?? 0}% (${view.processed} of ${view.audienceTotal ?? '?'})${eta}${counts ? `\n\n${counts}` : ''}`,
+  );
+}
+
+function viewOf(
+  broadcastId: string,
+  status: BroadcastProgressView['status'],
+  state: BroadcastState | undefined,
+): BroadcastProgressView {
+  return {
+    broadcastId,
+    status,
+    cursor: state?.cursor ?? null,
+    statuses: state?.statuses ?? {},
+    ...broadcastProgress({
+      processed: state?.processed ?? 0,
+      audienceTotal: state?.audienceTotal ?? null,
+      startedAt: state ? new Date(state.startedAt) : null,
+      now: new Date(),
+    }),
+  };
+}
