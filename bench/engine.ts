@@ -13,6 +13,7 @@ import { acceptMessages } from '../api/accept-messages.js';
 import { startApiServer } from '../api/api-server.js';
 import { checkJourney, currentJourneys, deployJourneys } from '../catalog/journey-catalog.js';
 import { ingestMessage } from '../customers/ingest-message.js';
+import { createBatchDelivery, type BatchDelivery } from '../delivery/batch-delivery.js';
 import { createEmailAdapter } from '../delivery/channels/email.js';
 import type { ChannelAdapter } from '../delivery/channel-adapter.js';
 import type { Deliverer } from '../delivery/delivery-request.js';
@@ -22,17 +23,19 @@ import { defaultEntryKey, journeyWorkflowId } from '../domain/journey-runtime.js
 import { zoneWhereItIs } from '../domain/local-time.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import { templates } from '../journeys/templates.js';
+import { createAudienceRouter } from '../runs/audience-router.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
 import { buildWorkflowBundle, createWorker } from '../worker/create-worker.js';
 import { signalWithStartJourneyRun } from '../workflows/journey-run/lifecycle.js';
 import type { BenchEnv } from './environment.js';
+import { audiences } from './audiences-env.js';
 import { benchJourneys } from './journeys.js';
 import { rate } from './measure.js';
 
 type Pipeline = ReturnType<typeof createDeliveryPipeline>;
-type Router = ReturnType<typeof createJourneyRouter>;
+type Router = ReturnType<typeof createAudienceRouter>;
 
-export interface EngineEnv extends BenchEnv {
+export interface EngineEnv extends BenchEnv, ReturnType<typeof audiences> {
   /** The prebuilt workflow bundle, also given to the scale phase's worker process. */
   bundleFile: string;
   apiUrl: string;
@@ -67,9 +70,14 @@ export async function startEngine(env: BenchEnv): Promise<EngineEnv> {
     db,
     benchJourneys.map((j) => checkJourney(j, j.id)),
   );
-  const { deliverer, ...delivery } = await startDelivery(env);
-  await startEngineWorker(env, engineQueue, bundleFile, deliverer);
-  const router = createJourneyRouter({ db, client, taskQueue: engineQueue, logger, catalogTtlMs: 60_000 });
+  const { deliverer, batchDelivery, ...delivery } = await startDelivery(env);
+  await startEngineWorker(env, engineQueue, bundleFile, { deliverer, batchDelivery });
+  // As the engine serves it: segments kept as events are stored, in front of the journeys.
+  const router = createAudienceRouter({
+    db,
+    journeys: createJourneyRouter({ db, client, taskQueue: engineQueue, logger, catalogTtlMs: 60_000 }),
+    logger,
+  });
   const api = await startApi(env, router);
 
   const customers = async (prefix: string, count: number) => {
@@ -99,7 +107,16 @@ export async function startEngine(env: BenchEnv): Promise<EngineEnv> {
       .getHandle(journeyWorkflowId('bench-three-sends', customerId, defaultEntryKey))
       .result();
   };
-  return { ...env, ...delivery, ...api, bundleFile, customers, runJourney, ...waits(env) };
+  return {
+    ...env,
+    ...delivery,
+    ...api,
+    ...audiences(env, engineQueue),
+    bundleFile,
+    customers,
+    runJourney,
+    ...waits(env),
+  };
 }
 
 /** The no-op adapter (labelled as such in the table) and the local SMTP server, each in a pipeline. */
@@ -116,35 +133,53 @@ async function startDelivery({ db, logger, stack }: BenchEnv) {
   };
   const smtp = await startSmtpCatcher();
   stack.defer('SMTP catcher', () => smtp.close());
+  const smtpAdapter = createEmailAdapter({
+    smtpUrl: smtp.url,
+    from: 'Bench <bench@bench.test>',
+    messageIdDomain: 'bench.test',
+  });
   const pipelineWith = (adapter: ChannelAdapter) =>
     createDeliveryPipeline({ db, adapters: [adapter], templates, logger });
+  // Broadcasts send marketing email: they need an unsubscribe link (a bench secret, a local base URL).
+  const batchWith = (adapter: ChannelAdapter) =>
+    createBatchDelivery({
+      db,
+      adapters: [adapter],
+      templates,
+      unsubscribe: { secret: randomUUID() + randomUUID(), baseUrl: 'http://127.0.0.1:3000' },
+    });
   const noopPipeline = pipelineWith(noopAdapter);
-  const smtpPipeline = pipelineWith(
-    createEmailAdapter({
-      smtpUrl: smtp.url,
-      from: 'Bench <bench@bench.test>',
-      messageIdDomain: 'bench.test',
-    }),
-  );
+  const smtpPipeline = pipelineWith(smtpAdapter);
+  const batches = { noop: batchWith(noopAdapter), smtp: batchWith(smtpAdapter) };
   let current: Deliverer = noopPipeline;
+  let currentBatch: BatchDelivery = batches.noop;
   return {
     noopPipeline,
     providerAt,
     deliverWith: (adapter: 'noop' | 'smtp') => {
       current = adapter === 'noop' ? noopPipeline : smtpPipeline;
+      currentBatch = batches[adapter];
     },
     // The phase switches pipelines between runs; the worker reads the current one at each send.
     deliverer: { deliver: (request) => current.deliver(request) } satisfies Deliverer,
+    batchDelivery: {
+      deliverBatch: (...args) => currentBatch.deliverBatch(...args),
+    } satisfies BatchDelivery,
     smtpMessages: () => smtp.messages.length,
   };
 }
 
-async function startEngineWorker(env: BenchEnv, taskQueue: string, bundleFile: string, deliverer: Deliverer) {
+async function startEngineWorker(
+  env: BenchEnv,
+  taskQueue: string,
+  bundleFile: string,
+  delivery: { deliverer: Deliverer; batchDelivery: BatchDelivery },
+) {
   const worker = await createWorker({
     connection: env.native,
     namespace: env.temporal.target.namespace,
     taskQueue,
-    activities: createActivities({ db: env.db, deliverer }),
+    activities: createActivities({ db: env.db, ...delivery }),
     tuning: { ...env.config.worker, workflowBundle: bundleFile },
   });
   const running = worker.run();

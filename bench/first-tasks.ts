@@ -4,6 +4,7 @@
  * starts and settles phases by this, not by what the start call or its search attributes say.
  */
 import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { rate, sleep, waitUntil } from './measure.js';
 
 /** What describe() says of one run's first workflow task; `closedAt` (epoch ms) if the run ended. */
@@ -94,6 +95,26 @@ export function followFirstTasks(client: Client, lanes = 8) {
       if (outcome === 'timeout') throw new Error(`bench: ${what} did not finish in ${timeoutMs / 1000} s`);
     },
   };
+}
+
+/**
+ * Waits until the task queue holds no workflow task waiting for a worker (the server's backlog
+ * count): with a sample of a large start followed, the runs not described are confirmed by it.
+ */
+export async function settleBacklog(client: Client, taskQueue: string, what: string): Promise<number> {
+  return waitUntil(
+    async () => {
+      const described = await client.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        reportStats: true,
+      });
+      return Number(described.stats?.approximateBacklogCount ?? 0) === 0;
+    },
+    600_000,
+    what,
+  );
 }
 
 /** Describes each run until it has completed its first workflow task. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { startEngine } from './engine.js';
 import { prepareBench, startServers } from './environment.js';
+import { runAudiences } from './phases/audiences.js';
 import { runCaps } from './phases/caps.js';
 import { runIngest } from './phases/ingest.js';
 import { runJourneys } from './phases/journeys.js';
@@ -30,8 +31,8 @@ const options = new Command()
   .option('--burst <n>', 'how many of the waiting journeys one wake-up burst wakes', '200')
   .option(
     '--only <phases>',
-    'a comma list of phases to run: ingest, journeys, latency, caps, scale',
-    'ingest,journeys,latency,caps,scale',
+    'a comma list of phases to run: ingest, journeys, latency, caps, audiences, scale',
+    'ingest,journeys,latency,caps,audiences,scale',
   )
   .option(
     '--unsafe-no-fsync',
@@ -61,7 +62,7 @@ if (!Number.isInteger(burst) || burst < 1) {
   process.stderr.write(`bench: --burst ${options.burst} is not a whole number of at least 1\n`);
   process.exit(2);
 }
-const phases = ['ingest', 'journeys', 'latency', 'caps', 'scale'];
+const phases = ['ingest', 'journeys', 'latency', 'caps', 'audiences', 'scale'];
 const only = options.only.split(',').map((p) => p.trim());
 const unknown = only.find((p) => !phases.includes(p));
 if (unknown !== undefined) {
@@ -85,6 +86,7 @@ try {
   if (only.includes('journeys')) rows.push(...(await runJourneys(engine, sizes, raw)));
   if (only.includes('latency')) rows.push(...(await runLatency(engine, sizes, raw)));
   if (only.includes('caps')) rows.push(...(await runCaps(engine, sizes)));
+  if (only.includes('audiences')) rows.push(...(await runAudiences(engine, sizes, load)));
   // Last: it leaves the most runs behind on the server.
   if (scaleWorker) rows.push(...(await runScale(engine, sizes, raw.queue, scaleWorker)));
   await report(env, {

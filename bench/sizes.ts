@@ -17,6 +17,9 @@ export interface Sizes {
   burst: number;
   /** Cap checks (and durable inserts) per repetition, at the fixed offered rate. */
   caps: number;
+  /** Members of the segment a broadcast goes to (no-op adapter), and with the local SMTP server. */
+  audience: number;
+  smtpAudience: number;
   /** Unmeasured runs before each phase. */
   warmUp: number;
   /** How many times each side of an A-B-B-A comparison is measured. */
@@ -36,6 +39,8 @@ export function sizesFor(quick: boolean, waiting: number[], burst: number): Size
         waiting: [...new Set(waiting.map((n) => Math.min(n, 50)))],
         burst: Math.min(burst, 5),
         caps: 60,
+        audience: 200,
+        smtpAudience: 100,
         warmUp: 4,
         reps: 3,
       }
@@ -47,6 +52,8 @@ export function sizesFor(quick: boolean, waiting: number[], burst: number): Size
         waiting,
         burst,
         caps: 1_000,
+        audience: 100_000,
+        smtpAudience: 10_000,
         warmUp: 32,
         reps: 3,
       };

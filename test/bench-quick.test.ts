@@ -53,6 +53,9 @@ describe('npm run bench -- --quick', () => {
         'cap check + ledger reservation p99, 200/s offered',
         'worker RSS with',
         'wake-up drain',
+        'customers, no-op adapter (counted when its workflow completed)',
+        'customers, local SMTP server (counted when its workflow completed)',
+        'whose events 10 segments count',
       ])
         expect(figures).toContain(figure);
       // The HTTP load runs in a process of its own, and each process's CPU per event is reported.

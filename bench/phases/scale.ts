@@ -12,12 +12,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineEnv } from '../engine.js';
 import { cpuTally } from '../cpu.js';
-import { followFirstTasks, settleIds } from '../first-tasks.js';
+import { followFirstTasks, settleBacklog, settleIds } from '../first-tasks.js';
 import { interleaved, rate, spread, waitUntil, type Spread } from '../measure.js';
 import { round, spreadRow, type Row } from '../row.js';
 import { concurrency, type Sizes } from '../sizes.js';
 
 const cli = fileURLToPath(new URL('../../bin/omnijourney.js', import.meta.url));
+
+/** Runs described one by one per point, at most; the last ones started always are. */
+const followedAtMost = 5_000;
+const followedLast = 500;
 
 /** One point of the curve. */
 interface Point {
@@ -76,15 +80,20 @@ export async function runScale(
       void residentMb(child).then((mb) => (peakRssMb = Math.max(peakRssMb, mb || 0)));
     }, 2_000);
     const startCpu = cpuTally();
-    // Counted when every run started has completed its first workflow task (describe, beside the starts).
+    // Counted when the runs started have completed their first workflow task: each one described,
+    // beside the starts, up to `followedAtMost`; beyond, a sample of them and the last ones started,
+    // then the queue's backlog empty (describing 100,000 runs cost the server as much as starting them).
+    const stride = Math.max(1, Math.ceil(add / followedAtMost));
     const startSeconds = await startCpu.measure(add, () =>
       seconds(async () => {
         await rate(add, concurrency.lanes, async (i) => {
           const id = ids[i] ?? '';
-          follower.add(await startWaiting(id));
+          const workflowId = await startWaiting(id);
+          if (i % stride === 0 || i >= add - followedLast) follower.add(workflowId);
           waiting.push(id);
         }).finally(() => clearInterval(sampler));
         await follower.settled(1_800_000, 'waiting runs completing their first workflow task');
+        await settleBacklog(client, scaleQueue, 'the scale worker taking every first workflow task');
       }),
     );
     const startRate = add / startSeconds;
