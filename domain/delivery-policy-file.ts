@@ -1,17 +1,12 @@
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { deliveryPolicySchema, policyKeys, type DeliveryPolicy } from './delivery-policy.js';
 import { closestName } from './did-you-mean.js';
 import { formatPath } from './input-problem.js';
 import { plainError } from './plain-error.js';
+import { formatFileProblem, parseYamlSource, type FileProblem, type Locate } from './yaml-source.js';
 
 /** One thing wrong with a policy file: where (path, line, column; 1-based) and what. */
-export interface PolicyProblem {
-  path: string;
-  line?: number;
-  column?: number;
-  message: string;
-}
+export type PolicyProblem = FileProblem;
 
 export type PolicyParse = { ok: true; policy: DeliveryPolicy } | { ok: false; problems: PolicyProblem[] };
 
@@ -25,23 +20,6 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (section === 'quietHours' && key !== undefined) return policyKeys.window;
   return [];
 }
-
-/** The node at a path, or the key node of `key` in the mapping there (a misspelt key points at itself). */
-function nodeAt(doc: Document, path: readonly PropertyKey[], key?: string): Node | undefined {
-  let node: unknown = doc.contents;
-  const steps = [...path].map((part) => (typeof part === 'number' ? part : String(part)));
-  for (let depth = steps.length; depth >= 0; depth--) {
-    node = doc.getIn(steps.slice(0, depth), true);
-    if (node && typeof node === 'object') break;
-  }
-  if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
-    if (pair && isScalar(pair.key)) return pair.key;
-  }
-  return (node as Node | undefined) ?? undefined;
-}
-
-type Locate = (path: readonly PropertyKey[], key?: string) => { line: number; column: number } | undefined;
 
 /**
  * Each issue as a problem: unknown keys first, one per key, at the key, with "did you mean"; a
@@ -71,27 +49,8 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], locate: Locate): Policy
  * path, line and column, and a misspelt key's likely meaning.
  */
 export function parsePolicyText(text: string): PolicyParse {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0)
-    return {
-      ok: false,
-      problems: doc.errors.map((error) => {
-        const at = lines.linePos(error.pos[0]);
-        return {
-          path: '(file)',
-          line: at.line,
-          column: at.col,
-          message: error.message.split('\n')[0] ?? 'not valid YAML',
-        };
-      }),
-    };
-  return checkPolicy(doc.toJS() ?? {}, (path, key) => {
-    const offset = nodeAt(doc, path, key)?.range?.[0];
-    if (offset === undefined) return undefined;
-    const { line, col } = lines.linePos(offset);
-    return { line, column: col };
-  });
+  const source = parseYamlSource(text);
+  return source.ok ? checkPolicy(source.data, source.locate) : source;
 }
 
 /** A policy given as data (the admin API's JSON body): problems name the path, and where when `locate` knows. */
@@ -102,7 +61,4 @@ export function checkPolicy(data: unknown, locate: Locate = () => undefined): Po
 }
 
 /** `FILE:LINE:COLUMN: path: message`, as a person reads it. */
-export function formatPolicyProblem(source: string, problem: PolicyProblem): string {
-  const where = problem.line === undefined ? source : `${source}:${problem.line}:${problem.column ?? 1}`;
-  return `${where}: ${problem.path}: ${problem.message}`;
-}
+export const formatPolicyProblem = formatFileProblem;
