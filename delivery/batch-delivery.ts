@@ -5,6 +5,7 @@ import type { Channel } from '../domain/channels.js';
 import { afterChannelFailure } from '../domain/delivery-decision.js';
 import { inLanes } from '../infra/lanes.js';
 import { countDeliveryFailure } from '../infra/metrics.js';
+import { governedFailure } from './rate-governor.js';
 import { ChannelFailure, type ChannelAdapter, type MessageOf } from './channel-adapter.js';
 import { defaultProviderTimeoutMs } from './channel-failures.js';
 import { learnFromFailure, recipientOn, type CustomerContact } from './customer-contact.js';
@@ -34,17 +35,6 @@ interface Ready<C extends Channel = Channel> {
   row: LedgerRow;
   adapter: ChannelAdapter<C>;
   send: Omit<Parameters<ChannelAdapter<C>['send']>[0], 'signal'>;
-}
-
-/**
- * The one place a broadcast's message meets its provider. The provider rate governor (shared
- * token bucket) goes in front of this call; nothing else in the batch path talks to a provider.
- */
-export function sendThroughProvider<C extends Channel>(
-  adapter: ChannelAdapter<C>,
-  input: Parameters<ChannelAdapter<C>['send']>[0],
-): Promise<{ providerMessageId: string }> {
-  return adapter.send(input);
 }
 
 /** The pipeline's options; a batch writes no log lines of its own (its outcome is in the ledger). */
@@ -201,13 +191,22 @@ async function callProvider(
   settlement: BatchSettlement,
   context: BatchContext,
 ): Promise<void> {
+  // The provider rate governor's token first, behind journeys' triggered sends ('bulk'): a send that
+  // waited in vain is released for the activity's retry, nothing sent.
+  const governor = options.rateGovernor;
+  const bucket = { channel: adapter.channel, account: adapter.rateAccount?.(send.recipient) ?? 'default' };
+  try {
+    await governor?.acquire(bucket, { priority: 'bulk', signal: context.signal });
+  } catch (error) {
+    return settlement.release(row, `retrying: ${ChannelFailure.from(error).message}`);
+  }
   const deadline = AbortSignal.timeout(options.providerTimeoutMs ?? defaultProviderTimeoutMs);
   const signal = context.signal ? AbortSignal.any([context.signal, deadline]) : deadline;
   let answer: { providerMessageId: string };
   try {
-    answer = await sendThroughProvider(adapter, { ...send, signal });
+    answer = await adapter.send({ ...send, signal });
   } catch (error) {
-    const failure = ChannelFailure.from(error);
+    const failure = await governedFailure(governor, bucket, error);
     const channel = adapter.channel;
     countDeliveryFailure(channel, failure.kind);
     if (adapter.crashWindow === 'at-most-once' && (signal.aborted || failure.mayHaveArrived)) {

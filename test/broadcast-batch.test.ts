@@ -4,6 +4,7 @@ import { insertBroadcast } from '../audiences/broadcast-store.js';
 import { deliveries } from '../db/schema.js';
 import { reserveBatch } from '../delivery/batch-reservation.js';
 import { createBatchDelivery } from '../delivery/batch-delivery.js';
+import { createRateGovernor } from '../delivery/rate-governor.js';
 import { ChannelFailure, type ChannelAdapter } from '../delivery/channel-adapter.js';
 import { reservationRules } from '../delivery/reservation.js';
 import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
@@ -185,4 +186,35 @@ describe('a broadcast batch', () => {
       .where(sql`${deliveries.workflowId} = 'broadcast-b5' and ${deliveries.status} = 'failed'`);
     expect(row?.reason).toBe('email failed (permanent): 550 mailbox refused');
   });
+});
+
+describe('a broadcast batch under the provider rate governor', () => {
+  it('sends at the configured rate as bulk traffic, each customer once', async () => {
+    await seedAudience(database.db, 'paced', 100);
+    await newBroadcast('b-paced', 'paced');
+    const arrivals: number[] = [];
+    const timed: ChannelAdapter = {
+      channel: 'email',
+      crashWindow: 'at-least-once',
+      async send({ idempotencyKey }) {
+        arrivals.push(performance.now());
+        return { providerMessageId: idempotencyKey };
+      },
+    };
+    const rateGovernor = createRateGovernor({
+      db: database.db,
+      limits: { email: { ratePerSecond: 20, burst: 1 } },
+    });
+    const index = await audienceIndex(database.db, 'paced');
+    const delivery = createBatchDelivery({ ...options(), adapters: [timed], rateGovernor });
+    const outcome = await delivery.deliverBatch('b-paced', [...index.keys()].sort());
+    expect(outcome.statuses.sent).toBe(70);
+    expect(arrivals).toHaveLength(70);
+    // 70 messages at 20/s from an empty bucket: about 3.5 s; never more than 20 in any second (+ burst).
+    const span = (arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0);
+    expect(span).toBeGreaterThan(3_000);
+    const sorted = [...arrivals].sort((a, b) => a - b);
+    for (let i = 0; i + 22 < sorted.length; i++)
+      expect((sorted[i + 22] ?? 0) - (sorted[i] ?? 0)).toBeGreaterThanOrEqual(1_000);
+  }, 60_000);
 });
