@@ -11,6 +11,8 @@ import type { Trust } from '../domain/merge-plan.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import { routeEverything, type EventRouter, type RoutingInterest } from '../runs/event-router.js';
 import { routeStoredEvent } from '../runs/route-stored-event.js';
+import type { StoreHook } from '../customers/store-hook.js';
+import type { RoutedCustomer, StoredEvent } from '../customers/stored-event.js';
 import { eventsIngested } from '../infra/metrics.js';
 import { isOutage, unavailable } from './http-errors.js';
 
@@ -117,6 +119,7 @@ export async function acceptMessages(
   const needsRouting = route
     ? await outageAware(() => deps.router.interest?.() ?? routeEverything)
     : () => false;
+  const storeHook = route ? await outageAware(() => deps.router.storeHook?.()) : undefined;
   const result: AcceptResult = { stored: 0, duplicates: 0, ignored: [] };
   const ignored: { index: number; item: Ignored }[] = [];
   const indexOf = new Map(messages.map((message, index) => [message, index]));
@@ -127,12 +130,18 @@ export async function acceptMessages(
     while (failure === undefined && next < groups.length) {
       const group = groups[next++] ?? [];
       try {
-        await acceptGroup(deps, group, { receivedAt, route, needsRouting, options }, (message, outcome) => {
-          result[outcome.outcome === 'stored' ? 'stored' : 'duplicates']++;
-          const index = indexOf.get(message) ?? 0;
-          if (outcome.outcome === 'stored') for (const item of outcome.ignored) ignored.push({ index, item });
-          eventsIngested.inc({ type: message.type, outcome: outcome.outcome });
-        });
+        await acceptGroup(
+          deps,
+          group,
+          { receivedAt, route, needsRouting, storeHook, options },
+          (message, outcome) => {
+            result[outcome.outcome === 'stored' ? 'stored' : 'duplicates']++;
+            const index = indexOf.get(message) ?? 0;
+            if (outcome.outcome === 'stored')
+              for (const item of outcome.ignored) ignored.push({ index, item });
+            eventsIngested.inc({ type: message.type, outcome: outcome.outcome });
+          },
+        );
       } catch (error) {
         failure ??= error;
       }
@@ -162,6 +171,7 @@ interface GroupContext {
   receivedAt: Date;
   route: boolean;
   needsRouting: RoutingInterest;
+  storeHook: StoreHook | undefined;
   options: AcceptOptions;
 }
 
@@ -173,7 +183,7 @@ interface GroupContext {
 async function acceptGroup(
   deps: AcceptDeps,
   group: readonly SegmentMessage[],
-  { receivedAt, route, needsRouting, options }: GroupContext,
+  { receivedAt, route, needsRouting, storeHook, options }: GroupContext,
   counted: (message: SegmentMessage, outcome: IngestOutcome) => void,
 ): Promise<void> {
   const trusts = group.map((message) => trustOf(message, options));
@@ -182,6 +192,7 @@ async function acceptGroup(
     defaultPhoneCountry: deps.defaultPhoneCountry,
     maxClockSkewMs: deps.maxClockSkewMs,
     needsRouting,
+    storeHook,
     ...trusts[index],
   });
   const keys =
@@ -209,8 +220,26 @@ async function acceptGroup(
   }
 }
 
+const unmerged = (event: StoredEvent): RoutedCustomer => ({
+  id: event.customerId,
+  created: false,
+  mergedFrom: [],
+});
+
 /** Routes a stored event that needs it, or a stored copy that was never routed (the client's retry). */
 async function settle(deps: AcceptDeps, outcome: IngestOutcome, route: boolean): Promise<void> {
+  // What the store hook wrote with it that a journey listens to (membership changes), after it.
+  const caused = outcome.outcome === 'stored' ? (outcome.caused ?? []) : [];
+  await routeStored(deps, outcome, route);
+  for (const event of caused)
+    await routeStored(
+      deps,
+      { outcome: 'stored', event, customer: unmerged(event), ignored: [], routed: false },
+      route,
+    );
+}
+
+async function routeStored(deps: AcceptDeps, outcome: IngestOutcome, route: boolean): Promise<void> {
   if (outcome.routed) return;
   if (outcome.outcome === 'stored') {
     await routeOrUnavailable(deps, () => deps.router.route(outcome.event, outcome.customer));

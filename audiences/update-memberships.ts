@@ -1,6 +1,6 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { pipelinedTransaction } from '../db/pipelined-transaction.js';
+import { pipelinedTransaction, type PipelinedTx } from '../db/pipelined-transaction.js';
 import { events, segmentMemberships } from '../db/schema.js';
 import {
   membershipChange,
@@ -10,6 +10,8 @@ import {
 } from '../domain/membership-change.js';
 import { evaluateSegment } from '../domain/segment-evaluation.js';
 import { toStoredEvent, type StoredEvent } from '../customers/stored-event.js';
+import type { RoutingInterest } from '../customers/event-row.js';
+import type { HookWrites } from '../customers/store-hook.js';
 import type { SegmentIndex } from './segment-catalog.js';
 import { factsFor, readFacts, segmentFactReads, type FactRows, type MembershipRow } from './segment-facts.js';
 import type { DeployedSegment } from './segment-store.js';
@@ -26,6 +28,8 @@ export interface MembershipUpdate {
   cause: Date;
   /** Customers this one absorbed: their rows go (their events are this customer's now). */
   mergedFrom?: readonly string[];
+  /** Whether a membership event needs routing (a journey listens); unset: each is stored unrouted. */
+  needsRouting?: RoutingInterest;
 }
 
 const standingOf = (row: MembershipRow | undefined): Standing | undefined =>
@@ -85,7 +89,10 @@ function evaluateAll(
       context: {},
       occurredAt: change.at,
       receivedAt: update.at,
-      routedAt: null,
+      routedAt:
+        update.needsRouting?.({ type: 'track', name: membershipEventNames[change.kind] }, false) === false
+          ? new Date()
+          : null,
     };
     return { row, event, write };
   });
@@ -105,8 +112,7 @@ export async function updateMemberships(
   index: SegmentIndex,
   update: MembershipUpdate,
 ): Promise<StoredEvent[] | undefined> {
-  const ordered = index.order.filter((id) => update.segmentIds.includes(id));
-  const deployed = ordered.flatMap((id) => index.segments.get(id) ?? []);
+  const deployed = deployedIn(index, update.segmentIds);
   const merged = update.mergedFrom ?? [];
   if (deployed.length === 0 && merged.length === 0) return [];
   const definitions = deployed.map((s) => s.definition);
@@ -119,32 +125,54 @@ export async function updateMemberships(
     if (read.profile.length === 0) return undefined;
     if (!evaluateAll(deployed, read, update).some((e) => e.write)) return [];
   }
-  return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
-    const lock = tx.execute(
-      sql`select pg_advisory_xact_lock(hashtextextended(${`segments:${update.customerId}`}, 0))`,
-    );
-    const reads = segmentFactReads(tx, update.customerId, definitions, update.at);
-    const read = await readFacts(reads, async (...statements) => (await batch(lock, ...statements)).slice(1));
-    if (read.profile.length === 0) return undefined;
-    const evaluated = evaluateAll(deployed, read, update).filter((e) => e.write);
-    const rows = evaluated.map((e) => e.row);
-    const changes = evaluated.flatMap((e) => e.event ?? []);
-    const writes = [
-      ...(rows.length > 0 ? [upsertRows(tx, rows)] : []),
-      ...(merged.length > 0
-        ? [tx.delete(segmentMemberships).where(inArray(segmentMemberships.customerId, [...merged]))]
-        : []),
-    ];
-    if (changes.length === 0) {
-      await commitWith(...writes);
-      return [];
-    }
-    const [inserted] = await commitWith(
-      tx.insert(events).values(changes).onConflictDoNothing().returning(),
-      ...writes,
-    );
-    return inserted.map(toStoredEvent);
+  return pipelinedTransaction(db, async (tx) => {
+    const writes = await membershipWrites(tx, deployed, update);
+    return writes && writes.toRoute(await tx.commitWith(...writes.statements));
   });
+}
+
+/** The deployed segments of these ids, in evaluation order (a named segment before those naming it). */
+export const deployedIn = (index: SegmentIndex, ids: readonly string[]): DeployedSegment[] =>
+  index.order.filter((id) => ids.includes(id)).flatMap((id) => index.segments.get(id) ?? []);
+
+/**
+ * The locked half of an update, on a transaction of the caller's (this module's, or ingest's store
+ * transaction, customers/store-hook.ts): the customer's segment lock, the facts read again under
+ * it, and the writes to send with COMMIT. Undefined when the customer has no profile.
+ */
+export async function membershipWrites(
+  { db: tx, batch }: PipelinedTx,
+  deployed: readonly DeployedSegment[],
+  update: MembershipUpdate,
+): Promise<HookWrites | undefined> {
+  const lock = tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`segments:${update.customerId}`}, 0))`,
+  );
+  const definitions = deployed.map((s) => s.definition);
+  const reads = segmentFactReads(tx, update.customerId, definitions, update.at);
+  const read = await readFacts(reads, async (...statements) => (await batch(lock, ...statements)).slice(1));
+  if (read.profile.length === 0) return undefined;
+  const evaluated = evaluateAll(deployed, read, update).filter((e) => e.write);
+  const rows = evaluated.map((e) => e.row);
+  const changes = evaluated.flatMap((e) => e.event ?? []);
+  const merged = update.mergedFrom ?? [];
+  const statements: PromiseLike<unknown>[] = [
+    ...(changes.length > 0 ? [tx.insert(events).values(changes).onConflictDoNothing().returning()] : []),
+    ...(rows.length > 0 ? [upsertRows(tx, rows)] : []),
+    ...(merged.length > 0
+      ? [tx.delete(segmentMemberships).where(inArray(segmentMemberships.customerId, [...merged]))]
+      : []),
+  ];
+  return {
+    statements,
+    // Membership events stored routed (no journey listens) need no routing.
+    toRoute: (answers) =>
+      changes.length === 0
+        ? []
+        : (answers[0] as (typeof events.$inferSelect)[])
+            .filter((row) => row.routedAt === null)
+            .map(toStoredEvent),
+  };
 }
 
 function upsertRows(tx: Pick<Database, 'insert'>, rows: MembershipInsert[]) {

@@ -7,12 +7,13 @@ import { correctedTimestamp } from '../domain/event-time.js';
 import { identityKeysOf, identityKeyString, type IdentityKey } from '../domain/identity-keys.js';
 import type { SegmentMessage } from '../domain/segment-message.js';
 import type { Trust } from '../domain/merge-plan.js';
-import { pipelinedTransaction } from '../db/pipelined-transaction.js';
+import { pipelinedTransaction, type PipelinedTx } from '../db/pipelined-transaction.js';
 import { eventName, eventRow } from './event-row.js';
-import { idsByMessageId, insertEvents, insertedRow } from './insert-events.js';
+import { idsByMessageId, insertEvents, insertedRow, type InsertedEvent } from './insert-events.js';
+import { commitStored, storePlan } from './store-hook.js';
+import { ignoredOf } from './ignored-claims.js';
 import {
   commerceEventNames,
-  ignoredOf,
   type Ignored,
   profileUpdate,
   type IngestOptions,
@@ -20,9 +21,10 @@ import {
   type Profile,
 } from './ingest-message.js';
 import { resolveCustomer } from './resolve-customer.js';
-import { toStoredEvent, type RoutedCustomer } from './stored-event.js';
+import { toStoredEvent, type RoutedCustomer, type StoredEvent } from './stored-event.js';
 
 type Row = typeof events.$inferSelect;
+type EventInsert = typeof events.$inferInsert;
 
 /**
  * The identity keys shared by every message of `messages`, when they may be stored together: the
@@ -61,7 +63,8 @@ export async function ingestGroup(
   options: IngestOptions,
 ): Promise<IngestOutcome[]> {
   const ids = messages.map((message) => message.messageId ?? `omnijourney-${randomUUID()}`);
-  const result = await pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
+  const result = await pipelinedTransaction(db, async (pipelined) => {
+    const { db: tx, batch } = pipelined;
     // One statement for every messageId lock, in a fixed order (as ingestMessage takes them one by one).
     const locks = JSON.stringify([...new Set(ids)].map((id) => `message:${id}`).sort());
     const lookup = batch(
@@ -88,33 +91,7 @@ export async function ingestGroup(
     if (!locked) throw new Error(`customer ${customerId} vanished during ingest`);
     const update = foldedUpdate(locked, fresh);
     const merged = resolution.merged.length > 0;
-    const routedAt = new Date();
-    const plans = fresh.map((item, index) => ({
-      ...item,
-      needsRouting:
-        options.needsRouting?.(
-          { type: item.message.type, name: eventName(item.message) },
-          index === 0 && merged,
-        ) ?? true,
-    }));
-    const rows = plans.map(({ message, messageId, occurredAt, needsRouting }) =>
-      eventRow(
-        message,
-        { messageId, customerId },
-        { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : routedAt },
-      ),
-    );
-    const [, inserted] = await commitWith(
-      tx.update(customers).set(update).where(eq(customers.id, customerId)),
-      insertEvents(tx, rows),
-    );
-    const idOf = idsByMessageId(inserted);
-    const stored = rows.map((row) => {
-      const id = idOf.get(row.messageId);
-      // The messageId locks keep another copy from being stored meanwhile: each row is new.
-      if (id === undefined) throw new Error(`event ${row.messageId} was not inserted`);
-      return insertedRow(row, id, options.receivedAt);
-    });
+    const { stored, caused } = await writeGroup(pipelined, { fresh, customerId, update, merged }, options);
     const acceptConsent = options.acceptConsent ?? (options.trust ?? 'server') === 'server';
     const ignored = ignoredOf(acceptConsent, undefined, resolution.unverified);
     return {
@@ -127,10 +104,76 @@ export async function ingestGroup(
           mergedFrom: index === 0 ? resolution.merged : [],
         },
         ignored,
+        caused: index === 0 ? caused : [],
       })),
     };
   });
   return outcomesOf(ids, result);
+}
+
+/**
+ * The profile update and the group's events, committed with what the store hook writes for the
+ * events it handles. After a merge the router routes the group (it reconciles runs first), so the
+ * hook stands aside; otherwise routing is left for what it did not handle.
+ */
+async function writeGroup(
+  pipelined: PipelinedTx,
+  group: { fresh: readonly Fresh[]; customerId: string; update: Partial<Profile>; merged: boolean },
+  options: IngestOptions,
+): Promise<{ stored: Row[]; caused: StoredEvent[] }> {
+  const { db: tx } = pipelined;
+  const { fresh, customerId, update, merged } = group;
+  const routedAt = new Date();
+  const plans = fresh.map((item, index) => ({
+    ...item,
+    ...storePlan(
+      options,
+      { type: item.message.type, name: eventName(item.message) },
+      merged,
+      index === 0 && merged,
+    ),
+  }));
+  const hook = plans.find((plan) => plan.hook)?.hook;
+  const rows = plans.map(({ message, messageId, occurredAt, needsRouting }) =>
+    eventRow(
+      message,
+      { messageId, customerId },
+      { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : routedAt },
+    ),
+  );
+  const written = [
+    tx.update(customers).set(update).where(eq(customers.id, customerId)),
+    insertEvents(tx, rows),
+  ] as const;
+  const { answers, caused } = await commitStored(
+    pipelined,
+    written,
+    hook
+      ? {
+          hook,
+          customerId,
+          handled: ([, inserted]) =>
+            storedRows(rows, inserted, options.receivedAt)
+              .filter((_, index) => plans[index]?.hook)
+              .map(toStoredEvent),
+        }
+      : undefined,
+  );
+  return { stored: storedRows(rows, answers[1], options.receivedAt), caused };
+}
+
+/** The inserted rows, in the order given (the messageId locks keep another copy out meanwhile). */
+function storedRows(
+  rows: readonly EventInsert[],
+  inserted: Iterable<InsertedEvent>,
+  receivedAt: Date,
+): Row[] {
+  const idOf = idsByMessageId(inserted);
+  return rows.map((row) => {
+    const id = idOf.get(row.messageId);
+    if (id === undefined) throw new Error(`event ${row.messageId} was not inserted`);
+    return insertedRow(row, id, receivedAt);
+  });
 }
 
 type Fresh = { message: SegmentMessage; messageId: string; occurredAt: Date };
@@ -171,7 +214,7 @@ function outcomesOf(
   ids: readonly string[],
   result: {
     known: ReadonlyMap<string, Row>;
-    stored: { row: Row; customer: RoutedCustomer; ignored: Ignored[] }[];
+    stored: { row: Row; customer: RoutedCustomer; ignored: Ignored[]; caused: StoredEvent[] }[];
   },
 ): IngestOutcome[] {
   const storedBy = new Map(result.stored.map((item) => [item.row.messageId, item]));
@@ -184,6 +227,7 @@ function outcomesOf(
         customer: item.customer,
         ignored: item.ignored,
         routed: item.row.routedAt !== null,
+        caused: item.caused,
       };
     const row = result.known.get(messageId) ?? item?.row;
     if (!row) throw new Error(`event ${messageId} neither stored nor found`);

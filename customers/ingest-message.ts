@@ -11,18 +11,16 @@ import type { Trust } from '../domain/merge-plan.js';
 import { mergeTraits } from '../domain/traits.js';
 import { eventName, eventRow, type RoutingInterest } from './event-row.js';
 import { toStoredEvent, type RoutedCustomer, type StoredEvent } from './stored-event.js';
+import { commitStored, storePlan, type StoreHook } from './store-hook.js';
 import { commerceOf } from './merge-customers.js';
 import { resolveCustomer } from './resolve-customer.js';
 import { setConsent } from './set-consent.js';
 import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction, type PipelinedTx } from '../db/pipelined-transaction.js';
 import { channels } from '../domain/channels.js';
+import { ignoredOf, type Ignored } from './ignored-claims.js';
 
-/** A part of a message that was stored but not applied, and why (client write keys). */
-export interface Ignored {
-  path: string;
-  reason: string;
-}
+export type { Ignored };
 
 export type IngestOutcome =
   | {
@@ -32,6 +30,8 @@ export type IngestOutcome =
       ignored: Ignored[];
       /** Stored as routed: no journey listens to it (`needsRouting`), nothing is left to route. */
       routed: boolean;
+      /** Events the store hook wrote with this one's group that still need routing (membership changes). */
+      caused?: StoredEvent[];
     }
   | { outcome: 'duplicate'; event: StoredEvent; routed: boolean };
 
@@ -47,32 +47,8 @@ export interface IngestOptions {
   acceptConsent?: boolean;
   /** Whether the event will be routed; one that will not is stored as routed. Unset: every event. */
   needsRouting?: RoutingInterest;
-}
-
-const claimPaths: Partial<Record<IdentityKey['kind'], string>> = {
-  user_id: 'userId',
-  anonymous_id: 'anonymousId',
-  email: 'traits.email',
-  phone: 'traits.phone',
-};
-
-/**
- * What the sender named but could not vouch for (recorded as unverified claims), and consent it
- * may not give. Said the same whether or not someone else has the identity: a reply must not tell a
- * public key which addresses are registered.
- */
-export function ignoredOf(acceptConsent: boolean, traits: unknown, unverified: IdentityKey[]): Ignored[] {
-  const ignored = unverified.map((key) => ({
-    path: claimPaths[key.kind] ?? key.kind,
-    reason:
-      key.kind === 'user_id'
-        ? 'recorded as an unverified claim: acting as a user from a client key needs a signed user token'
-        : 'recorded as an unverified claim, never used as an address: only a server write key can vouch for it',
-  }));
-  const consent = (traits as { consent?: unknown } | undefined)?.consent;
-  if (!acceptConsent && consent !== undefined)
-    ignored.push({ path: 'traits.consent', reason: 'consent needs a server write key' });
-  return ignored;
+  /** Work committed with the stored events (segment membership, customers/store-hook.ts). */
+  storeHook?: StoreHook;
 }
 
 /** For alias: previousId may be an old userId or an anonymousId; whichever is known. */
@@ -116,7 +92,8 @@ export async function ingestMessage(
   const messageId = message.messageId ?? `omnijourney-${randomUUID()}`;
   // Round trips: BEGIN with the messageId lock and lookup; resolution (locks with the owners' read,
   // then the candidates); the profile; then the profile update, the event insert and COMMIT together.
-  return pipelinedTransaction(db, async ({ db: tx, batch, commitWith }) => {
+  return pipelinedTransaction(db, async (pipelined) => {
+    const { db: tx, batch } = pipelined;
     const [, [existing]] = await batch(
       tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`message:${messageId}`}, 0))`),
       tx.select().from(events).where(eq(events.messageId, messageId)),
@@ -141,11 +118,11 @@ export async function ingestMessage(
       trust: options.trust,
     });
     const customerId = resolution.customerId;
-    const needsRouting =
-      options.needsRouting?.(
-        { type: message.type, name: eventName(message) },
-        resolution.merged.length > 0,
-      ) ?? true;
+    const { hook, needsRouting } = storePlan(
+      options,
+      { type: message.type, name: eventName(message) },
+      resolution.merged.length > 0,
+    );
     const { profile, commerce } = await readProfile(tx, batch, customerId, message, occurredAt);
     // A client key's consent is not applied: anyone holding the page's key could set anyone's.
     const acceptConsent = options.acceptConsent ?? (options.trust ?? 'server') === 'server';
@@ -155,22 +132,27 @@ export async function ingestMessage(
       if (status) await setConsent(tx, { customerId, channel, status, source: 'identify', at: occurredAt });
     }
 
-    const [, [row]] = await commitWith(
-      tx
-        .update(customers)
-        .set(profileUpdate(profile, commerce, message, occurredAt))
-        .where(eq(customers.id, customerId)),
-      tx
-        .insert(events)
-        .values(
-          eventRow(
-            message,
-            { messageId, customerId },
-            { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : new Date() },
-          ),
-        )
-        .returning(),
+    const { answers, caused } = await commitStored(
+      pipelined,
+      [
+        tx
+          .update(customers)
+          .set(profileUpdate(profile, commerce, message, occurredAt))
+          .where(eq(customers.id, customerId)),
+        tx
+          .insert(events)
+          .values(
+            eventRow(
+              message,
+              { messageId, customerId },
+              { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : new Date() },
+            ),
+          )
+          .returning(),
+      ],
+      hook && { hook, customerId, handled: ([, inserted]) => inserted.map(toStoredEvent) },
     );
+    const [, [row]] = answers;
     if (!row) throw new Error('event insert returned nothing');
     return {
       outcome: 'stored',
@@ -178,6 +160,7 @@ export async function ingestMessage(
       customer: { id: customerId, created: resolution.created, mergedFrom: resolution.merged },
       ignored: ignoredOf(acceptConsent, traits, resolution.unverified),
       routed: !needsRouting,
+      caused,
     };
   });
 }

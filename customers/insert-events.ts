@@ -4,7 +4,7 @@ import type { events } from '../db/schema.js';
 
 type EventInsert = typeof events.$inferInsert;
 type EventRow = typeof events.$inferSelect;
-type InsertedEvent = { id: string; message_id: string };
+export type InsertedEvent = { id: string; message_id: string };
 
 /**
  * Inserts many events with one statement whose text never changes: the rows travel as one JSON

@@ -5,9 +5,6 @@ import { batchTransitions, type LedgerRow } from './ledger.js';
 
 type DeliveryStatus = (typeof deliveryStatuses)[number];
 
-/** `sent` rows recorded together: one statement per this many provider answers. */
-const sentChunk = 50;
-
 /** What a batch did: its customers by the ledger status each ended the batch in. */
 export interface BatchOutcome {
   customers: number;
@@ -16,15 +13,19 @@ export interface BatchOutcome {
   cancelled: boolean;
 }
 
+type SentRow = { id: number; providerMessageId: string };
+
 /**
- * A batch's ledger moves, gathered while its provider calls run and written together: `sent` in
- * chunks of 50 as answers come, the other moves one statement per (status, reason) at the end. Rows released for a retry
+ * A batch's ledger moves, gathered while its provider calls run and written together: `sent` as
+ * answers come (group commit), the other moves one statement per (status, reason) at the end. Rows released for a retry
  * (a transient failure) make the batch fail after the others are recorded, so the activity's retry
  * sends only those (the rest are final and read back as they are).
  */
 export class BatchSettlement {
   private readonly moves: ReturnType<typeof batchTransitions>;
-  private readonly sentRows: { id: number; providerMessageId: string }[] = [];
+  private readonly queued: SentRow[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private nextWrite: Promise<void> | undefined;
   private readonly grouped = new Map<string, { status: DeliveryStatus; reason: string; ids: number[] }>();
   private readonly statuses: Partial<Record<DeliveryStatus, number>> = {};
   private released = 0;
@@ -47,14 +48,27 @@ export class BatchSettlement {
   }
 
   /**
-   * Recorded in chunks as the calls finish, not once at the end: a worker killed mid-batch leaves
-   * at most a chunk (and the calls in flight) accepted by the provider but still `reserved`, which
-   * the retry sends again under the same idempotency key (at-least-once channels).
+   * Group commit: one `sent` statement in flight at a time, carrying every answer that came while
+   * the previous one ran. A worker killed mid-batch thus leaves only the answers of the last few
+   * milliseconds accepted by the provider but still `reserved` (the retry resends them under the
+   * same idempotency key, at-least-once channels), not a whole chunk. Resolves once the row is written.
    */
   async sent(row: LedgerRow, providerMessageId: string): Promise<void> {
-    this.sentRows.push({ id: row.id, providerMessageId });
+    this.queued.push({ id: row.id, providerMessageId });
     this.count('sent');
-    if (this.sentRows.length >= sentChunk) await this.moves.sent(this.sentRows.splice(0));
+    await this.writeQueued();
+  }
+
+  private writeQueued(): Promise<void> {
+    this.nextWrite ??= this.writing
+      .catch(() => undefined)
+      .then(() => {
+        this.nextWrite = undefined;
+        const rows = this.queued.splice(0);
+        this.writing = rows.length > 0 ? this.moves.sent(rows) : Promise.resolve();
+        return this.writing;
+      });
+    return this.nextWrite;
   }
 
   skip(row: LedgerRow, reason: string): void {
@@ -82,7 +96,7 @@ export class BatchSettlement {
 
   /** Writes every move; throws (for the activity's retry) when rows were released. */
   async finish(cancelled: boolean, customers: number): Promise<BatchOutcome> {
-    await this.moves.sent(this.sentRows.splice(0));
+    await this.writeQueued();
     for (const { status, reason, ids } of this.grouped.values())
       await this.moves.move(ids, { status, reason });
     if (this.released > 0)

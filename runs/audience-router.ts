@@ -2,9 +2,14 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../infra/logger.js';
 import type { RoutedCustomer, StoredEvent } from '../customers/stored-event.js';
 import { markRouted } from '../customers/ingest-message.js';
-import { createSegmentCatalog, type SegmentCatalog } from '../audiences/segment-catalog.js';
-import { updateMemberships } from '../audiences/update-memberships.js';
-import type { EventRouter, RoutingInterest } from './event-router.js';
+import {
+  createSegmentCatalog,
+  type SegmentCatalog,
+  type SegmentIndex,
+} from '../audiences/segment-catalog.js';
+import { deployedIn, membershipWrites, updateMemberships } from '../audiences/update-memberships.js';
+import type { StoreHook } from '../customers/store-hook.js';
+import { routeEverything, type EventRouter, type RoutingInterest } from './event-router.js';
 
 interface AudienceRouterOptions {
   db: Database;
@@ -25,9 +30,17 @@ interface AudienceRouterOptions {
  * the unrouted-event sweep evaluates again (idempotent) and routes it; membership events are stored
  * unrouted, and the sweep routes any this request did not.
  */
+/** Events a deployed segment counts: a track event by name, an identify when a segment reads traits. */
+const countedBy =
+  (index: SegmentIndex): RoutingInterest =>
+  (event) =>
+    (event.type === 'track' && index.eventNames.has(event.name ?? '')) ||
+    (event.type === 'identify' && index.readsProfile);
+
 export function createAudienceRouter(options: AudienceRouterOptions): EventRouter & { invalidate(): void } {
   const { db, journeys } = options;
   const catalog = options.catalog ?? createSegmentCatalog();
+  const clock = async () => (options.now ? await options.now() : new Date());
   const segmentsOf = async (event: StoredEvent, merged: boolean) => {
     const index = await catalog.current(db);
     return { index, ids: merged ? [...index.order] : index.affectedBy(event) };
@@ -39,10 +52,27 @@ export function createAudienceRouter(options: AudienceRouterOptions): EventRoute
     },
     async interest(): Promise<RoutingInterest> {
       const [journeyInterest, index] = await Promise.all([journeys.interest?.(), catalog.current(db)]);
+      const counts = countedBy(index);
       return (event, merged) =>
-        (journeyInterest ? journeyInterest(event, merged) : true) ||
-        (event.type === 'track' && index.eventNames.has(event.name ?? '')) ||
-        (event.type === 'identify' && index.readsProfile);
+        (journeyInterest ? journeyInterest(event, merged) : true) || counts(event, merged);
+    },
+    async storeHook(): Promise<StoreHook> {
+      const [journeyInterest, index] = await Promise.all([journeys.interest?.(), catalog.current(db)]);
+      const needsRouting = journeyInterest ?? routeEverything;
+      return {
+        handles: countedBy(index),
+        needsRouting,
+        async inTransaction(tx, customerId, handled) {
+          const segmentIds = [...new Set(handled.flatMap((event) => index.affectedBy(event)))];
+          const first = handled[0];
+          const deployed = deployedIn(index, segmentIds);
+          if (!first || deployed.length === 0) return { statements: [], toRoute: () => [] };
+          // One evaluation for the group, caused by its first event: it sees every event of the
+          // group (stored just before), as the first event's routing would have.
+          const update = { customerId, segmentIds, at: await clock(), cause: first.occurredAt, needsRouting };
+          return (await membershipWrites(tx, deployed, update)) ?? { statements: [], toRoute: () => [] };
+        },
+      };
     },
     async route(stored: StoredEvent, customer: RoutedCustomer) {
       const merged = customer.mergedFrom.length > 0;
@@ -52,9 +82,10 @@ export function createAudienceRouter(options: AudienceRouterOptions): EventRoute
           ? ((await updateMemberships(db, index, {
               customerId: customer.id,
               segmentIds: ids,
-              at: options.now ? await options.now() : new Date(),
+              at: await clock(),
               cause: stored.occurredAt,
               mergedFrom: customer.mergedFrom,
+              needsRouting: await journeys.interest?.(),
             })) ?? [])
           : [];
       await journeys.route(stored, customer);

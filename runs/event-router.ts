@@ -1,5 +1,6 @@
 import type { RoutingInterest } from '../customers/event-row.js';
 import type { RoutedCustomer, StoredEvent } from '../customers/stored-event.js';
+import type { StoreHook } from '../customers/store-hook.js';
 
 export type { RoutingInterest };
 
@@ -15,6 +16,8 @@ export interface EventRouter {
   route(event: StoredEvent, customer: RoutedCustomer): Promise<void>;
   /** A snapshot of what needs routing, taken once per request; unset: every event is routed. */
   interest?(): Promise<RoutingInterest>;
+  /** Work committed with a person's stored events (segment membership), taken once per request. */
+  storeHook?(): Promise<StoreHook>;
   /** True when `route` marks the event routed itself (in its transaction): ingest saves a round trip. */
   readonly marksRouted?: boolean;
 }

@@ -10,6 +10,7 @@ import { reservationRules } from '../delivery/reservation.js';
 import { createDeliveryPipeline } from '../delivery/delivery-pipeline.js';
 import { pino } from 'pino';
 import { deliveryRequest } from './helpers/delivery-request.js';
+import { eventually } from './helpers/admin.js';
 import { broadcastIntentKey } from '../domain/broadcast.js';
 import { templates } from '../journeys/templates.js';
 import { audienceIndex, groupOf, seedAudience } from './helpers/broadcast-audience.js';
@@ -117,6 +118,35 @@ describe('a broadcast batch', () => {
     const outcome = await createBatchDelivery(options()).deliverBatch('b2', ids);
     expect(sentTo.length - before).toBe(reservedCount);
     expect(outcome.statuses.sent).toBe(reservedCount);
+  });
+
+  it('records each answer as it comes: a kill while one call hangs resends only that one', async () => {
+    await seedAudience(database.db, 'answered', 20);
+    await newBroadcast('b-answered', 'answered');
+    const ids = [...(await audienceIndex(database.db, 'answered')).keys()].sort();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hanging: ChannelAdapter = {
+      channel: 'email',
+      crashWindow: 'at-least-once',
+      async send({ recipient, idempotencyKey }) {
+        if (recipient.channel === 'email' && recipient.email === 'answered-0@broadcast.test') await held;
+        return { providerMessageId: idempotencyKey };
+      },
+    };
+    const batch = createBatchDelivery({ ...options(), adapters: [hanging] }).deliverBatch('b-answered', ids);
+    const sentRows = async () => {
+      const [{ n } = { n: 0 }] = await database.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(deliveries)
+        .where(sql`${deliveries.workflowId} = 'broadcast-b-answered' and ${deliveries.status} = 'sent'`);
+      return n;
+    };
+    // 14 eligible: the 13 answered are `sent` in the ledger while the 14th call still hangs.
+    expect(await eventually(sentRows, (n) => n === 13)).toBe(13);
+    release();
+    expect((await batch).statuses.sent).toBe(14);
+    expect(await sentRows()).toBe(14);
   });
 
   it('a cancelled broadcast decides and sends nothing', async () => {

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, like, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, segmentMemberships } from '../db/schema.js';
 import { createSegmentCatalog } from '../audiences/segment-catalog.js';
@@ -203,5 +203,46 @@ describe('segments kept as events are stored', () => {
       'event: "Segment Entered" is reserved: the engine records Segment Entered and Segment Left itself when a customer enters or leaves a segment',
     );
     expect(await database.db.select().from(events)).toHaveLength(before.length);
+  });
+
+  it('an SDK batch of one person: membership commits in the same transaction as the events', async () => {
+    const at = t0 + 200 * day;
+    // A journey listens to segment entries only: the views need no routing once they are counted.
+    api.router.interest = async () => (event) => event.name === 'Segment Entered';
+    const before = api.router.calls.length;
+    now = new Date(at + 4 * hour);
+    const view = (i: number, category: string) => ({
+      type: 'track',
+      userId: 'cy',
+      event: 'Product Viewed',
+      messageId: `cy-view-${i}`,
+      properties: { category },
+      timestamp: new Date(at + i * hour).toISOString(),
+    });
+    const batch = [view(0, 'shoes'), view(1, 'shoes'), view(2, 'shoes'), view(3, 'hats')];
+    try {
+      expect((await postJson(api, '/v1/batch', { batch })).status).toBe(200);
+    } finally {
+      delete api.router.interest;
+    }
+    const views = await database.db
+      .select({ customerId: events.customerId, routedAt: events.routedAt, xmin: sql<string>`xmin::text` })
+      .from(events)
+      .where(like(events.messageId, 'cy-view-%'));
+    expect(views).toHaveLength(4);
+    const [row] = await database.db
+      .select({
+        member: segmentMemberships.member,
+        enteredAt: segmentMemberships.enteredAt,
+        xmin: sql<string>`xmin::text`,
+      })
+      .from(segmentMemberships)
+      .where(eq(segmentMemberships.customerId, views[0]?.customerId ?? ''));
+    expect(row).toMatchObject({ member: true, enteredAt: new Date(at + 2 * hour) });
+    // The same writing transaction as the views (nothing between "stored" and "counted"), all routed.
+    for (const stored of views) expect(stored).toMatchObject({ xmin: row?.xmin, routedAt: expect.any(Date) });
+    // Journeys were handed the entry alone, in the same request; nothing is left unrouted.
+    expect(api.router.calls.slice(before).map((c) => c.event.name)).toEqual(['Segment Entered']);
+    expect(await database.db.select().from(events).where(isNull(events.routedAt))).toEqual([]);
   });
 });
