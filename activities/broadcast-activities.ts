@@ -7,6 +7,7 @@ import {
   setBroadcastStatus,
 } from '../audiences/broadcast-store.js';
 import type { Database } from '../db/client.js';
+import { deferredDue, type DeferredDue } from '../audiences/broadcast-deferred.js';
 import type { BatchDelivery, BatchOutcome } from '../delivery/batch-delivery.js';
 
 const heartbeatEveryMs = 2_000;
@@ -22,6 +23,40 @@ export interface BroadcastStart {
   processed: number;
 }
 
+/**
+ * One batch through the send decision and the providers (delivery/batch-delivery.ts). It heartbeats
+ * while it works: a worker killed mid-batch is noticed within the heartbeat timeout and the batch
+ * runs again, finding its ledger rows (no second message).
+ */
+async function deliverHeartbeating(
+  delivery: BatchDelivery,
+  broadcastId: string,
+  customerIds: string[],
+): Promise<BatchOutcome> {
+  const context = Context.current();
+  const beat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+  context.heartbeat();
+  try {
+    return await delivery.deliverBatch(broadcastId, customerIds, {
+      signal: context.cancellationSignal,
+      attempt: context.info.attempt,
+      progress: () => context.heartbeat(),
+    });
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+const startOf = (row: Awaited<ReturnType<typeof beginBroadcast>>): BroadcastStart => ({
+  segmentId: row.segmentId,
+  status: row.status,
+  scheduledAt: row.scheduledAt?.toISOString() ?? null,
+  startedAt: (row.startedAt ?? new Date()).toISOString(),
+  audienceTotal: row.audienceTotal ?? 0,
+  cursor: row.cursor,
+  processed: row.processed,
+});
+
 /** Activities a broadcast's workflow calls: begin it, page its audience, deliver a batch, end it. */
 export function createBroadcastActivities(db: Database, delivery: BatchDelivery) {
   return {
@@ -34,16 +69,7 @@ export function createBroadcastActivities(db: Database, delivery: BatchDelivery)
 
     /** Fixes its start and audience size once; a retried or continued workflow reads them back. */
     async broadcastBegin(broadcastId: string): Promise<BroadcastStart> {
-      const row = await beginBroadcast(db, broadcastId, new Date());
-      return {
-        segmentId: row.segmentId,
-        status: row.status,
-        scheduledAt: row.scheduledAt?.toISOString() ?? null,
-        startedAt: (row.startedAt ?? new Date()).toISOString(),
-        audienceTotal: row.audienceTotal ?? 0,
-        cursor: row.cursor,
-        processed: row.processed,
-      };
+      return startOf(await beginBroadcast(db, broadcastId, new Date()));
     },
 
     broadcastPage(input: {
@@ -71,22 +97,30 @@ export function createBroadcastActivities(db: Database, delivery: BatchDelivery)
       /** The broadcast's processed count once this batch is done. */
       processedAfter: number;
     }): Promise<BatchOutcome> {
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat(), heartbeatEveryMs);
-      context.heartbeat();
-      try {
-        const outcome = await delivery.deliverBatch(input.broadcastId, input.customerIds, {
-          signal: context.cancellationSignal,
-          attempt: context.info.attempt,
-          progress: () => context.heartbeat(),
-        });
-        const last = input.customerIds.at(-1);
-        if (last && !outcome.cancelled)
-          await recordBroadcastProgress(db, input.broadcastId, last, input.processedAfter);
-        return outcome;
-      } finally {
-        clearInterval(beat);
-      }
+      const outcome = await deliverHeartbeating(delivery, input.broadcastId, input.customerIds);
+      const last = input.customerIds.at(-1);
+      if (last && !outcome.cancelled)
+        await recordBroadcastProgress(db, input.broadcastId, last, input.processedAfter);
+      return outcome;
+    },
+
+    /** The deferred recipients due now (none once it is cancelled), and the next release time. */
+    async broadcastDeferredDue(input: {
+      broadcastId: string;
+      limit: number;
+    }): Promise<DeferredDue & { status: string }> {
+      const row = await getBroadcast(db, input.broadcastId);
+      if (!row) throw new Error(`broadcast ${input.broadcastId} not found`);
+      if (row.status === 'cancelled') return { status: row.status, due: [], nextAt: null };
+      return { status: row.status, ...(await deferredDue(db, input.broadcastId, new Date(), input.limit)) };
+    },
+
+    /**
+     * Deferred recipients whose window has come, through the same batch: each decided again
+     * (consent, caps, quiet hours as they stand now) and sent once, in its row; progress stays.
+     */
+    deliverDeferredBatch(input: { broadcastId: string; customerIds: string[] }): Promise<BatchOutcome> {
+      return deliverHeartbeating(delivery, input.broadcastId, input.customerIds);
     },
 
     /** Completed (unless cancelled meanwhile) or cancelled; returns whether it changed. */

@@ -211,6 +211,8 @@ export const deliveries = pgTable(
     index('deliveries_customer_intent_idx').on(t.customerId, t.intentKey, t.createdAt),
     index('deliveries_provider_message_idx').on(t.providerMessageId),
     index('deliveries_run_idx').on(t.runId),
+    // A broadcast's rows by status (its report, its deferred sends); deferred rows by their time.
+    index('deliveries_workflow_status_idx').on(t.workflowId, t.status, t.deferredUntil),
   ],
 );
 

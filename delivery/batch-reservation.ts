@@ -15,7 +15,7 @@ import {
   type CustomerContact,
 } from './customer-contact.js';
 import { countedAt, customerLocks, firstHorizonMs, rowsForPolicy } from './ledger-reads.js';
-import { insertDecisions, type LedgerColumns, type LedgerRow } from './ledger.js';
+import { decideAgainDeferred, type LedgerColumns, type LedgerRow } from './ledger.js';
 import { latestPolicyRead } from './policy-store.js';
 import type { ReservationRules } from './reservation.js';
 import type { PolicyRules } from '../domain/delivery-policy.js';
@@ -131,7 +131,7 @@ export function reserveBatch(
       columns: columnsOf(broadcast, customerId),
       decision,
     }));
-    const [inserted = []] = rows.length > 0 ? await commitWith(insertDecisions(tx, rows, at)) : [];
+    const [inserted = []] = rows.length > 0 ? await commitWith(decideAgainDeferred(tx, rows, at)) : [];
     const insertedByKey = new Map(inserted.map((row) => [row.dedupKey, row]));
     for (const { customerId, decision, contact } of decided) {
       const row = insertedByKey.get(broadcastDedupKey(broadcastId, customerId));
@@ -143,6 +143,9 @@ export function reserveBatch(
     return { broadcast, items };
   });
 }
+
+const isDue = (row: LedgerRow, at: Date) =>
+  row.status === 'deferred' && row.deferredUntil !== null && row.deferredUntil.getTime() <= at.getTime();
 
 type Decided = { customerId: string; decision: Decision; contact?: CustomerContact };
 
@@ -167,7 +170,8 @@ function decideEach(
     const contact = rows && contactOf(customerId, rows);
     const key = broadcastDedupKey(broadcast.id, customerId);
     const earlier = byCustomer.get(customerId)?.find((row) => row.dedupKey === key);
-    if (earlier) {
+    // A row deferred to the customer's window is decided again once the window has come.
+    if (earlier && !isDue(earlier, now.at)) {
       items.push({ customerId, kind: 'existing', row: earlier, contact });
       continue;
     }
@@ -180,7 +184,7 @@ function decideEach(
     const decision = decideDelivery({
       policy: broadcastPolicy(broadcast, customerId, now.intentWindowMs),
       contact: contactFacts(contact, broadcast.channels),
-      recent: byCustomer.get(customerId) ?? [],
+      recent: (byCustomer.get(customerId) ?? []).filter((row) => row !== earlier),
       runStatus: undefined,
       at: now.at,
       configured: now.rules.configured,

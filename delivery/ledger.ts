@@ -116,6 +116,35 @@ export function insertDecisions(
     .returning();
 }
 
+/**
+ * As `insertDecisions`, where a row under the same key that is `deferred` (its time has come: the
+ * caller read it under the customer's lock) takes the new decision in place: one row per key stays
+ * the rule, and its `deferred_until` is kept as the record of the wait.
+ */
+export function decideAgainDeferred(
+  tx: Queryable,
+  rows: readonly { columns: LedgerColumns; decision: Decision }[],
+  at: Date,
+) {
+  const excluded = (column: string) => sql.raw(`excluded.${column}`);
+  return tx
+    .insert(deliveries)
+    .values(rows.map(({ columns, decision }) => ({ ...columns, ...decisionValues(decision, at) })))
+    .onConflictDoUpdate({
+      target: deliveries.dedupKey,
+      set: {
+        status: excluded('status'),
+        channel: excluded('channel'),
+        reason: excluded('reason'),
+        rule: excluded('rule'),
+        createdAt: excluded('created_at'),
+        deferredUntil: sql`coalesce(${excluded('deferred_until')}, ${deliveries.deferredUntil})`,
+      },
+      setWhere: sql`${deliveries.status} = 'deferred'`,
+    })
+    .returning();
+}
+
 /** The moves of a reserved row, each one statement. */
 export function ledgerTransitions(db: Queryable) {
   const move = async (row: LedgerRow, values: Partial<typeof deliveries.$inferInsert>) => {

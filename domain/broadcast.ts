@@ -5,6 +5,8 @@
 
 /** One workflow per broadcast: a second start of the same broadcast is refused by Temporal. */
 export const broadcastWorkflowId = (broadcastId: string) => `broadcast-${broadcastId}`;
+/** The workflow that sends a broadcast's quiet-hours deferrals when each window opens. */
+export const deferredSendsWorkflowId = (broadcastId: string) => `broadcast-deferred-${broadcastId}`;
 
 /** The ledger key of a broadcast's message to one customer: a retried batch finds its rows by it. */
 export const broadcastDedupKey = (broadcastId: string, customerId: string) =>

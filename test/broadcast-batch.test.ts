@@ -2,6 +2,7 @@ import { eq, like, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertBroadcast } from '../audiences/broadcast-store.js';
 import { deliveries } from '../db/schema.js';
+import { deferredDue } from '../audiences/broadcast-deferred.js';
 import { reserveBatch } from '../delivery/batch-reservation.js';
 import { createBatchDelivery } from '../delivery/batch-delivery.js';
 import { createRateGovernor } from '../delivery/rate-governor.js';
@@ -147,6 +148,41 @@ describe('a broadcast batch', () => {
     release();
     expect((await batch).statuses.sent).toBe(14);
     expect(await sentRows()).toBe(14);
+  });
+
+  it('a customer deferred to their window is decided again once it opens: the same row sent, once', async () => {
+    await seedAudience(database.db, 'night', 10);
+    await newBroadcast('b-night', 'night');
+    const ids = [...(await audienceIndex(database.db, 'night')).keys()].sort();
+    const before = sentTo.length;
+    await createBatchDelivery(options()).deliverBatch('b-night', ids);
+    // i = 3 lives where it is 3 AM: deferred to the end of quiet hours (plus jitter).
+    const quiet = await deferredDue(database.db, 'b-night', new Date(), 500);
+    expect(quiet.due).toEqual([]);
+    expect(quiet.nextAt).not.toBeNull();
+    const opens = new Date(Date.parse(quiet.nextAt ?? '') + 1_000);
+    const { due } = await deferredDue(database.db, 'b-night', opens, 500);
+    expect(due).toHaveLength(1);
+    const [deferredRow] = await database.db
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.customerId, due[0] ?? ''));
+    const later = createBatchDelivery({ ...options(), now: () => opens });
+    expect((await later.deliverBatch('b-night', due)).statuses).toEqual({ sent: 1 });
+    expect([sentTo.length - before, sentTo.at(-1)]).toEqual([8, 'night-3@broadcast.test']);
+    const [sentRow] = await database.db
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.customerId, due[0] ?? ''));
+    expect(sentRow).toMatchObject({
+      id: deferredRow?.id,
+      status: 'sent',
+      deferredUntil: deferredRow?.deferredUntil,
+    });
+    // Asked again (a retried batch, a second round): nothing sent twice, nothing left deferred.
+    expect((await later.deliverBatch('b-night', due)).statuses).toEqual({ sent: 1 });
+    expect(sentTo.length - before).toBe(8);
+    expect(await deferredDue(database.db, 'b-night', opens, 500)).toEqual({ due: [], nextAt: null });
   });
 
   it('a cancelled broadcast decides and sends nothing', async () => {

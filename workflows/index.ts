@@ -6,3 +6,4 @@ export { journeyRun } from './journey-run/workflow.js';
 export { scheduledEntry } from './scheduled-entry/workflow.js';
 export { segmentClock } from './segment-clock/workflow.js';
 export { broadcast } from './broadcast/workflow.js';
+export { broadcastDeferredSends } from './broadcast/deferred.js';

@@ -3,13 +3,17 @@ import {
   continueAsNew,
   proxyActivities,
   setCurrentDetails,
+  patched,
   setHandler,
+  startChild,
 } from '@temporalio/workflow';
+import { broadcastDeferredSends } from './deferred.js';
 import { deliver } from '../journey-run/activity-options.js';
 import type { BroadcastActivities } from '../../activities/broadcast-activities.js';
 import {
   broadcastProgress,
   defaultBroadcastBatchSize,
+  deferredSendsWorkflowId,
   formatDuration,
   maxBroadcastBatchSize,
 } from '../../domain/broadcast.js';
@@ -172,10 +176,26 @@ export async function broadcast(input: BroadcastInput): Promise<BroadcastProgres
 
   async function finish(end: 'completed' | 'cancelled') {
     await bookkeeping.broadcastFinish(broadcastId, end);
+    // Recipients deferred to their quiet-hours window are sent when it opens, by a workflow of their own.
+    if (end === 'completed' && (state?.statuses.deferred ?? 0) > 0 && patched('broadcast-deferred-sends'))
+      await startDeferredSends(broadcastId, batchSize);
     status = end;
     const final = view();
     showDetails(final);
     return final;
+  }
+}
+
+async function startDeferredSends(broadcastId: string, batchSize: number): Promise<void> {
+  try {
+    await startChild(broadcastDeferredSends, {
+      workflowId: deferredSendsWorkflowId(broadcastId),
+      args: [{ broadcastId, batchSize }],
+      parentClosePolicy: 'ABANDON',
+    });
+  } catch (error) {
+    // Started by an earlier attempt of this run: it is already doing the work.
+    if (!(error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError')) throw error;
   }
 }
 

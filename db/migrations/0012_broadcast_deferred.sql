@@ -1,0 +1,1 @@
+CREATE INDEX "deliveries_workflow_status_idx" ON "deliveries" USING btree ("workflow_id","status","deferred_until");
