@@ -1,7 +1,7 @@
 import { templateForSend } from '../catalog/template-store.js';
 import type { TemplateParts } from '../domain/channels.js';
 import { broadcastWorkflowId } from '../domain/broadcast.js';
-import type { Channel } from '../domain/channels.js';
+import { channels, type Channel } from '../domain/channels.js';
 import { afterChannelFailure } from '../domain/delivery-decision.js';
 import { inLanes } from '../infra/lanes.js';
 import { countDeliveryFailure } from '../infra/metrics.js';
@@ -62,18 +62,34 @@ export function createBatchDelivery(options: BatchDeliveryOptions): BatchDeliver
   );
   return {
     async deliverBatch(broadcastId, customerIds, context = {}) {
-      const { broadcast, items } = await reserveBatch(options.db, rules, broadcastId, customerIds);
       const settlement = new BatchSettlement(options.db);
-      const pending = pendingOf(options, items, settlement);
-      const ready = await prepare(options, broadcast, pending, settlement);
-      await settlement.markSending(
-        ready.filter((r) => r.adapter.crashWindow === 'at-most-once').map((r) => r.row),
-      );
-      await inLanes(ready.length, defaultBatchSendLanes, async (i) => {
-        await callProvider(options, ready[i] as Ready, settlement, context);
-        context.progress?.();
-      });
-      return settlement.finish(broadcast.status === 'cancelled', items.length);
+      let first: { broadcast: BroadcastRow; customers: number } | undefined;
+      let ids: readonly string[] = customerIds;
+      let channelsOf: ((customerId: string) => Channel[]) | undefined;
+      // A round per channel at most: the customers whose channel failed for good go on to the next.
+      for (let round = 0; ids.length > 0 && round < channels.length; round++) {
+        const { broadcast, items } = await reserveBatch(options.db, rules, broadcastId, ids, channelsOf);
+        first ??= { broadcast, customers: items.length };
+        const pending = pendingOf(options, items, settlement);
+        const ready = await prepare(options, broadcast, pending, settlement);
+        await settlement.markSending(
+          ready.filter((r) => r.adapter.crashWindow === 'at-most-once').map((r) => r.row),
+        );
+        const remainingOf = (row: LedgerRow) => {
+          const tried = channelsOf?.(row.customerId) ?? broadcast.channels;
+          const at = row.channel ? tried.indexOf(row.channel) : -1;
+          return at < 0 ? [] : tried.slice(at + 1);
+        };
+        await inLanes(ready.length, defaultBatchSendLanes, async (i) => {
+          const item = ready[i] as Ready;
+          await callProvider(options, { ...item, remaining: remainingOf(item.row) }, settlement, context);
+          context.progress?.();
+        });
+        const next = await settlement.takeFallbacks();
+        ids = [...next.keys()];
+        channelsOf = (customerId) => next.get(customerId) ?? [];
+      }
+      return settlement.finish(first?.broadcast.status === 'cancelled', first?.customers ?? 0);
     },
   };
 }
@@ -187,7 +203,7 @@ function readyOf<C extends Channel>(
 /** One provider call under its deadline and the activity's cancellation; its outcome goes to the settlement. */
 async function callProvider(
   options: BatchDeliveryOptions,
-  { row, adapter, send }: Ready,
+  { row, adapter, send, remaining }: Ready & { remaining: Channel[] },
   settlement: BatchSettlement,
   context: BatchContext,
 ): Promise<void> {
@@ -216,17 +232,20 @@ async function callProvider(
       );
       return;
     }
+    // A transient failure retries the batch; one for good moves on to the next channel, if any.
     const next = afterChannelFailure({
       kind: failure.kind,
       attempt: context.attempt ?? 1,
       onOutage: 'retry',
       category: row.category,
-      channelsLeft: 0,
+      channelsLeft: failure.kind === 'transient' ? 0 : remaining.length,
     });
     if (next === 'retry') return settlement.release(row, `retrying: ${failure.message}`);
     if (failure.kind !== 'transient')
       await learnFromFailure(options.db, row.customerId, channel, send.recipient, failure);
-    settlement.fail(row, `${channel} failed (${failure.kind}): ${failure.message}`);
+    const reason = `${channel} failed (${failure.kind}): ${failure.message}`;
+    if (next === 'nextChannel') settlement.fallBack(row, channel, reason, remaining);
+    else settlement.fail(row, reason);
     return;
   }
   // Outside the provider's try: a ledger error here is no provider failure (the activity retries).

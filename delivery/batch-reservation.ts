@@ -56,9 +56,14 @@ function batchLedgerRead(tx: Queryable, keys: string[], ids: readonly string[], 
 }
 
 /** What a broadcast asks of the decision for one customer: its one message, marketing rules as set. */
-function broadcastPolicy(broadcast: BroadcastRow, customerId: string, intentWindowMs: number): SendPolicy {
+function broadcastPolicy(
+  broadcast: BroadcastRow,
+  customerId: string,
+  intentWindowMs: number,
+  channels: Channel[],
+): SendPolicy {
   return {
-    channels: broadcast.channels,
+    channels,
     intentKey: broadcast.intentKey,
     category: broadcast.category,
     tags: ['broadcast'],
@@ -96,6 +101,8 @@ export function reserveBatch(
   rules: ReservationRules,
   broadcastId: string,
   customerIds: readonly string[],
+  /** The channels still to try per customer (after a permanent failure); unset: the broadcast's. */
+  channelsOf?: (customerId: string) => Channel[],
 ): Promise<BatchReservation> {
   if (customerIds.length > maxBroadcastBatchSize)
     throw new Error(`a batch holds at most ${maxBroadcastBatchSize} customers, not ${customerIds.length}`);
@@ -126,6 +133,7 @@ export function reserveBatch(
       policy,
       at,
       intentWindowMs,
+      channelsOf: channelsOf ?? (() => broadcast.channels),
     });
     const rows = decided.map(({ customerId, decision }) => ({
       columns: columnsOf(broadcast, customerId),
@@ -155,7 +163,13 @@ function decideEach(
   ids: readonly string[],
   contacts: Map<string, ContactRows>,
   ledger: LedgerRow[],
-  now: { rules: ReservationRules; policy: PolicyRules; at: Date; intentWindowMs: number },
+  now: {
+    rules: ReservationRules;
+    policy: PolicyRules;
+    at: Date;
+    intentWindowMs: number;
+    channelsOf: (customerId: string) => Channel[];
+  },
 ): { items: BatchItem[]; decided: Decided[] } {
   const byCustomer = new Map<string, LedgerRow[]>();
   for (const row of ledger) {
@@ -182,8 +196,8 @@ function decideEach(
       continue;
     }
     const decision = decideDelivery({
-      policy: broadcastPolicy(broadcast, customerId, now.intentWindowMs),
-      contact: contactFacts(contact, broadcast.channels),
+      policy: broadcastPolicy(broadcast, customerId, now.intentWindowMs, now.channelsOf(customerId)),
+      contact: contactFacts(contact, now.channelsOf(customerId)),
       recent: (byCustomer.get(customerId) ?? []).filter((row) => row !== earlier),
       runStatus: undefined,
       at: now.at,

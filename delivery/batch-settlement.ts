@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.js';
 import type { deliveryStatuses } from '../db/schema.js';
+import type { Channel } from '../domain/channels.js';
 import { ChannelFailure } from './channel-adapter.js';
 import { batchTransitions, type LedgerRow } from './ledger.js';
 
@@ -28,6 +29,7 @@ export class BatchSettlement {
   private nextWrite: Promise<void> | undefined;
   private readonly grouped = new Map<string, { status: DeliveryStatus; reason: string; ids: number[] }>();
   private readonly statuses: Partial<Record<DeliveryStatus, number>> = {};
+  private fellBack: { row: LedgerRow; channel: Channel; reason: string; remaining: Channel[] }[] = [];
   private released = 0;
   private firstReleaseReason = '';
 
@@ -77,6 +79,24 @@ export class BatchSettlement {
 
   fail(row: LedgerRow, reason: string): void {
     this.group(row, 'failed', reason);
+  }
+
+  /** Failed for good on its channel with channels left: the customer is decided again on those. */
+  fallBack(row: LedgerRow, channel: Channel, reason: string, remaining: Channel[]): void {
+    this.fellBack.push({ row, channel, reason, remaining });
+  }
+
+  /**
+   * The failed attempts kept in the ledger under keys of their own (as a journey's send keeps
+   * them), one statement, so the customer's key is free for the next channel's decision; returns
+   * each such customer's channels still to try. A crash after this decides them again on every
+   * channel, where the failure the provider reported (an address marked unreachable) rules its
+   * channel out.
+   */
+  async takeFallbacks(): Promise<Map<string, Channel[]>> {
+    const taken = this.fellBack.splice(0);
+    await this.moves.rekeyFailed(taken.map(({ row, channel, reason }) => ({ id: row.id, channel, reason })));
+    return new Map(taken.map(({ row, remaining }) => [row.customerId, remaining]));
   }
 
   /** Not accepted: back to reserved (the slot stays the customer's) for the activity's retry. */

@@ -192,6 +192,14 @@ export function batchTransitions(db: Queryable) {
           .set(values)
           .where(inArray(deliveries.id, [...ids]));
     },
+    /** Failed attempts moved to keys of their own (`<key>#<channel>#<id>`, as `failed` above). */
+    rekeyFailed: async (rows: readonly { id: number; channel: Channel; reason: string }[]) => {
+      if (rows.length === 0) return;
+      const list = JSON.stringify(rows.map(({ id, channel, reason }) => ({ id, c: channel, r: reason })));
+      await db.execute(sql`update deliveries set status = 'failed', reason = v.r, updated_at = now(),
+          dedup_key = deliveries.dedup_key || '#' || v.c || '#' || deliveries.id
+        from jsonb_to_recordset(${list}::jsonb) as v(id bigint, c text, r text) where deliveries.id = v.id`);
+    },
     // As for one row: recording that the provider has them must outlast a database blip.
     sent: (sent: readonly { id: number; providerMessageId: string }[]) =>
       throughOutage(async () => {

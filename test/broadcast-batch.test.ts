@@ -254,6 +254,78 @@ describe('a broadcast batch', () => {
   });
 });
 
+describe('a broadcast batch whose channel fails for good', () => {
+  it('goes on to the next channel: the failed attempt kept under a key of its own, the SMS sent once', async () => {
+    await seedAudience(database.db, 'fallback', 10);
+    await insertBroadcast(database.db, {
+      id: 'b-fallback',
+      name: 'b-fallback',
+      segmentId: 'fallback',
+      template: 'cart-incentive',
+      channels: ['email', 'sms'],
+      category: 'marketing',
+      intentKey: broadcastIntentKey('b-fallback'),
+      scheduledAt: null,
+    });
+    const index = await audienceIndex(database.db, 'fallback');
+    const [customer] = [...index].find(([, i]) => i === 0) ?? [];
+    await database.db.execute(
+      sql`insert into identities (customer_id, kind, value, verified_at) values (${customer}, 'phone', '+15005550006', now())`,
+    );
+    await database.db.execute(
+      sql`insert into consents (customer_id, channel, status, source, updated_at) values (${customer}, 'sms', 'subscribed', 'test', now())`,
+    );
+    const texts: string[] = [];
+    const refusing: ChannelAdapter = {
+      channel: 'email',
+      crashWindow: 'at-least-once',
+      async send({ recipient, idempotencyKey }) {
+        if (recipient.channel === 'email' && recipient.email === 'fallback-0@broadcast.test')
+          throw new ChannelFailure('unreachable', '550 no such user');
+        return { providerMessageId: idempotencyKey };
+      },
+    };
+    const sms: ChannelAdapter = {
+      channel: 'sms',
+      crashWindow: 'at-most-once',
+      async send({ recipient, idempotencyKey }) {
+        if (recipient.channel === 'sms') texts.push(recipient.phone);
+        return { providerMessageId: idempotencyKey };
+      },
+    };
+    const delivery = createBatchDelivery({ ...options(), adapters: [refusing, sms] });
+    const ids = [...index.keys()].sort();
+    const outcome = await delivery.deliverBatch('b-fallback', ids);
+    expect(outcome.statuses).toEqual({ sent: 7, skipped: 2, deferred: 1 });
+    expect(texts).toEqual(['+15005550006']);
+    const rows = await database.db
+      .select({
+        dedupKey: deliveries.dedupKey,
+        status: deliveries.status,
+        channel: deliveries.channel,
+        reason: deliveries.reason,
+      })
+      .from(deliveries)
+      .where(eq(deliveries.customerId, customer ?? ''));
+    expect(rows.sort((a, b) => a.dedupKey.localeCompare(b.dedupKey))).toEqual([
+      { dedupKey: `broadcast:b-fallback:${customer}`, status: 'sent', channel: 'sms', reason: null },
+      {
+        dedupKey: expect.stringMatching(new RegExp(`^broadcast:b-fallback:${customer}#email#\\d+$`)),
+        status: 'failed',
+        channel: 'email',
+        reason: 'email failed (unreachable): 550 no such user',
+      },
+    ]);
+    // Retried (a crash after it): nothing is sent again on either channel.
+    expect((await delivery.deliverBatch('b-fallback', ids)).statuses).toEqual({
+      sent: 7,
+      skipped: 2,
+      deferred: 1,
+    });
+    expect(texts).toHaveLength(1);
+  });
+});
+
 describe('a broadcast batch under the provider rate governor', () => {
   it('sends at the configured rate as bulk traffic, each customer once', async () => {
     await seedAudience(database.db, 'paced', 100);
