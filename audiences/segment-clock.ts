@@ -3,6 +3,8 @@ import type { Database } from '../db/client.js';
 import { segmentMemberships } from '../db/schema.js';
 import type { SegmentCatalog } from './segment-catalog.js';
 import { updateMemberships } from './update-memberships.js';
+import type { RoutingInterest } from '../customers/event-row.js';
+import type { StoredEvent } from '../customers/stored-event.js';
 
 export interface ClockPage {
   /** Customers re-evaluated. */
@@ -14,6 +16,16 @@ export interface ClockPage {
 }
 
 /**
+ * Journeys, as the tick hands them what it found: which membership events a journey listens to (the
+ * others are stored routed), and the hand-off of those, at once rather than at the unrouted-event
+ * sweep. A hand-off that fails leaves its events unrouted for the sweep.
+ */
+export interface ClockJourneys {
+  needsRouting?: RoutingInterest;
+  route(events: StoredEvent[]): Promise<void>;
+}
+
+/**
  * Re-evaluates the rows whose window edge has passed (`next_check_at <= at`), oldest edge first, at
  * most `limit` rows: only those customers, never a scan of everyone (the partial index on
  * next_check_at holds only rows waiting for an edge). Each customer's due segments, and the ones
@@ -22,7 +34,7 @@ export interface ClockPage {
 export async function reevaluateDue(
   db: Database,
   catalog: SegmentCatalog,
-  { at, limit }: { at: Date; limit: number },
+  { at, limit, journeys }: { at: Date; limit: number; journeys?: ClockJourneys },
 ): Promise<ClockPage> {
   const due = await db
     .select({
@@ -56,7 +68,9 @@ export async function reevaluateDue(
       segmentIds: index.withDependents(ids),
       at,
       cause: earliest,
+      needsRouting: journeys?.needsRouting,
     });
+    if (written && journeys) await journeys.route(written);
     // A customer merged away keeps no profile: their rows stop waiting rather than being due forever.
     if (written === undefined) await stopWaiting(db, customerId, at);
     changes += written?.length ?? 0;

@@ -4,10 +4,11 @@ import type { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSegmentActivities } from '../activities/segment-activities.js';
+import { createActivities } from '../activities/index.js';
 import { createSegmentCatalog } from '../audiences/segment-catalog.js';
 import { deploySegments } from '../audiences/segment-store.js';
-import { events, segmentMemberships } from '../db/schema.js';
+import { events, journeyRuns, segmentMemberships } from '../db/schema.js';
+import { checkJourney, deployJourneys } from '../catalog/journey-catalog.js';
 import { validateSegment } from '../domain/segment-definition.js';
 import { createAudienceRouter } from '../runs/audience-router.js';
 import { ensureSegmentClockSchedule } from '../runs/segment-clock-schedule.js';
@@ -46,6 +47,20 @@ describe('the segment clock', () => {
   beforeAll(async () => {
     [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
     await deploySegments(database.db, [lapsed]);
+    // A journey on entry: the tick hands it the entry at once (not at the unrouted-event sweep).
+    await deployJourneys(database.db, [
+      checkJourney(
+        {
+          id: 'win-back-lapsed',
+          name: 'Win back the lapsed',
+          trigger: { segment: 'lapsed-buyers', on: 'enter' },
+          steps: [
+            { id: 'hello', type: 'send', template: 'welcome-1', channels: ['email'], intentKey: 'win-back' },
+          ],
+        },
+        'win-back-lapsed',
+      ),
+    ]);
     api = await startTestApi(database.db, {
       clock: serverNow,
       wrapRouter: (journeys) =>
@@ -59,7 +74,8 @@ describe('the segment clock', () => {
     });
     ({ worker, taskQueue } = await createTestWorker({
       connection: env.nativeConnection,
-      activities: createSegmentActivities(database.db),
+      // Every activity (a journey run started by the tick runs on this worker too).
+      activities: createActivities({ db: database.db }),
       workflowsPath,
     }));
     running = worker.run();
@@ -103,9 +119,16 @@ describe('the segment clock', () => {
     const [entered] = await database.db.select().from(events).where(eq(events.name, 'Segment Entered'));
     expect(entered).toMatchObject({
       occurredAt: edge,
-      routedAt: null,
+      routedAt: expect.any(Date),
       properties: { segment: 'lapsed-buyers', entry: 1 },
     });
+    // Routed by the tick itself: the journey on entry has its run.
+    const runs = await database.db
+      .select()
+      .from(journeyRuns)
+      .where(eq(journeyRuns.journeyId, 'win-back-lapsed'));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]?.customerId).toBe(entered?.customerId);
     // Nothing further is due: the next tick evaluates nobody.
     expect(await tick()).toMatchObject({ customers: 0, changes: 0 });
   });
