@@ -90,7 +90,10 @@ function evaluateAll(
       occurredAt: change.at,
       receivedAt: update.at,
       routedAt:
-        update.needsRouting?.({ type: 'track', name: membershipEventNames[change.kind] }, false) === false
+        update.needsRouting?.(
+          { type: 'track', name: membershipEventNames[change.kind], properties: { segment: definition.id } },
+          false,
+        ) === false
           ? new Date()
           : null,
     };

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/queryable.js';
 import type { JourneyDefinition } from '../domain/journey-definition.js';
-import { eventsOfInterest } from '../domain/journey-runtime.js';
+import { routingKeysOf } from '../domain/journey-runtime.js';
 import {
   currentJourneys,
   deployedDefinitions,
@@ -34,7 +34,7 @@ export function createJourneyCatalog(options: { ttlMs?: number } = {}): JourneyC
     if (!cache || Date.now() - cache.at > ttlMs) {
       const names = new Set<string>();
       for (const definition of await deployedDefinitions(q))
-        for (const name of eventsOfInterest(definition)) names.add(name);
+        for (const name of routingKeysOf(definition)) names.add(name);
       cache = { at: Date.now(), journeys: await currentJourneys(q), names };
     }
     return cache;

@@ -6,7 +6,7 @@ import type { SegmentMessage } from '../domain/segment-message.js';
  * run waits for, from a customer nobody was merged into (runs/event-router.ts says who decides).
  */
 export type RoutingInterest = (
-  event: { type: SegmentMessage['type']; name: string | null },
+  event: { type: SegmentMessage['type']; name: string | null; properties?: Record<string, unknown> },
   merged: boolean,
 ) => boolean;
 

@@ -46,6 +46,34 @@ export function triggerEventName(definition: JourneyDefinition): string | undefi
   return triggerMatch(definition.trigger)?.event;
 }
 
+/** A segment's membership event as routing tells it apart (`Segment Entered#vip`). */
+export const segmentEventKey = (name: string, segment: string) => `${name}#${segment}`;
+
+/**
+ * What routing hands this journey's versions: the events a run reacts to (exit, goal, waits) by
+ * name, and its trigger; a segment trigger as its segment's membership event alone, so another
+ * segment's entries and exits concern no journey and are stored routed.
+ */
+export function routingKeysOf(definition: JourneyDefinition): Set<string> {
+  const keys = new Set<string>(definition.exit.map((e) => e.event));
+  if (definition.goal) keys.add(definition.goal.event);
+  for (const step of definition.steps) if (step.type === 'waitForEvent') keys.add(step.event);
+  const { trigger } = definition;
+  const match = triggerMatch(trigger);
+  if (match) keys.add('event' in trigger ? match.event : segmentEventKey(match.event, trigger.segment));
+  return keys;
+}
+
+/** Whether an event is among `keys` (routingKeysOf): by its name, or as its segment's membership event. */
+export function routedBy(
+  keys: ReadonlySet<string>,
+  event: { name: string | null; properties?: Record<string, unknown> },
+): boolean {
+  const name = event.name ?? '';
+  const segment = event.properties?.segment;
+  return keys.has(name) || (typeof segment === 'string' && keys.has(segmentEventKey(name, segment)));
+}
+
 /** Names of the events a running run of this journey may react to (exit, goal, waits). */
 export function eventsOfInterest(definition: JourneyDefinition): Set<string> {
   const names = new Set<string>(definition.exit.map((e) => e.event));

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { validateJourney } from './journey-definition.js';
 import { journeyToMermaid } from './journey-mermaid.js';
-import { entryKeyOf, eventsOfInterest, triggers, type RunEvent } from './journey-runtime.js';
+import {
+  entryKeyOf,
+  eventsOfInterest,
+  routedBy,
+  routingKeysOf,
+  triggers,
+  type RunEvent,
+} from './journey-runtime.js';
 
 const steps = [{ id: 'send', type: 'send', template: 'promo', channels: ['email'], intentKey: 'x' }];
 const check = (trigger: unknown) => validateJourney({ id: 'j', name: 'J', trigger, steps });
@@ -32,6 +39,26 @@ describe('journey triggers', () => {
     expect([...eventsOfInterest(definition)]).toEqual(['Segment Entered']);
     const leave = definitionOf({ segment: 'vip', on: 'leave' });
     expect(triggers(leave, membershipEvent('Segment Left', 'vip', 1), null)).toBe(true);
+  });
+
+  it('routing listens to its own segment’s membership events only, unless a run reacts to them by name', () => {
+    const keys = routingKeysOf(definitionOf({ segment: 'vip', on: 'enter' }));
+    const of = (name: string, segment: string) => routedBy(keys, membershipEvent(name, segment, 1));
+    expect([of('Segment Entered', 'vip'), of('Segment Entered', 'staff'), of('Segment Left', 'vip')]).toEqual(
+      [true, false, false],
+    );
+    // An exit on any segment's exit concerns every one.
+    const result = validateJourney({
+      id: 'k',
+      name: 'K',
+      trigger: { event: 'Product Added' },
+      exit: [{ event: 'Segment Left' }],
+      steps,
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(routedBy(routingKeysOf(result.definition), membershipEvent('Segment Left', 'staff', 1))).toBe(
+      true,
+    );
   });
 
   it('never starts a scheduled journey from an event', () => {

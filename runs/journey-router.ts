@@ -3,7 +3,13 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { events } from '../db/schema.js';
 import { triggerMatch } from '../domain/journey-trigger.js';
-import { entryKeyOf, eventsOfInterest, triggers, type RunEvent } from '../domain/journey-runtime.js';
+import {
+  entryKeyOf,
+  eventsOfInterest,
+  routedBy,
+  triggers,
+  type RunEvent,
+} from '../domain/journey-runtime.js';
 import { loadProfileSnapshot } from '../customers/profile-snapshot.js';
 import type { Queryable } from '../db/queryable.js';
 import { pipelinedTransaction } from '../db/pipelined-transaction.js';
@@ -108,13 +114,13 @@ export function createJourneyRouter(options: JourneyRouterOptions): EventRouter 
     },
     async interest(): Promise<RoutingInterest> {
       const names = await routing.catalog.eventNames(db);
-      return (event, merged) => merged || (event.type === 'track' && names.has(event.name ?? ''));
+      return (event, merged) => merged || (event.type === 'track' && routedBy(names, event));
     },
     async route(stored: StoredEvent, customer: RoutedCustomer) {
       const merged = customer.mergedFrom.length > 0;
       const event = stored.type === 'track' ? toRunEvent(stored) : undefined;
       // Most events concern no journey and merge nobody: skip the lock and the queries for them.
-      const concerns = event !== undefined && (await routing.catalog.eventNames(db)).has(event.name);
+      const concerns = event !== undefined && routedBy(await routing.catalog.eventNames(db), event);
       if (!concerns && !merged) {
         await db
           .update(events)
