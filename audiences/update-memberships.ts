@@ -15,7 +15,7 @@ import type { HookWrites } from '../customers/store-hook.js';
 import type { SegmentIndex } from './segment-catalog.js';
 import { factsFor, readFacts, segmentFactReads, type FactRows, type MembershipRow } from './segment-facts.js';
 import type { DeployedSegment } from './segment-store.js';
-import { readEventFacts } from './quick-facts.js';
+import { eventFactsRead, readEventFacts } from './quick-facts.js';
 
 export interface MembershipUpdate {
   /** The canonical customer. */
@@ -152,8 +152,15 @@ export async function membershipWrites(
     sql`select pg_advisory_xact_lock(hashtextextended(${`segments:${update.customerId}`}, 0))`,
   );
   const definitions = deployed.map((s) => s.definition);
-  const reads = segmentFactReads(tx, update.customerId, definitions, update.at);
-  const read = await readFacts(reads, async (...statements) => (await batch(lock, ...statements)).slice(1));
+  // Segments of events alone: one fixed statement behind the lock (the lock serialises every writer
+  // of these rows); otherwise the profile, contact and rows read with drizzle, the rows locked too.
+  const quick = eventFactsRead(tx, update.customerId, definitions, update.at);
+  const read = quick
+    ? quick.facts((await batch(lock, quick.statement))[1])
+    : await readFacts(
+        segmentFactReads(tx, update.customerId, definitions, update.at),
+        async (...statements) => (await batch(lock, ...statements)).slice(1),
+      );
   if (read.profile.length === 0) return undefined;
   const evaluated = evaluateAll(deployed, read, update).filter((e) => e.write);
   const rows = evaluated.map((e) => e.row);
