@@ -49,9 +49,12 @@ export async function takeTokens(
   const triggered = sql`${priority}::text = 'triggered'`;
   const rows = await db.execute<{ granted: number; blocked_for_ms: number | null }>(sql`
     with bucket as (
-      select p.channel, p.account, p.blocked_until, p.priority_waiting, p.refilled_at, c.at,
-             least(${burst}, p.tokens + ${rate} * greatest(0, extract(epoch from c.at - p.refilled_at))) as available
-        from provider_rates p, (select clock_timestamp() as at) c
+      select p.channel, p.account, p.blocked_until, p.refilled_at, c.at,
+             least(${burst}, r.refilled) as available,
+             -- the reserve less the refill that spilt over the cap (reserveAt)
+             greatest(0, p.priority_waiting - greatest(0, r.refilled - ${burst})) as priority_waiting
+        from provider_rates p, (select clock_timestamp() as at) c,
+             lateral (select p.tokens + ${rate} * greatest(0, extract(epoch from c.at - p.refilled_at)) as refilled) r
        where p.channel = ${bucket.channel} and p.account = ${bucket.account}
          for update of p
     ), decided as (

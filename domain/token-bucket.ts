@@ -64,8 +64,19 @@ export function maxReserve(limit: RateLimit): number {
 
 /** Tokens in the bucket at `atMs`: refilled by the time elapsed since the last refill, capped at burst. */
 export function available(state: BucketState, limit: RateLimit, atMs: number): number {
-  const elapsedSeconds = Math.max(0, atMs - state.refilledAtMs) / 1000;
-  return Math.min(limit.burst, state.tokens + limit.ratePerSecond * elapsedSeconds);
+  return Math.min(limit.burst, refilled(state, limit, atMs));
+}
+
+const refilled = (state: BucketState, limit: RateLimit, atMs: number) =>
+  state.tokens + (limit.ratePerSecond * Math.max(0, atMs - state.refilledAtMs)) / 1000;
+
+/**
+ * The triggered reserve at `atMs`: what was reserved, less the refill that spilt over the cap since
+ * (tokens held for triggered sends that did not come for them). So a reserve nobody claims shrinks
+ * as fast as it would waste tokens: it costs burst, never rate, while bulk waits for the room.
+ */
+export function reserveAt(state: BucketState, limit: RateLimit, atMs: number): number {
+  return Math.max(0, state.priorityWaiting - Math.max(0, refilled(state, limit, atMs) - limit.burst));
 }
 
 /**
@@ -81,13 +92,16 @@ export function take(
   atMs: number,
 ): { granted: number; state: BucketState } {
   const tokens = available(state, limit, atMs);
+  const reserve = reserveAt(state, limit, atMs);
   const blocked = state.blockedUntilMs !== null && state.blockedUntilMs > atMs;
-  const room = request.priority === 'triggered' ? tokens : Math.max(0, tokens - state.priorityWaiting);
+  const room = request.priority === 'triggered' ? tokens : Math.max(0, tokens - reserve);
   const granted = blocked ? 0 : Math.max(0, Math.min(request.wanted, Math.floor(room + epsilon)));
-  const priorityWaiting =
+  // Whole tokens, as the database's integer column keeps it.
+  const priorityWaiting = Math.round(
     request.priority === 'triggered'
-      ? Math.min(maxReserve(limit), Math.max(state.priorityWaiting - granted, request.wanted - granted))
-      : state.priorityWaiting;
+      ? Math.min(maxReserve(limit), Math.max(reserve - granted, request.wanted - granted))
+      : reserve,
+  );
   return {
     granted,
     state: {
