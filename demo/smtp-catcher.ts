@@ -14,6 +14,8 @@ export interface SmtpCatcher {
   raw: Buffer[];
   /** When each message's DATA ended (Date.now()), in arrival order: the rate a sender held, seen here. */
   arrivals: number[];
+  /** When `raw[i]` (and, parsed, `messages[i]`) arrived: its DATA's end, index for index. */
+  receivedAt: number[];
   /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox) and text. */
   failNext(count: number, code: number, text?: string): void;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function startSmtpCatcher(
   const messages: ParsedMail[] = [];
   const raw: Buffer[] = [];
   const arrivals: number[] = [];
+  const receivedAt: number[] = [];
   let failures: { count: number; code: number; text?: string } = { count: 0, code: 451 };
   const server = new SMTPServer({
     authOptional: true,
@@ -46,26 +49,23 @@ export async function startSmtpCatcher(
     onData(stream, _session, callback) {
       if (failures.count > 0) {
         failures.count--;
-        stream.resume();
-        stream.on('end', () =>
-          callback(
-            Object.assign(new Error(failures.text ?? 'try again later'), { responseCode: failures.code }),
-          ),
-        );
-        return;
+        return refuse(stream, failures, callback);
       }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        arrivals.push(Date.now());
+        const at = Date.now();
+        arrivals.push(at);
         const message = Buffer.concat(chunks);
         if (options.parse === false) {
           raw.push(message);
+          receivedAt.push(at);
           return callback();
         }
         simpleParser(message)
           .then(async (mail) => {
             raw.push(message);
+            receivedAt.push(at);
             messages.push(mail);
             if (options.saveTo) await writeFile(path.join(options.saveTo, `${messages.length}.eml`), message);
             if (options.replyDelayMs)
@@ -90,9 +90,23 @@ export async function startSmtpCatcher(
     messages,
     raw,
     arrivals,
+    receivedAt,
     failNext(count, code, text) {
       failures = { count, code, text };
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Read the message and answer it with the failure's code instead of 250. */
+function refuse(
+  stream: NodeJS.ReadableStream,
+  failure: { code: number; text?: string },
+  callback: (error?: Error) => void,
+): void {
+  const { code, text } = failure;
+  stream.resume();
+  stream.on('end', () =>
+    callback(Object.assign(new Error(text ?? 'try again later'), { responseCode: code })),
+  );
 }

@@ -38,8 +38,14 @@ export interface ChaosRig {
   database: TestDatabase;
   client: Client;
   api: RunningApi;
-  /** The SMTP peer; `down()` and `up()` take it off and back on its port (an outage). */
-  smtp: Pick<SmtpCatcher, 'url' | 'messages' | 'failNext'> & { down(): Promise<void>; up(): Promise<void> };
+  /**
+   * The SMTP peer (`receivedAt[i]`: when `messages[i]` arrived); `down()` and `up()` take it off and
+   * back on its port (an outage).
+   */
+  smtp: Pick<SmtpCatcher, 'url' | 'messages' | 'receivedAt' | 'failNext'> & {
+    down(): Promise<void>;
+    up(): Promise<void>;
+  };
   taskQueue: string;
   /** Customers' zone: 13:00 there now, so quiet hours never hold marketing sends back. */
   zone: string;
@@ -83,6 +89,7 @@ export async function createChaosRig(
   const smtp: ChaosRig['smtp'] = {
     url: firstSmtp.url,
     messages: firstSmtp.messages,
+    receivedAt: firstSmtp.receivedAt,
     failNext: (count, code) => smtpServer?.failNext(count, code),
     async down() {
       await smtpServer?.close();
@@ -92,6 +99,7 @@ export async function createChaosRig(
       const next = await startSmtpCatcher({ port: smtpPort, replyDelayMs: options.smtpReplyDelayMs });
       // One mailbox across restarts.
       next.messages.push = (...mails) => smtp.messages.push(...mails);
+      next.receivedAt.push = (...times) => smtp.receivedAt.push(...times);
       smtpServer = next;
     },
   };
