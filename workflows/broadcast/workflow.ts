@@ -42,6 +42,8 @@ const batches = proxyActivities<BroadcastActivities>({
   heartbeatTimeout: deliver.heartbeatTimeout,
   // The deliver activity's: the attempt count decides between retrying a provider and giving up.
   retry: deliver.retry,
+  // Through the task queue, not eagerly to this workflow's worker: batches spread over every worker.
+  allowEagerDispatch: false,
 });
 
 const defaultPagesPerRun = 40;
