@@ -1,6 +1,5 @@
-import { continueAsNew, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
-import type { BroadcastActivities } from '../../activities/broadcast-activities.js';
-import { deliver } from '../journey-run/activity-options.js';
+import { continueAsNew, setCurrentDetails, sleep } from '@temporalio/workflow';
+import { batches, bookkeeping } from './activities.js';
 
 export interface DeferredSendsInput {
   broadcastId: string;
@@ -16,17 +15,6 @@ export interface DeferredSendsResult {
   /** Why it stopped: nothing deferred is left, or the broadcast was cancelled. */
   end: 'done' | 'cancelled';
 }
-
-const bookkeeping = proxyActivities<BroadcastActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-
-const batches = proxyActivities<BroadcastActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: deliver.heartbeatTimeout,
-  retry: deliver.retry,
-});
 
 /** Rounds (a read, then a batch or a sleep) before continuing as new: bounded history. */
 const roundsPerRun = 200;
