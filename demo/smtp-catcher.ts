@@ -16,36 +16,46 @@ export interface SmtpCatcher {
   arrivals: number[];
   /** When `raw[i]` (and, parsed, `messages[i]`) arrived: its DATA's end, index for index. */
   receivedAt: number[];
+  /** SMTP connections opened to this server so far (a sender that keeps its connections opens few). */
+  readonly connections: number;
   /** The next N messages get this SMTP reply code (e.g. 451 transient, 550 no such mailbox) and text. */
   failNext(count: number, code: number, text?: string): void;
   close(): Promise<void>;
 }
 
-export async function startSmtpCatcher(
-  options: {
-    saveTo?: string;
-    /** Default: a free one. */
-    port?: number;
-    /**
-     * Keep each message, then wait this long before the final 250 (a server that scans before it
-     * answers). A sender that dies meanwhile has handed a message it never saw accepted: the crash window.
-     */
-    replyDelayMs?: number;
-    /** False: keep the raw messages only, unparsed (`messages` stays empty), for load tests. */
-    parse?: boolean;
-  } = {},
-): Promise<SmtpCatcher> {
+export interface SmtpCatcherOptions {
+  saveTo?: string;
+  /** Default: a free one. */
+  port?: number;
+  /**
+   * Keep each message, then wait this long before the final 250 (a server that scans before it
+   * answers). A sender that dies meanwhile has handed a message it never saw accepted: the crash window.
+   */
+  replyDelayMs?: number;
+  /** Close a connection idle this long (smtp-server's default: 60 s). */
+  idleTimeoutMs?: number;
+  /** False: keep the raw messages only, unparsed (`messages` stays empty), for load tests. */
+  parse?: boolean;
+}
+
+export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promise<SmtpCatcher> {
   const messages: ParsedMail[] = [];
   const raw: Buffer[] = [];
   const arrivals: number[] = [];
   const receivedAt: number[] = [];
   let failures: { count: number; code: number; text?: string } = { count: 0, code: 451 };
+  let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
     // Stopping should not wait 30 s for a client's idle connection.
     closeTimeout: 1_000,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    ...(options.idleTimeoutMs ? { socketTimeout: options.idleTimeoutMs } : {}),
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
     onData(stream, _session, callback) {
       if (failures.count > 0) {
         failures.count--;
@@ -91,6 +101,9 @@ export async function startSmtpCatcher(
     raw,
     arrivals,
     receivedAt,
+    get connections() {
+      return connections;
+    },
     failNext(count, code, text) {
       failures = { count, code, text };
     },

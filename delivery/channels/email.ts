@@ -1,12 +1,10 @@
-import { connect, type Socket } from 'node:net';
 import { domainToASCII } from 'node:url';
-import nodemailer from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { defaultBackOffMs } from '../../domain/token-bucket.js';
 import { readPemFile } from '../../infra/read-pem.js';
 import { abortedFailure, ChannelFailure, providerTimeouts, type ChannelAdapter } from '../channel-adapter.js';
 import { oneLine, plain, renderPart } from '../liquid.js';
 import type { ChannelModule } from './channel-module.js';
+import { smtpConnections } from './smtp-connections.js';
 
 type EmailRecipient = { channel: 'email'; email: string };
 
@@ -116,28 +114,19 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
       : undefined,
   };
   const account = smtpAccount(options.smtpUrl);
+  const connections = smtpConnections({
+    transport: { url: options.smtpUrl, ...transportOptions },
+    connectMs,
+  });
   return {
     channel: 'email',
     crashWindow: 'at-least-once',
     rateAccount: () => account,
     async send({ message, recipient, idempotencyKey, category, unsubscribeUrl, signal }) {
       const messageId = messageIdFor(idempotencyKey, options.messageIdDomain);
-      // One connection per message, owned here: on abort it is destroyed before the server's reply,
-      // so a server that answers late has no connection to confirm a message on (RFC 5321 4.1.1.4).
-      let socket: Socket | undefined;
-      const abort = () => socket?.destroy();
       if (signal?.aborted) throw abortedFailure(signal, 'email');
-      signal?.addEventListener('abort', abort, { once: true });
-      const transport = nodemailer.createTransport({
-        url: options.smtpUrl,
-        ...transportOptions,
-        getSocket: (target: SocketTarget, callback: SocketCallback) => {
-          socket = openSocket(target, connectMs, callback);
-          if (signal?.aborted) socket.destroy();
-        },
-      } as SMTPTransport.Options);
       try {
-        const info = await transport.sendMail({
+        const mail = {
           from: options.from,
           to: recipient.email,
           subject: message.subject,
@@ -150,7 +139,8 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
                 headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
               }
             : {}),
-        });
+        };
+        const info = await connections.send(mail, signal);
         if (info.rejected.length > 0)
           throw new ChannelFailure('unreachable', `SMTP rejected ${recipient.email}`);
         return { providerMessageId: info.messageId };
@@ -158,35 +148,7 @@ export function createEmailAdapter(options: EmailAdapterOptions): ChannelAdapter
         if (signal?.aborted) throw abortedFailure(signal, 'email');
         if (error instanceof ChannelFailure) throw error;
         throw classify(error);
-      } finally {
-        signal?.removeEventListener('abort', abort);
-        socket?.destroy();
       }
     },
   };
-}
-
-type SocketTarget = { host?: string; port?: number; secure?: boolean };
-type SocketCallback = (error: Error | null, options?: { connection: Socket }) => void;
-
-/** A TCP connection to the SMTP server, handed to nodemailer once connected (or failed in `connectMs`). */
-function openSocket(target: SocketTarget, connectMs: number, callback: SocketCallback) {
-  // nodemailer's defaults when the URL names no port or host.
-  const socket = connect(target.port ?? (target.secure ? 465 : 587), target.host ?? 'localhost');
-  let settled = false;
-  const settle = (error: Error | null) => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
-    socket.off('error', settle);
-    if (error) {
-      socket.destroy();
-      callback(error);
-    } else callback(null, { connection: socket });
-  };
-  const timer = setTimeout(() => settle(new Error(`connection timeout after ${connectMs} ms`)), connectMs);
-  socket.once('connect', () => settle(null));
-  socket.once('error', settle);
-  socket.once('close', () => settle(new Error('connection closed')));
-  return socket;
 }
