@@ -38,7 +38,10 @@ export async function signalBroadcast(
   what: keyof typeof signals,
 ): Promise<boolean> {
   try {
-    await client.workflow.getHandle(broadcastWorkflowId(broadcastId)).signal(signals[what]);
+    const handle = client.workflow.getHandle(broadcastWorkflowId(broadcastId));
+    // The control stores the status before it signals (runs/broadcast-control.ts).
+    if (what === 'cancel') await handle.signal(signals.cancel);
+    else await handle.signal(signals[what], { stored: true });
     return true;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return false;

@@ -38,7 +38,16 @@ export interface BroadcastProgressView {
   statuses: Record<string, number>;
 }
 
-export const pauseBroadcastSignal = defineSignal('pause');
-export const resumeBroadcastSignal = defineSignal('resume');
+/**
+ * Who sent a pause or resume: `stored` when the sender (runs/broadcast-control.ts) stored the status
+ * first, so the workflow must not write it again (a late write would undo a resume that came
+ * meanwhile). A signal from the Temporal UI carries none: the workflow stores the status itself.
+ */
+export interface ControlOrigin {
+  stored?: boolean;
+}
+
+export const pauseBroadcastSignal = defineSignal<[ControlOrigin?]>('pause');
+export const resumeBroadcastSignal = defineSignal<[ControlOrigin?]>('resume');
 export const cancelBroadcastSignal = defineSignal('cancel');
 export const broadcastProgressQuery = defineQuery<BroadcastProgressView>('progress');

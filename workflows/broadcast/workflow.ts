@@ -115,8 +115,10 @@ export async function broadcast(input: BroadcastInput): Promise<BroadcastProgres
   let paused = state?.paused ?? false;
   let status: BroadcastProgressView['status'] = state ? (paused ? 'paused' : 'running') : 'scheduled';
   const view = () => viewOf(broadcastId, status, state);
-  setHandler(pauseBroadcastSignal, () => void (paused = true));
-  setHandler(resumeBroadcastSignal, () => void (paused = false));
+  // Whether the last pause or resume came with its status stored by the sender (signals.ts).
+  let storedBySender = false;
+  setHandler(pauseBroadcastSignal, (origin) => void ((paused = true), (storedBySender = !!origin?.stored)));
+  setHandler(resumeBroadcastSignal, (origin) => void ((paused = false), (storedBySender = !!origin?.stored)));
   setHandler(cancelBroadcastSignal, () => void (cancelled = true));
   setHandler(broadcastProgressQuery, view);
 
@@ -145,14 +147,20 @@ export async function broadcast(input: BroadcastInput): Promise<BroadcastProgres
   if (end !== 'more') return finish(end);
   return continueAsNew<typeof broadcast>({ ...input, state: { ...state, paused } });
 
+  /**
+   * The status is the sender's to store when it did (a write here after the batches in flight
+   * settled could land after a resume and show `paused` while it runs); a pause this workflow stored
+   * is undone here too.
+   */
   async function whilePaused() {
     status = 'paused';
     showDetails(view());
-    await bookkeeping.broadcastFinish(broadcastId, 'paused');
+    const storePause = !(storedBySender && patched('broadcast-status-stored-by-sender'));
+    if (storePause) await bookkeeping.broadcastFinish(broadcastId, 'paused');
     await condition(() => !paused || cancelled);
     if (cancelled) return;
     status = 'running';
-    await bookkeeping.broadcastFinish(broadcastId, 'running');
+    if (storePause || !storedBySender) await bookkeeping.broadcastFinish(broadcastId, 'running');
     showDetails(view());
   }
 
