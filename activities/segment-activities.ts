@@ -5,6 +5,7 @@ import type { Logger } from '../infra/logger.js';
 import { reevaluateDue, type ClockPage } from '../audiences/segment-clock.js';
 import { createSegmentCatalog, type SegmentCatalog } from '../audiences/segment-catalog.js';
 import { createJourneyRouter } from '../runs/journey-router.js';
+import { routedAs } from '../customers/stored-event.js';
 
 /** Activities of the segment clock: time-based membership, re-evaluated where a window edge passed. */
 export function createSegmentActivities(
@@ -33,11 +34,9 @@ export function createSegmentActivities(
           needsRouting,
           async route(events) {
             for (const event of events)
-              await router
-                .route(event, { id: event.customerId, created: false, mergedFrom: [] })
-                .catch((error: unknown) => {
-                  logger.warn({ eventId: event.id, err: error }, 'segment clock: routing left to the sweep');
-                });
+              await router.route(event, routedAs(event.customerId)).catch((error: unknown) => {
+                logger.warn({ eventId: event.id, err: error }, 'segment clock: routing left to the sweep');
+              });
           },
         },
       });

@@ -12,7 +12,7 @@ import type { SegmentMessage } from '../domain/segment-message.js';
 import { routeEverything, type EventRouter, type RoutingInterest } from '../runs/event-router.js';
 import { routeStoredEvent } from '../runs/route-stored-event.js';
 import type { StoreHook } from '../customers/store-hook.js';
-import type { RoutedCustomer, StoredEvent } from '../customers/stored-event.js';
+import { routedAs } from '../customers/stored-event.js';
 import { eventsIngested } from '../infra/metrics.js';
 import { isOutage, unavailable } from './http-errors.js';
 
@@ -220,12 +220,6 @@ async function acceptGroup(
   }
 }
 
-const unmerged = (event: StoredEvent): RoutedCustomer => ({
-  id: event.customerId,
-  created: false,
-  mergedFrom: [],
-});
-
 /** Routes a stored event that needs it, or a stored copy that was never routed (the client's retry). */
 async function settle(deps: AcceptDeps, outcome: IngestOutcome, route: boolean): Promise<void> {
   // What the store hook wrote with it that a journey listens to (membership changes), after it.
@@ -234,7 +228,7 @@ async function settle(deps: AcceptDeps, outcome: IngestOutcome, route: boolean):
   for (const event of caused)
     await routeStored(
       deps,
-      { outcome: 'stored', event, customer: unmerged(event), ignored: [], routed: false },
+      { outcome: 'stored', event, customer: routedAs(event.customerId), ignored: [], routed: false },
       route,
     );
 }

@@ -102,15 +102,16 @@ export interface FactRows {
   rows: Read<'rows'>;
 }
 
-/** Sends the reads together (in a pipelined transaction's batch, or on a pool) and names the answers. */
-export async function readFacts(
-  reads: Reads,
-  batch: (...statements: PromiseLike<unknown>[]) => Promise<unknown[]>,
-): Promise<FactRows> {
+/** The reads' statements, in the order `factsFrom` names their answers. */
+export function factStatements(reads: Reads): PromiseLike<unknown>[] {
   const list: PromiseLike<unknown>[] = [reads.rows, reads.profile ?? Promise.resolve([{ traits: {} }])];
   if (reads.events) list.push(reads.events);
   if (reads.contact) list.push(...reads.contact);
-  const answers = await batch(...list);
+  return list;
+}
+
+/** The answers of `factStatements(reads)`, named. */
+export function factsFrom(reads: Reads, answers: readonly unknown[]): FactRows {
   const [rows, profile] = answers as [FactRows['rows'], FactRows['profile']];
   const rest = answers.slice(2);
   return {
@@ -119,6 +120,14 @@ export async function readFacts(
     events: reads.events ? (rest.shift() as FactRows['events']) : undefined,
     contact: reads.contact ? (rest as unknown as NonNullable<FactRows['contact']>) : undefined,
   };
+}
+
+/** Sends the reads together (in a pipelined transaction's batch, or on a pool) and names the answers. */
+export async function readFacts(
+  reads: Reads,
+  batch: (...statements: PromiseLike<unknown>[]) => Promise<unknown[]>,
+): Promise<FactRows> {
+  return factsFrom(reads, await batch(...factStatements(reads)));
 }
 
 /** Per channel: marketing consent allows it and the customer has an address on it. */
@@ -140,15 +149,22 @@ export function factsFor(
   definition: SegmentDefinition,
   read: FactRows,
   standing: ReadonlyMap<string, boolean>,
+  /**
+   * The matching events' times by condition (event name and `where`), shared by the segments of one
+   * evaluation: segments often count the same event, and matching is the hot path's work per event.
+   */
+  matched: Map<string, Date[]> = new Map(),
 ): SegmentFacts {
   const eventTimes = new Map<number, Date[]>();
   definition.conditions.forEach((condition, index) => {
     const basic = 'not' in condition ? condition.not : condition;
-    if ('event' in basic)
-      eventTimes.set(
-        index,
-        (read.events ?? []).filter((event) => eventMatches(basic, event)).map((event) => event.occurredAt),
-      );
+    if (!('event' in basic)) return;
+    const key = `${basic.event}\u0000${JSON.stringify(basic.where ?? null)}`;
+    const times =
+      matched.get(key) ??
+      (read.events ?? []).filter((event) => eventMatches(basic, event)).map((event) => event.occurredAt);
+    matched.set(key, times);
+    eventTimes.set(index, times);
   });
   const segments: Record<string, boolean> = {};
   for (const row of read.rows) segments[row.segmentId] = row.member;

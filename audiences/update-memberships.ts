@@ -13,7 +13,15 @@ import { toStoredEvent, type StoredEvent } from '../customers/stored-event.js';
 import type { RoutingInterest } from '../customers/event-row.js';
 import type { HookWrites } from '../customers/store-hook.js';
 import type { SegmentIndex } from './segment-catalog.js';
-import { factsFor, readFacts, segmentFactReads, type FactRows, type MembershipRow } from './segment-facts.js';
+import {
+  factsFor,
+  factsFrom,
+  factStatements,
+  readFacts,
+  segmentFactReads,
+  type FactRows,
+  type MembershipRow,
+} from './segment-facts.js';
 import type { DeployedSegment } from './segment-store.js';
 import { eventFactsRead, readEventFacts } from './quick-facts.js';
 
@@ -62,9 +70,10 @@ function evaluateAll(
   update: MembershipUpdate,
 ): Evaluated[] {
   const standing = new Map<string, boolean>();
+  const matched = new Map<string, Date[]>();
   return deployed.map(({ definition, version }) => {
     const previous = read.rows.find((row) => row.segmentId === definition.id);
-    const facts = factsFor(update.customerId, definition, read, standing);
+    const facts = factsFor(update.customerId, definition, read, standing, matched);
     const answer = evaluateSegment(definition, facts, update.at);
     const { standing: next, change } = membershipChange(standingOf(previous), answer, update.cause);
     standing.set(definition.id, next.member);
@@ -140,14 +149,15 @@ export const deployedIn = (index: SegmentIndex, ids: readonly string[]): Deploye
 
 /**
  * The locked half of an update, on a transaction of the caller's (this module's, or ingest's store
- * transaction, customers/store-hook.ts): the customer's segment lock, the facts read again under
- * it, and the writes to send with COMMIT. Undefined when the customer has no profile.
+ * transaction, customers/store-hook.ts): the customer's segment lock and the facts read again under
+ * it, unsent (the store sends them behind its own writes, in the same round trip); `finish` turns
+ * their answers into the writes to send with COMMIT, undefined when the customer has no profile.
  */
-export async function membershipWrites(
-  { db: tx, batch }: PipelinedTx,
+export function membershipRead(
+  { db: tx }: Pick<PipelinedTx, 'db'>,
   deployed: readonly DeployedSegment[],
   update: MembershipUpdate,
-): Promise<HookWrites | undefined> {
+): { statements: PromiseLike<unknown>[]; finish(answers: readonly unknown[]): HookWrites | undefined } {
   const lock = tx.execute(
     sql`select pg_advisory_xact_lock(hashtextextended(${`segments:${update.customerId}`}, 0))`,
   );
@@ -155,13 +165,42 @@ export async function membershipWrites(
   // Segments of events alone: one fixed statement behind the lock (the lock serialises every writer
   // of these rows); otherwise the profile, contact and rows read with drizzle, the rows locked too.
   const quick = eventFactsRead(tx, update.customerId, definitions, update.at);
-  const read = quick
-    ? quick.facts((await batch(lock, quick.statement))[1])
-    : await readFacts(
-        segmentFactReads(tx, update.customerId, definitions, update.at),
-        async (...statements) => (await batch(lock, ...statements)).slice(1),
-      );
-  if (read.profile.length === 0) return undefined;
+  const facts = quick
+    ? {
+        statements: [quick.statement],
+        of: (answers: readonly unknown[]) => quick.facts(answers[0] as Parameters<typeof quick.facts>[0]),
+      }
+    : factsOfReads(segmentFactReads(tx, update.customerId, definitions, update.at));
+  return {
+    statements: [lock, ...facts.statements],
+    finish: ([, ...answers]) => {
+      const read = facts.of(answers);
+      return read.profile.length === 0 ? undefined : membershipWritesFor(tx, deployed, update, read);
+    },
+  };
+}
+
+const factsOfReads = (reads: ReturnType<typeof segmentFactReads>) => ({
+  statements: factStatements(reads),
+  of: (answers: readonly unknown[]) => factsFrom(reads, answers),
+});
+
+/** The same, sent and answered: the writes to commit, undefined when the customer has no profile. */
+export async function membershipWrites(
+  pipelined: PipelinedTx,
+  deployed: readonly DeployedSegment[],
+  update: MembershipUpdate,
+): Promise<HookWrites | undefined> {
+  const read = membershipRead(pipelined, deployed, update);
+  return read.finish(await pipelined.batch(...read.statements));
+}
+
+function membershipWritesFor(
+  tx: PipelinedTx['db'],
+  deployed: readonly DeployedSegment[],
+  update: MembershipUpdate,
+  read: FactRows,
+): HookWrites {
   const evaluated = evaluateAll(deployed, read, update).filter((e) => e.write);
   const rows = evaluated.map((e) => e.row);
   const changes = evaluated.flatMap((e) => e.event ?? []);

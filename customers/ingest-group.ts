@@ -152,10 +152,7 @@ async function writeGroup(
       ? {
           hook,
           customerId,
-          handled: ([, inserted]) =>
-            storedRows(rows, inserted, options.receivedAt)
-              .filter((_, index) => plans[index]?.hook)
-              .map(toStoredEvent),
+          handled: rows.filter((_, index) => plans[index]?.hook),
         }
       : undefined,
   );

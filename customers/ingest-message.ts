@@ -132,6 +132,11 @@ export async function ingestMessage(
       if (status) await setConsent(tx, { customerId, channel, status, source: 'identify', at: occurredAt });
     }
 
+    const stored = eventRow(
+      message,
+      { messageId, customerId },
+      { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : new Date() },
+    );
     const { answers, caused } = await commitStored(
       pipelined,
       [
@@ -139,18 +144,9 @@ export async function ingestMessage(
           .update(customers)
           .set(profileUpdate(profile, commerce, message, occurredAt))
           .where(eq(customers.id, customerId)),
-        tx
-          .insert(events)
-          .values(
-            eventRow(
-              message,
-              { messageId, customerId },
-              { occurredAt, receivedAt: options.receivedAt, routedAt: needsRouting ? null : new Date() },
-            ),
-          )
-          .returning(),
+        tx.insert(events).values(stored).returning(),
       ],
-      hook && { hook, customerId, handled: ([, inserted]) => inserted.map(toStoredEvent) },
+      hook && { hook, customerId, handled: [stored] },
     );
     const [, [row]] = answers;
     if (!row) throw new Error('event insert returned nothing');

@@ -39,6 +39,13 @@ export interface RoutedCustomer {
   mergedFrom: string[];
 }
 
+/** The customer an event is routed as when it neither created nor merged anyone (a replay, a membership change). */
+export const routedAs = (customerId: string): RoutedCustomer => ({
+  id: customerId,
+  created: false,
+  mergedFrom: [],
+});
+
 type EventRow = typeof events.$inferSelect;
 
 /** A stored row as the router and API see it. */

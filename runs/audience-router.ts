@@ -1,13 +1,13 @@
 import type { Database } from '../db/client.js';
 import type { Logger } from '../infra/logger.js';
-import type { RoutedCustomer, StoredEvent } from '../customers/stored-event.js';
+import { routedAs, type RoutedCustomer, type StoredEvent } from '../customers/stored-event.js';
 import { markRouted } from '../customers/ingest-message.js';
 import {
   createSegmentCatalog,
   type SegmentCatalog,
   type SegmentIndex,
 } from '../audiences/segment-catalog.js';
-import { deployedIn, membershipWrites, updateMemberships } from '../audiences/update-memberships.js';
+import { deployedIn, membershipRead, updateMemberships } from '../audiences/update-memberships.js';
 import type { StoreHook } from '../customers/store-hook.js';
 import { routeEverything, type EventRouter, type RoutingInterest } from './event-router.js';
 
@@ -62,15 +62,21 @@ export function createAudienceRouter(options: AudienceRouterOptions): EventRoute
       return {
         handles: countedBy(index),
         needsRouting,
-        async inTransaction(tx, customerId, handled) {
-          const segmentIds = [...new Set(handled.flatMap((event) => index.affectedBy(event)))];
+        async prepare(tx, customerId, handled) {
+          const segmentIds = [
+            ...new Set(handled.flatMap((event) => index.affectedBy({ ...event, name: event.name ?? null }))),
+          ];
           const first = handled[0];
           const deployed = deployedIn(index, segmentIds);
-          if (!first || deployed.length === 0) return { statements: [], toRoute: () => [] };
+          if (!first || deployed.length === 0) return undefined;
           // One evaluation for the group, caused by its first event: it sees every event of the
-          // group (stored just before), as the first event's routing would have.
+          // group (written just before its reads), as the first event's routing would have.
           const update = { customerId, segmentIds, at: await clock(), cause: first.occurredAt, needsRouting };
-          return (await membershipWrites(tx, deployed, update)) ?? { statements: [], toRoute: () => [] };
+          const read = membershipRead(tx, deployed, update);
+          return {
+            statements: read.statements,
+            finish: (answers) => read.finish(answers) ?? { statements: [], toRoute: () => [] },
+          };
         },
       };
     },
@@ -89,7 +95,7 @@ export function createAudienceRouter(options: AudienceRouterOptions): EventRoute
             })) ?? [])
           : [];
       await journeys.route(stored, customer);
-      const self: RoutedCustomer = { id: customer.id, created: false, mergedFrom: [] };
+      const self = routedAs(customer.id);
       for (const event of written) {
         await journeys.route(event, self);
         // A journey router that leaves marking to its caller (test doubles): the membership event is done.
