@@ -14,6 +14,8 @@ import type { BenchEnv } from './environment.js';
 
 /** The event the ten bench segments count (the ingest comparison's "with segments" side). */
 export const segmentedEvent = 'Bench Segmented';
+/** An event no segment counts (the ingest comparison's other side). */
+export const unsegmentedEvent = 'Bench Unsegmented';
 
 export function audiences({ db, client }: BenchEnv, taskQueue: string) {
   return {

@@ -16,6 +16,8 @@ export interface LoadOrder {
   event: string;
   /** The userId of event i: `${prefix}-${Math.floor(i / eventsPerUser)}`; messageIds `${prefix}-m${i}`. */
   prefix: string;
+  /** Another round of events for the same users: messageIds `${round}-m${i}` (default: the prefix). */
+  round?: string;
   eventsPerUser: number;
   count: number;
   batchSize: number;
@@ -33,7 +35,7 @@ const message = (order: LoadOrder, i: number) => ({
   type: 'track',
   userId: `${order.prefix}-${Math.floor(i / order.eventsPerUser)}`,
   event: order.event,
-  messageId: `${order.prefix}-m${i}`,
+  messageId: `${order.round ?? order.prefix}-m${i}`,
   properties: { i },
 });
 

@@ -55,7 +55,8 @@ describe('npm run bench -- --quick', () => {
         'wake-up drain',
         'customers, no-op adapter (counted when its workflow completed)',
         'customers, local SMTP server (counted when its workflow completed)',
-        'whose events 10 segments count',
+        'of customers in their segments, whose events 10 segments count',
+        'whose every event enters one of 10 segments',
       ])
         expect(figures).toContain(figure);
       // The HTTP load runs in a process of its own, and each process's CPU per event is reported.
