@@ -39,3 +39,22 @@ export async function deferredDue(
   ]);
   return { due: due.map((row) => row.customerId), nextAt: next?.at?.toISOString() ?? null };
 }
+
+/** Why a deferred recipient of a cancelled broadcast got nothing (the ledger's reason). */
+export const cancelledDeferredReason = "broadcast cancelled before the customer's quiet-hours window opened";
+
+/**
+ * Cancels a completed broadcast's sends still deferred to each customer's window: their rows become
+ * `skipped` with the reason, so the deferred-sends workflow finds none due and ends. A row a batch
+ * already took (no longer `deferred`) is left to it. Returns how many were cancelled.
+ */
+export async function cancelDeferred(db: Queryable, broadcastId: string): Promise<number> {
+  const cancelled = await db
+    .update(deliveries)
+    .set({ status: 'skipped', reason: cancelledDeferredReason })
+    .where(
+      and(eq(deliveries.workflowId, broadcastWorkflowId(broadcastId)), eq(deliveries.status, 'deferred')),
+    )
+    .returning({ id: deliveries.id });
+  return cancelled.length;
+}

@@ -11,6 +11,7 @@ import {
   type BroadcastReport,
 } from '../audiences/broadcast-store.js';
 import { listTemplates, templateForSend } from '../catalog/template-store.js';
+import { cancelDeferred } from '../audiences/broadcast-deferred.js';
 import type { Database } from '../db/client.js';
 import { segmentVersions } from '../db/schema.js';
 import { broadcastIntentKey, maxBroadcastBatchSize } from '../domain/broadcast.js';
@@ -126,7 +127,8 @@ async function existing(db: Database, id: string): Promise<Broadcast> {
 /**
  * Pause, resume or cancel: the status is stored first (a batch in flight reads `cancelled` under
  * its lock and decides nothing), then the workflow is signalled (pause and resume take effect
- * between batches).
+ * between batches). A completed broadcast can still be cancelled while sends wait for their
+ * customers' quiet-hours windows: those are cancelled, recorded with the reason.
  */
 export async function controlBroadcast(
   db: Database,
@@ -135,8 +137,14 @@ export async function controlBroadcast(
   what: 'pause' | 'resume' | 'cancel',
 ): Promise<BroadcastReport> {
   const row = await existing(db, id);
+  // Completed, its quiet-hours sends may still wait for their windows: those can be cancelled.
+  if (row.status === 'completed' && what === 'cancel' && (await cancelDeferred(db, id)) > 0)
+    return reportOf(db, id);
   if (row.status === 'completed' || row.status === 'cancelled')
-    throw new BroadcastControlError('conflict', `broadcast ${id} is ${row.status}`);
+    throw new BroadcastControlError(
+      'conflict',
+      `broadcast ${id} is ${row.status}${endedNote(row.status, what)}`,
+    );
   if (what === 'resume' && row.status !== 'paused')
     throw new BroadcastControlError('conflict', `broadcast ${id} is not paused (${row.status})`);
   const status = what === 'pause' ? 'paused' : what === 'resume' ? 'running' : 'cancelled';
@@ -144,6 +152,13 @@ export async function controlBroadcast(
   await signalBroadcast(client, id, what);
   return reportOf(db, id);
 }
+
+const endedNote = (status: string, what: 'pause' | 'resume' | 'cancel') =>
+  status !== 'completed'
+    ? ''
+    : what === 'cancel'
+      ? ' (no send is left waiting for a quiet-hours window)'
+      : ' (sends still waiting for quiet-hours windows can be cancelled, not paused)';
 
 export async function reportOf(db: Database, id: string): Promise<BroadcastReport> {
   const report = await broadcastReport(db, id);

@@ -1,8 +1,10 @@
-import { eq, like, sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { and, eq, like, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertBroadcast } from '../audiences/broadcast-store.js';
 import { deliveries } from '../db/schema.js';
-import { deferredDue } from '../audiences/broadcast-deferred.js';
+import { cancelledDeferredReason, deferredDue } from '../audiences/broadcast-deferred.js';
+import { controlBroadcast } from '../runs/broadcast-control.js';
 import { reserveBatch } from '../delivery/batch-reservation.js';
 import { createBatchDelivery } from '../delivery/batch-delivery.js';
 import { createRateGovernor } from '../delivery/rate-governor.js';
@@ -183,6 +185,40 @@ describe('a broadcast batch', () => {
     expect((await later.deliverBatch('b-night', due)).statuses).toEqual({ sent: 1 });
     expect(sentTo.length - before).toBe(8);
     expect(await deferredDue(database.db, 'b-night', opens, 500)).toEqual({ due: [], nextAt: null });
+  });
+
+  it('a completed broadcast cancelled while a send waits for its window: skipped with the reason, never sent', async () => {
+    await newBroadcast('b-night-cancel', 'night');
+    const ids = [...(await audienceIndex(database.db, 'night')).keys()].sort();
+    await createBatchDelivery(options()).deliverBatch('b-night-cancel', ids);
+    await database.db.execute(sql`update broadcasts set status = 'completed' where id = 'b-night-cancel'`);
+    const { nextAt } = await deferredDue(database.db, 'b-night-cancel', new Date(), 500);
+    const opens = new Date(Date.parse(nextAt ?? '') + 1_000);
+    const [waiting] = (await deferredDue(database.db, 'b-night-cancel', opens, 500)).due;
+    // No Temporal call on this path: the rows are the state.
+    const client = undefined as unknown as Client;
+    await expect(controlBroadcast(database.db, client, 'b-night-cancel', 'pause')).rejects.toThrow(
+      'broadcast b-night-cancel is completed (sends still waiting for quiet-hours windows can be cancelled, not paused)',
+    );
+    const report = await controlBroadcast(database.db, client, 'b-night-cancel', 'cancel');
+    expect(report.broadcast.status).toBe('completed');
+    const [row] = await database.db
+      .select()
+      .from(deliveries)
+      .where(
+        and(eq(deliveries.workflowId, 'broadcast-b-night-cancel'), eq(deliveries.customerId, waiting ?? '')),
+      );
+    expect(row).toMatchObject({ status: 'skipped', reason: cancelledDeferredReason });
+    expect(await deferredDue(database.db, 'b-night-cancel', opens, 500)).toEqual({ due: [], nextAt: null });
+    // A batch of the deferred-sends workflow already under way when it was cancelled sends nothing.
+    const before = sentTo.length;
+    const later = createBatchDelivery({ ...options(), now: () => opens });
+    expect((await later.deliverBatch('b-night-cancel', [waiting ?? ''])).statuses).toEqual({ skipped: 1 });
+    expect(sentTo.length).toBe(before);
+    // Nothing left waiting: a second cancel is refused, saying why.
+    await expect(controlBroadcast(database.db, client, 'b-night-cancel', 'cancel')).rejects.toThrow(
+      'broadcast b-night-cancel is completed (no send is left waiting for a quiet-hours window)',
+    );
   });
 
   it('a cancelled broadcast decides and sends nothing', async () => {
