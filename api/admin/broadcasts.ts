@@ -35,8 +35,9 @@ const report = z.object({
     )
     .meta({ description: 'Its ledger rows by status, rule and reason (exact as of the read).' }),
 });
-const controlDocs = (what: string) => ({
+const controlDocs = (what: string, description?: string) => ({
   ...operation('admin', `${what} a broadcast (between batches)`, access.admin),
+  ...(description ? { description } : {}),
   params: broadcastParams,
   response: { ...reply('Its report after the change.'), ...errorResponses(401, 404, 409, 503) },
 });
@@ -71,7 +72,10 @@ const docs = {
   },
   pause: controlDocs('Pause'),
   resume: controlDocs('Resume'),
-  cancel: controlDocs('Cancel'),
+  cancel: controlDocs(
+    'Cancel',
+    'A completed broadcast can still be cancelled while sends wait for their customers’ quiet-hours windows: those rows become `skipped` with the reason. 409 once nothing is left to cancel.',
+  ),
 };
 
 /** A refused request in HTTP terms: 400 naming each field, 404 unknown, 409 not allowed in its state. */
