@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import { inject } from 'vitest';
 import { searchAttributeNames } from '../../domain/search-attributes.js';
-import { createWorker } from '../../worker/create-worker.js';
+import { buildWorkflowBundle, createWorker } from '../../worker/create-worker.js';
 
 export const fixtureWorkflowsPath = fileURLToPath(new URL('../fixtures/workflows.ts', import.meta.url));
 
@@ -79,4 +79,41 @@ export async function createTestWorker(
     workflowsPath: options.workflowsPath ?? fixtureWorkflowsPath,
   });
   return { worker, taskQueue };
+}
+
+type StubActivity = (...args: never[]) => Promise<unknown>;
+
+/**
+ * A time-skipping server and a worker on the engine's workflow bundle whose activities are stubs
+ * (the samples' way to test a workflow alone): each call goes to `stubs()[name]` as it is at the
+ * call, so a test file swaps them per case.
+ */
+export async function stubActivityWorker<S extends Record<string, StubActivity>>(
+  taskQueue: string,
+  names: readonly (keyof S & string)[],
+  stubs: () => Partial<S> | undefined,
+): Promise<{ env: TestWorkflowEnvironment; close(): Promise<void> }> {
+  const [env, code] = await Promise.all([createTimeSkippingEnvironment(), buildWorkflowBundle()]);
+  const call =
+    (name: keyof S & string) =>
+    (...args: unknown[]) => {
+      const stub = stubs()?.[name] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+      if (!stub) throw new Error(`no stub for activity ${name}`);
+      return stub(...args);
+    };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { code },
+    activities: Object.fromEntries(names.map((name) => [name, call(name)])),
+  });
+  const running = worker.run();
+  return {
+    env,
+    async close() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
 }

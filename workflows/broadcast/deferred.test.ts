@@ -1,10 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BroadcastActivities } from '../../activities/broadcast-activities.js';
-import { createTimeSkippingEnvironment, uniqueTaskQueue } from '../../test/helpers/temporal.js';
-import { buildWorkflowBundle } from '../../worker/create-worker.js';
+import { stubActivityWorker, uniqueTaskQueue } from '../../test/helpers/temporal.js';
 import { broadcastDeferredSends } from './deferred.js';
 
 /**
@@ -43,32 +41,17 @@ function stubLedger(start: number, status: () => string) {
 
 describe('a broadcast’s deferred sends', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let close: () => Promise<void>;
   const taskQueue = uniqueTaskQueue('deferred');
   let current: Stubs | undefined;
   beforeAll(async () => {
-    const [created, code] = await Promise.all([createTimeSkippingEnvironment(), buildWorkflowBundle()]);
-    env = created;
-    const route = <K extends keyof Stubs>(name: K) =>
-      ((...args: Parameters<Stubs[K]>) =>
-        (current?.[name] as (...a: Parameters<Stubs[K]>) => ReturnType<Stubs[K]>)(...args)) as Stubs[K];
-    worker = await Worker.create({
-      connection: env.nativeConnection,
+    ({ env, close } = await stubActivityWorker<Stubs>(
       taskQueue,
-      workflowBundle: { code },
-      activities: {
-        broadcastDeferredDue: route('broadcastDeferredDue'),
-        deliverDeferredBatch: route('deliverDeferredBatch'),
-      },
-    });
-    running = worker.run();
+      ['broadcastDeferredDue', 'deliverDeferredBatch'],
+      () => current,
+    ));
   }, 120_000);
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  afterAll(() => close?.());
 
   it('sends each recipient when their window opens, not before, then ends', async () => {
     const start = await env.currentTimeMs();

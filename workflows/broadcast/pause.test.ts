@@ -1,9 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BroadcastActivities } from '../../activities/broadcast-activities.js';
-import { createTimeSkippingEnvironment, uniqueTaskQueue } from '../../test/helpers/temporal.js';
-import { buildWorkflowBundle } from '../../worker/create-worker.js';
+import { stubActivityWorker, uniqueTaskQueue } from '../../test/helpers/temporal.js';
 import { broadcastProgressQuery, pauseBroadcastSignal, resumeBroadcastSignal } from './signals.js';
 import { broadcast } from './workflow.js';
 
@@ -50,40 +48,17 @@ function stubBroadcast() {
 
 describe('a broadcast paused and resumed while a batch is in flight', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let close: () => Promise<void>;
   const taskQueue = uniqueTaskQueue('pause');
   let current: ReturnType<typeof stubBroadcast> | undefined;
   beforeAll(async () => {
-    const [created, code] = await Promise.all([createTimeSkippingEnvironment(), buildWorkflowBundle()]);
-    env = created;
-    const route =
-      <K extends keyof Stubs>(name: K) =>
-      (...args: Parameters<Stubs[K]>) =>
-        (current?.activities[name] as (...a: Parameters<Stubs[K]>) => ReturnType<Stubs[K]>)(...args);
-    worker = await Worker.create({
-      connection: env.nativeConnection,
+    ({ env, close } = await stubActivityWorker<Stubs>(
       taskQueue,
-      workflowBundle: { code },
-      activities: Object.fromEntries(
-        (
-          [
-            'broadcastSchedule',
-            'broadcastBegin',
-            'broadcastPage',
-            'deliverBroadcastBatch',
-            'broadcastFinish',
-          ] as const
-        ).map((name) => [name, route(name)]),
-      ),
-    });
-    running = worker.run();
+      ['broadcastSchedule', 'broadcastBegin', 'broadcastPage', 'deliverBroadcastBatch', 'broadcastFinish'],
+      () => current?.activities,
+    ));
   }, 120_000);
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  afterAll(() => close?.());
 
   const start = async (name: string) => {
     current = stubBroadcast();
