@@ -4,9 +4,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../infra/free-port.js';
 import { identify, type ProcessIdentity } from '../../infra/process-identity.js';
 import { descendantPids, startCli, waitForExit } from '../helpers/cli.js';
+import { restartablePort } from '../helpers/restart-port.js';
 import { reportFigures, sized } from './chaos-figures.js';
 
 /**
@@ -26,10 +26,13 @@ describe('kill -9 of omnijourney start', () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'omnijourney-kill-'));
     folders.push(dataDir);
     await chmod(dataDir, 0o755); // as root, the embedded Postgres runs as `postgres`, which must reach it
+    // Both started again on the same ports after the kill.
+    const devPort = await restartablePort();
+    const uiPort = await restartablePort([devPort]);
     const env = {
       OMNIJOURNEY_DATA_DIR: dataDir,
-      TEMPORAL_DEV_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(devPort),
+      TEMPORAL_UI_PORT: String(uiPort),
       TEMPORAL_CLI_PATH: inject('temporalCli'),
       API_PORT: '0',
     };
