@@ -63,6 +63,8 @@ export function createBatchDelivery(options: BatchDeliveryOptions): BatchDeliver
   return {
     async deliverBatch(broadcastId, customerIds, context = {}) {
       const settlement = new BatchSettlement(options.db);
+      // This batch's place among the batches waiting for the rate governor's tokens: the older first.
+      const order = Date.now();
       let first: { broadcast: BroadcastRow; customers: number } | undefined;
       let ids: readonly string[] = customerIds;
       let channelsOf: ((customerId: string) => Channel[]) | undefined;
@@ -82,7 +84,10 @@ export function createBatchDelivery(options: BatchDeliveryOptions): BatchDeliver
         };
         await inLanes(ready.length, defaultBatchSendLanes, async (i) => {
           const item = ready[i] as Ready;
-          await callProvider(options, { ...item, remaining: remainingOf(item.row) }, settlement, context);
+          await callProvider(options, { ...item, remaining: remainingOf(item.row) }, settlement, {
+            ...context,
+            order,
+          });
           context.progress?.();
         });
         const next = await settlement.takeFallbacks();
@@ -205,14 +210,14 @@ async function callProvider(
   options: BatchDeliveryOptions,
   { row, adapter, send, remaining }: Ready & { remaining: Channel[] },
   settlement: BatchSettlement,
-  context: BatchContext,
+  context: BatchContext & { order: number },
 ): Promise<void> {
   // The provider rate governor's token first, behind journeys' triggered sends ('bulk'): a send that
   // waited in vain is released for the activity's retry, nothing sent.
   const governor = options.rateGovernor;
   const bucket = { channel: adapter.channel, account: adapter.rateAccount?.(send.recipient) ?? 'default' };
   try {
-    await governor?.acquire(bucket, { priority: 'bulk', signal: context.signal });
+    await governor?.acquire(bucket, { priority: 'bulk', signal: context.signal, order: context.order });
   } catch (error) {
     return settlement.release(row, `retrying: ${ChannelFailure.from(error).message}`);
   }

@@ -44,7 +44,19 @@ export interface RateGovernor {
    */
   acquire(
     bucket: RateBucket,
-    options: { priority: RatePriority; count?: number; signal?: AbortSignal; maxWaitMs?: number },
+    options: {
+      priority: RatePriority;
+      count?: number;
+      signal?: AbortSignal;
+      maxWaitMs?: number;
+      /**
+       * Among the waiters of one priority in this process, a lower `order` is served first, then by
+       * arrival. A broadcast's batch passes its start time: its older batch gets the tokens, so
+       * batches finish one after another and the next is reserved while the others send, instead of
+       * all finishing together and leaving the rate unused while they are all reserved again.
+       */
+      order?: number;
+    },
   ): Promise<void>;
   /** A provider said "slow down": nobody on any worker takes a token of this bucket for `forMs`. */
   block(bucket: RateBucket, forMs: number): Promise<void>;
@@ -52,6 +64,8 @@ export interface RateGovernor {
 
 interface Waiter {
   remaining: number;
+  order: number;
+  arrivedAt: number;
   done(error?: Error): void;
 }
 
@@ -90,7 +104,7 @@ export function createRateGovernor(options: {
       const retry = missing > 0 ? retryInMs(limit, missing, taken.blockedForMs, options.maxPollMs) : 0;
       return { granted: taken.granted, retryInMs: retry };
     },
-    async acquire(bucket, { priority, count = 1, signal, maxWaitMs = defaultRateWaitMs }) {
+    async acquire(bucket, { priority, count = 1, signal, maxWaitMs = defaultRateWaitMs, order = 0 }) {
       const limit = limits[bucket.channel];
       if (!limit || count <= 0) return;
       if (signal?.aborted) throw abortedFailure(signal, bucket.channel);
@@ -100,10 +114,11 @@ export function createRateGovernor(options: {
       const started = performance.now();
       try {
         await new Promise<void>((resolve, reject) => {
-          const waiter = waiterFor(pump.queues[priority], count, signal, maxWaitMs, bucket, (error) =>
+          const queue = pump.queues[priority];
+          const waiter = waiterFor(queue, { count, order }, signal, maxWaitMs, bucket, (error) =>
             error ? reject(error) : resolve(),
           );
-          pump.queues[priority].push(waiter);
+          queue.push(waiter);
           if (!pump.running) void run(shared, bucket, limit, pump);
         });
       } finally {
@@ -174,7 +189,7 @@ async function run(shared: Shared, bucket: RateBucket, limit: RateLimit, pump: P
 /** A caller in the queue, which leaves it when served, at its deadline or on abort. */
 function waiterFor(
   queue: Waiter[],
-  count: number,
+  { count, order }: { count: number; order: number },
   signal: AbortSignal | undefined,
   maxWaitMs: number,
   bucket: RateBucket,
@@ -182,6 +197,8 @@ function waiterFor(
 ): Waiter {
   const waiter: Waiter = {
     remaining: count,
+    order,
+    arrivedAt: performance.now(),
     done(error) {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -196,10 +213,25 @@ function waiterFor(
   return waiter;
 }
 
-/** Tokens to the waiters in arrival order; a waiter with all it asked for is done. */
+/**
+ * A waiter served before any by `order` once it waited this long: a third of the default wait bound,
+ * so preferring older batches never makes a younger one's send time out.
+ */
+const overdueMs = defaultRateWaitMs / 3;
+
+/**
+ * Tokens to the waiters: those waiting over `overdueMs` first, then by `order`, each by arrival (the
+ * queue's order); a waiter with all it asked for is done.
+ */
 function hand(queue: Waiter[], granted: number): void {
+  const now = performance.now();
+  const overdue = (w: Waiter) => now - w.arrivedAt > overdueMs;
+  const served = [
+    ...queue.filter(overdue),
+    ...queue.filter((w) => !overdue(w)).sort((a, b) => a.order - b.order),
+  ];
   let left = granted;
-  for (const waiter of [...queue]) {
+  for (const waiter of served) {
     if (left <= 0) return;
     const given = Math.min(left, waiter.remaining);
     waiter.remaining -= given;

@@ -25,7 +25,7 @@ import {
  * the broadcast's last second left out) the mean is at most 220/s (single seconds are reported, see
  * below why not held), broadcast and journey mail
  * share the seconds and both workers send; each message arrives once, one Message-ID per ledger
- * row. The lower bound is loose (see its comment).
+ * row. The lower bound is loose under other suites' load (see its comment).
  */
 const rate = 200;
 /**
@@ -259,10 +259,10 @@ describe('the provider rate governor across two worker processes, a broadcast an
     expect(anyWindow.fullestSecond, JSON.stringify(figures)).toBeLessThanOrEqual(350);
     expect(mixed, 'seconds with both broadcast and journey mail').toBeGreaterThanOrEqual(1);
     expect(byWorker.size, 'workers sending in the steady window').toBe(2);
-    // The lower bound. 200/s − 10 % is not held on this shared 2-core machine while other suites
-    // run: the paced mean was 128–185/s where the same workers send a broadcast alone, unpaced, at
-    // 330–500/s (RELIABILITY.md, issue 20 governor). Asserted here: at least 0.3 × the rate, or
-    // 0.7 × the unpaced rate where that is lower; the mean is reported.
+    // The lower bound. 200/s − 10 % holds on an idle machine (186.2–191.4/s in four runs, README
+    // "Provider rate governor"), not while other suites share its two cores: the paced mean was
+    // 113.9/s in a CI run. Asserted here: 180/s, or where the mean is lower, at least 0.3 × the rate
+    // (or 0.7 × the unpaced rate measured then, where that is lower); the mean is reported.
     if (steady.mean < rate * 0.9) {
       const free = await unpacedRate();
       // Not starved: under the CI's own load the paced mean fell to 113.9/s while journeys started

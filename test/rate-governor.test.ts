@@ -267,6 +267,32 @@ describe('the governor between two workers sharing only PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('bulk waiters of an older batch are served first, and one waiting over 10 s before any by order', async () => {
+    const governor = createRateGovernor({
+      db: pools[0]!.db,
+      limits: { sms: { ratePerSecond: 4, burst: 1 } },
+    });
+    const bucket = { channel: 'sms' as const, account: `ordered-${randomUUID()}` };
+    const served: string[] = [];
+    const wait = (name: string, order: number) =>
+      governor.acquire(bucket, { priority: 'bulk', order }).then(() => served.push(name));
+    // The younger batch's sends arrive first; the older batch's after them, as batches' lanes do.
+    const young = Array.from({ length: 3 }, (_, i) => wait(`young-${i}`, 2_000));
+    const old = Array.from({ length: 3 }, (_, i) => wait(`old-${i}`, 1_000));
+    await Promise.all([...young, ...old]);
+    expect(served).toEqual(['old-0', 'old-1', 'old-2', 'young-0', 'young-1', 'young-2']);
+    // A younger waiter is not starved: after 10 s it goes before the older batch's 60 sends (15 s).
+    served.length = 0;
+    const started = Date.now();
+    const starved = wait('young', 2_000).then(() => Date.now() - started);
+    const many = Array.from({ length: 60 }, (_, i) => wait(`old-${i}`, 1_000));
+    const waited = await starved;
+    expect(waited).toBeGreaterThan(9_000);
+    expect(waited).toBeLessThan(12_000);
+    expect(served.indexOf('young')).toBeLessThan(50);
+    await Promise.all(many);
+  }, 60_000);
+
   it('waiting is bounded and cancellable: a blocked account fails the wait at its deadline or on abort, as transient', async () => {
     const governor = createRateGovernor({
       db: pools[0]!.db,
